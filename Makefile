@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Both create .venv/ with the project (editable) and its dev dependencies.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint invoke bench check-server clean
+
+# Stop at once, with the fix, when no server binary can run the throwaway database.
+check-server:
+	@if [ -z "$$MYSQL_TEST_URL" ] && ! command -v mariadbd >/dev/null && ! command -v mysqld >/dev/null \
+	    && [ ! -x /usr/sbin/mariadbd ] && [ ! -x /usr/sbin/mysqld ]; then \
+	  echo "No MariaDB/MySQL server binary (mariadbd or mysqld) was found." >&2; \
+	  echo "Install one: sudo apt-get install -y mariadb-server  (it need not run as a service)," >&2; \
+	  echo "or set MYSQL_TEST_URL=mysql://user:password@host:port to use an existing MySQL 8 / Aurora." >&2; \
+	  exit 1; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: check-server $(STAMP)
+	$(BIN)/python -m devkit.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: check-server $(STAMP) lint
+	$(BIN)/python -m pytest
+
+# make invoke EVENT=events/validate_credentials.json  (Docker-less `sam local invoke -e`)
+EVENT ?= events/describe_connector_configuration.json
+invoke: check-server $(STAMP)
+	$(BIN)/python -m devkit.invoke $(EVENT)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,6 @@
+"""AppFlow custom connector for MySQL, Aurora MySQL and MariaDB: the library.
+
+Knows AppFlow's request and response models, nothing about Lambda.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,138 @@
+"""What the connector declares to AppFlow, and the checks behind a new connection profile."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pymysql
+from custom_connector_sdk.connector.auth import AuthenticationConfig, AuthParameter, CustomAuthConfig
+from custom_connector_sdk.connector.configuration import (
+    ConnectorModes,
+    ConnectorOperator,
+    TriggerFrequency,
+    TriggerType,
+)
+from custom_connector_sdk.connector.settings import ConnectorRuntimeSetting, ConnectorRuntimeSettingScope
+from custom_connector_sdk.lambda_handler.responses import DescribeConnectorConfigurationResponse
+
+import connector
+from connector.credentials import CUSTOM_AUTH_TYPE, DbLogin, SecretStore
+from connector.database import session
+from connector.errors import AccessDeniedError, InvalidArgumentError
+from connector.settings import SETTINGS, ProfileSettings, parse_settings
+from connector.sql import quote_table
+
+__all__ = [
+    "API_VERSION",
+    "CONNECTOR_NAME",
+    "FILTER_OPERATORS",
+    "describe_connector_configuration",
+    "validate_credentials",
+]
+
+CONNECTOR_NAME = "MySQL"
+CONNECTOR_OWNER = "appflow-mysql-connector"
+API_VERSION = "v1"
+
+# The filter operators the query translator implements; PROJECTION is field
+# selection and NO_OP a plain field mapping.
+FILTER_OPERATORS: tuple[ConnectorOperator, ...] = (
+    ConnectorOperator.EQUAL_TO,
+    ConnectorOperator.NOT_EQUAL_TO,
+    ConnectorOperator.LESS_THAN,
+    ConnectorOperator.LESS_THAN_OR_EQUAL_TO,
+    ConnectorOperator.GREATER_THAN,
+    ConnectorOperator.GREATER_THAN_OR_EQUAL_TO,
+    ConnectorOperator.BETWEEN,
+    ConnectorOperator.CONTAINS,
+)
+_OPERATORS = [ConnectorOperator.PROJECTION, *FILTER_OPERATORS, ConnectorOperator.NO_OP]
+
+_AUTH_PARAMETERS = [
+    AuthParameter("host", True, "Host", "Database endpoint, e.g. the Aurora cluster endpoint.", False),
+    AuthParameter("port", False, "Port", "TCP port (default 3306).", False),
+    AuthParameter("database", False, "Database",
+                  "Database (schema) to use; empty lists every schema the user can see.", False),
+    AuthParameter("username", True, "User name", "MySQL user the connector logs in as.", False),
+    AuthParameter("password", True, "Password", "Password of that user.", True),
+]
+
+
+def describe_connector_configuration() -> DescribeConnectorConfigurationResponse:
+    """The connector's capabilities, set explicitly (the SDK's defaults advertise everything)."""
+    return DescribeConnectorConfigurationResponse(
+        connector_owner=CONNECTOR_OWNER,
+        connector_name=CONNECTOR_NAME,
+        connector_version=connector.__version__,
+        connector_modes=[ConnectorModes.SOURCE],
+        supported_api_versions=[API_VERSION],
+        is_success=True,
+        operators_supported=_OPERATORS,
+        trigger_frequencies_supported=list(TriggerFrequency),
+        supported_write_operations=[],
+        supported_trigger_types=[TriggerType.ONDEMAND, TriggerType.SCHEDULED],
+        authentication_config=AuthenticationConfig(
+            is_basic_auth_supported=True,
+            is_api_key_auth_supported=False,
+            is_oauth_2_supported=False,
+            is_custom_auth_supported=True,
+            custom_auth_config=[CustomAuthConfig(CUSTOM_AUTH_TYPE, _AUTH_PARAMETERS)],
+        ),
+        connector_runtime_setting=[
+            ConnectorRuntimeSetting(
+                key=spec.key,
+                data_type=spec.data_type,
+                required=False,
+                label=spec.label,
+                description=spec.description,
+                scope=ConnectorRuntimeSettingScope.CONNECTOR_PROFILE,
+                connector_supplied_value_options=list(spec.options) if spec.options else None,
+            )
+            for spec in SETTINGS
+        ],
+    )
+
+
+def validate_credentials(
+    store: SecretStore, secret_arn: str, authentication_type: str, raw_settings: Mapping[str, Any] | None
+) -> None:
+    """Really log in: TCP, TLS as configured, password, ``SELECT 1``, SELECT on the database.
+
+    Raises:
+        ConnectorError: the first link that is broken, classified.
+    """
+    settings = parse_settings(raw_settings)
+    store.with_login(secret_arn, authentication_type, settings, lambda login: _probe(login, settings))
+
+
+def _probe(login: DbLogin, settings: ProfileSettings) -> None:
+    if not login.host:
+        msg = "The database host is empty: set it in the connection profile."
+        raise InvalidArgumentError(msg)
+    with session(login, settings, read_timeout=settings.connect_timeout) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1")
+        if login.database:
+            _check_select(cur, login)
+
+
+def _check_select(cur: Any, login: DbLogin) -> None:
+    """Prove SELECT on the database by reading zero rows of one of its tables."""
+    database = str(login.database)
+    cur.execute(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME LIMIT 1",
+        (login.database,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return  # an empty (or invisible) database: nothing to read yet, nothing to refuse
+    try:
+        cur.execute(f"SELECT 1 FROM {quote_table(database, row[0])} LIMIT 0")
+    except pymysql.err.OperationalError as exc:
+        if exc.args[0] in (1142, 1143):
+            msg = (f"User '{login.user}' cannot SELECT in database '{login.database}' at "
+                   f"{login.host}:{login.port} (tried table '{row[0]}'): the SELECT privilege is missing. "
+                   f"Grant it: GRANT SELECT ON `{login.database}`.* TO '{login.user}'@'%'.")
+            raise AccessDeniedError(msg) from exc
+        raise
+

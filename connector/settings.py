@@ -1,0 +1,165 @@
+"""The connector's runtime settings: one table of keys, labels, parsers.
+
+AppFlow shows each setting in the connection profile form and sends the
+values (as strings) with every call. The same table drives
+DescribeConnectorConfiguration, ValidateConnectorRuntimeSettings and the
+parsing that every other operation does.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from custom_connector_sdk.connector.settings import ConnectorRuntimeSettingDataType as SettingType
+
+from connector.errors import InvalidArgumentError
+
+__all__ = ["SETTINGS", "ProfileSettings", "SettingSpec", "TlsMode", "parse_settings", "setting_errors"]
+
+TlsMode = Literal["DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"]
+TLS_MODES: tuple[TlsMode, ...] = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
+
+
+def _port(value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+        msg = "must be a TCP port between 1 and 65535"
+        raise ValueError(msg)
+    return int(value)
+
+
+def _timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 1 <= seconds <= 8:
+        # AppFlow gives validation calls 10 s in all; the secret read needs its share.
+        msg = "must be between 1 and 8 seconds (AppFlow allows 10 s for a validation call)"
+        raise ValueError(msg)
+    return seconds
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        msg = "must be true or false"
+        raise ValueError(msg)
+    return lowered == "true"
+
+
+def _tls_mode(value: str) -> str:
+    mode = value.strip().upper()
+    if mode not in TLS_MODES:
+        msg = f"must be one of {', '.join(TLS_MODES)}"
+        raise ValueError(msg)
+    return mode
+
+
+def _time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        msg = "must be an IANA time zone name such as UTC or Asia/Tokyo"
+        raise ValueError(msg) from exc
+    return value
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        msg = "must not be empty"
+        raise ValueError(msg)
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One runtime setting as AppFlow shows it and as we parse it."""
+
+    key: str
+    attr: str
+    label: str
+    description: str
+    data_type: SettingType
+    parse: Callable[[str], Any]
+    default: Any = None
+    options: tuple[str, ...] | None = None
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("host", "host", "Host",
+                "Database endpoint, e.g. the Aurora cluster endpoint. Needed with Basic authentication; "
+                "with the MySQL authentication type it is part of the credentials.",
+                SettingType.String, _text),
+    SettingSpec("port", "port", "Port", "TCP port of the database (default 3306).", SettingType.Integer, _port, 3306),
+    SettingSpec("database", "database", "Database",
+                "Database (schema) to read and write. Empty: every schema the user can see is listed.",
+                SettingType.String, _text),
+    SettingSpec("tlsMode", "tls_mode", "TLS mode",
+                "DISABLED, PREFERRED (TLS when offered), REQUIRED (encrypted, certificate not checked), "
+                "VERIFY_CA (certificate checked against the CA bundle), VERIFY_IDENTITY (and the host name). "
+                "Default REQUIRED.",
+                SettingType.String, _tls_mode, "REQUIRED", TLS_MODES),
+    SettingSpec("tlsCaBundle", "tls_ca_bundle", "TLS CA bundle",
+                "Path of a PEM CA bundle inside the function (e.g. the RDS global bundle shipped in a layer "
+                "under /opt) for VERIFY_CA and VERIFY_IDENTITY. Empty: the system CAs.",
+                SettingType.String, _text),
+    SettingSpec("connectTimeoutSeconds", "connect_timeout", "Connect timeout (s)",
+                "Seconds to wait for the database to answer a connection attempt, 1 to 8 (default 5).",
+                SettingType.Integer, _timeout, 5.0),
+    SettingSpec("tinyint1AsBoolean", "tinyint1_as_boolean", "Read TINYINT(1) as Boolean",
+                "true (default): TINYINT(1) columns are Boolean. false: Integer, keeping values like 2.",
+                SettingType.Boolean, _boolean, True, ("true", "false")),
+    SettingSpec("sourceTimeZone", "source_time_zone", "Time zone of DATETIME values",
+                "IANA zone in which DATETIME columns are stored (default UTC); TIMESTAMP is always UTC.",
+                SettingType.String, _time_zone, "UTC"),
+)
+_BY_KEY = {spec.key: spec for spec in SETTINGS}
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """Parsed runtime settings with defaults applied."""
+
+    host: str | None = None
+    port: int = 3306
+    database: str | None = None
+    tls_mode: TlsMode = "REQUIRED"
+    tls_ca_bundle: str | None = None
+    connect_timeout: float = 5.0
+    tinyint1_as_boolean: bool = True
+    source_time_zone: str = "UTC"
+
+
+def setting_errors(raw: Mapping[str, Any] | None) -> dict[str, str]:
+    """Return ``{key: reason}`` for every unknown or invalid setting (empty when all are good)."""
+    errors: dict[str, str] = {}
+    for key, value in (raw or {}).items():
+        spec = _BY_KEY.get(key)
+        if spec is None:
+            errors[key] = f"unknown setting; known settings are {', '.join(_BY_KEY)}"
+            continue
+        if value is None or (isinstance(value, str) and value == "" and spec.default is not None):
+            continue
+        try:
+            spec.parse(str(value))
+        except ValueError as exc:
+            errors[key] = f"{exc} (got {str(value)[:80]!r})"
+    return errors
+
+
+def parse_settings(raw: Mapping[str, Any] | None) -> ProfileSettings:
+    """Parse ``connectorRuntimeSettings``; raise InvalidArgumentError naming every bad key."""
+    errors = setting_errors(raw)
+    if errors:
+        details = "; ".join(f"{key}: {reason}" for key, reason in errors.items())
+        msg = f"Invalid connector runtime settings: {details}"
+        raise InvalidArgumentError(msg)
+    values: dict[str, Any] = {}
+    for key, value in (raw or {}).items():
+        if value is None or value == "":
+            continue
+        values[_BY_KEY[key].attr] = _BY_KEY[key].parse(str(value))
+    return ProfileSettings(**values)

@@ -1,0 +1,105 @@
+"""A local stand-in for the user's AWS set-up: MariaDB with a sample schema, and the profile secret.
+
+Used by ``make demo`` and ``make invoke``; not shipped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+from devkit.mariadb import MySQLServer
+from devkit.secrets import ENDPOINT_ENV, FAKE_AWS_ENV, moto_secrets_manager, put_secret
+
+__all__ = ["LocalProfile", "local_profile"]
+
+DATABASE = "appdb"
+ACCOUNT = "123456789012"
+
+_SCHEMA = [
+    f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4",
+    f"""CREATE TABLE {DATABASE}.customers (
+        id INT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+        name VARCHAR(100) NOT NULL COMMENT 'Display name',
+        email VARCHAR(200) UNIQUE,
+        vip TINYINT(1) NOT NULL DEFAULT 0,
+        created_at DATETIME(3) NOT NULL
+    ) COMMENT 'People who order'""",
+    f"""CREATE TABLE {DATABASE}.orders (
+        id BIGINT PRIMARY KEY,
+        customer_id INT UNSIGNED NOT NULL,
+        total DECIMAL(12,2) NOT NULL,
+        status ENUM('new','paid','shipped') NOT NULL,
+        note TEXT,
+        updated_at DATETIME NOT NULL,
+        KEY (updated_at),
+        FOREIGN KEY (customer_id) REFERENCES {DATABASE}.customers(id)
+    )""",
+    f"CREATE VIEW {DATABASE}.paid_orders AS SELECT id, total FROM {DATABASE}.orders WHERE status = 'paid'",
+]
+
+
+def _seed_rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    names = ["Aiko", "Björn", "Chloé", "Dmitri", "Eun-ji", "Farah", "Gustavo", "Hana"]
+    customers = [(i + 1, name, f"{name.lower()}@example.com", int(i % 3 == 0), f"2024-01-0{i % 9 + 1} 09:00:00.250")
+                 for i, name in enumerate(names)]
+    orders = [(n, n % 8 + 1, f"{(n * 37) % 500 + 0.99:.2f}", ("new", "paid", "shipped")[n % 3],
+               "gift 🎁" if n % 10 == 0 else None, f"2024-01-{n % 28 + 1:02d} {n % 24:02d}:15:00")
+              for n in range(1, 121)]
+    return customers, orders
+
+
+@dataclass(frozen=True)
+class LocalProfile:
+    """What AppFlow would hand the connector for a profile on the local set-up."""
+
+    host: str
+    port: int
+    database: str
+    username: str
+    password: str = field(repr=False)
+    secret_arn: str = ""
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return {"host": self.host, "port": str(self.port), "database": self.database, "tlsMode": "PREFERRED"}
+
+
+@contextmanager
+def local_profile() -> Iterator[LocalProfile]:
+    """Start MariaDB and moto, seed the schema, store the profile secret; undo it all on exit."""
+    with ExitStack() as stack:
+        server = stack.enter_context(MySQLServer())
+        admin = server.connect()
+        stack.callback(admin.close)
+        customers, orders = _seed_rows()
+        password = "demo-" + secrets.token_urlsafe(12)
+        with admin.cursor() as cur:
+            for statement in _SCHEMA:
+                cur.execute(statement)
+            cur.executemany(f"INSERT INTO {DATABASE}.customers VALUES (%s, %s, %s, %s, %s)", customers)
+            cur.executemany(f"INSERT INTO {DATABASE}.orders VALUES (%s, %s, %s, %s, %s, %s)", orders)
+            cur.execute("CREATE USER 'appflow'@'%%' IDENTIFIED BY %s", (password,))
+            cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {DATABASE}.* TO 'appflow'@'%'")
+        saved = {key: os.environ.get(key) for key in (*FAKE_AWS_ENV, ENDPOINT_ENV)}
+        stack.callback(_restore, saved)
+        for key, value in FAKE_AWS_ENV.items():
+            os.environ.setdefault(key, value)
+        endpoint = stack.enter_context(moto_secrets_manager())
+        os.environ[ENDPOINT_ENV] = endpoint
+        profile = LocalProfile(server.host, server.port, DATABASE, "appflow", password)
+        arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-local-profile", {
+            "customAuthenticationType": "MySQL", "host": profile.host, "port": str(profile.port),
+            "database": DATABASE, "username": profile.username, "password": password})
+        yield LocalProfile(profile.host, profile.port, DATABASE, profile.username, password, arn)
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -1,0 +1,109 @@
+"""The Lambda entry point AppFlow invokes: ``handlers.app.lambda_handler``.
+
+One table maps each request type to its SDK request class and handler
+method. Expected failures come back as ``isSuccess: false`` with
+``errorDetails``; the SDK's own base class would turn them into an opaque
+RuntimeError ("Connector failed with error Unhandled").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from custom_connector_sdk.lambda_handler import requests, responses
+
+from connector.credentials import SecretStore
+from connector.errors import ConnectorError, InvalidArgumentError
+from handlers.configuration import MySQLConfigurationHandler
+from handlers.events import check_event
+from handlers.metadata import MySQLMetadataHandler
+from handlers.records import MySQLRecordHandler
+
+__all__ = ["lambda_handler"]
+
+logger = Logger(service="appflow-mysql-connector")
+copy_config_to_registered_loggers(source_logger=logger, include={"connector"})
+# botocore logs response bodies (secret values) at DEBUG: never let it.
+logging.getLogger("botocore").setLevel(logging.INFO)
+
+# Module level so that warm invocations reuse the secret cache and AWS clients.
+_secrets = SecretStore()
+_configuration = MySQLConfigurationHandler(_secrets)
+_metadata = MySQLMetadataHandler(_secrets)
+_records = MySQLRecordHandler(_secrets)
+
+Route = tuple[Any, Callable[[Any], Any], Callable[[responses.ErrorDetails], Any]]
+
+
+def _failed(response_class: Any) -> Callable[[responses.ErrorDetails], Any]:
+    return lambda details: response_class(is_success=False, error_details=details)
+
+
+def _failed_configuration(details: responses.ErrorDetails) -> Any:
+    response = _configuration.describe_connector_configuration(requests.DescribeConnectorConfigurationRequest())
+    response.is_success, response.error_details = False, details
+    return response
+
+
+ROUTES: dict[str, Route] = {
+    "DescribeConnectorConfigurationRequest": (
+        requests.DescribeConnectorConfigurationRequest, _configuration.describe_connector_configuration,
+        _failed_configuration),
+    "ValidateConnectorRuntimeSettingsRequest": (
+        requests.ValidateConnectorRuntimeSettingsRequest, _configuration.validate_connector_runtime_settings,
+        _failed(responses.ValidateConnectorRuntimeSettingsResponse)),
+    "ValidateCredentialsRequest": (
+        requests.ValidateCredentialsRequest, _configuration.validate_credentials,
+        _failed(responses.ValidateCredentialsResponse)),
+    "ListEntitiesRequest": (
+        requests.ListEntitiesRequest, _metadata.list_entities, _failed(responses.ListEntitiesResponse)),
+    "DescribeEntityRequest": (
+        requests.DescribeEntityRequest, _metadata.describe_entity, _failed(responses.DescribeEntityResponse)),
+    "QueryDataRequest": (requests.QueryDataRequest, _records.query_data, _failed(responses.QueryDataResponse)),
+    "RetrieveDataRequest": (
+        requests.RetrieveDataRequest, _records.retrieve_data, _failed(responses.RetrieveDataResponse)),
+    "WriteDataRequest": (requests.WriteDataRequest, _records.write_data, _failed(responses.WriteDataResponse)),
+}
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    """Answer one AppFlow request; never raise for an expected failure."""
+    request_type = event.get("type") if isinstance(event, dict) else None
+    request_id = getattr(context, "aws_request_id", None)
+    logger.append_keys(request_type=request_type, request_id=request_id,
+                       entity=event.get("entityIdentifier") if isinstance(event, dict) else None)
+    route = ROUTES.get(request_type) if isinstance(request_type, str) else None
+    try:
+        check_event(event)
+        assert route is not None  # check_event accepts only routed types
+        request_class, handle, _ = route
+        try:
+            request = request_class.from_dict(event)
+        except (AssertionError, KeyError, TypeError, ValueError) as exc:
+            msg = f"Malformed {request_type} event: {exc}"
+            raise InvalidArgumentError(msg) from exc
+        response = handle(request)
+    except ConnectorError as exc:
+        logger.warning("request failed", extra={"error_code": exc.error_code.name, "reason": exc.message})
+        details = responses.ErrorDetails(exc.error_code, exc.message, exc.retry_after_seconds)
+        return _error_response(route, details)
+    except Exception:
+        logger.exception("unexpected failure")
+        details = responses.ErrorDetails(
+            responses.ErrorCode.UnknownError,
+            f"Unexpected connector failure (Lambda request id {request_id}); the function's CloudWatch log "
+            "has the traceback.",
+        )
+        return _error_response(route, details)
+    logger.info("request succeeded", extra={"is_success": getattr(response, "is_success", None)})
+    return dict(response.to_dict())
+
+
+def _error_response(route: Route | None, details: responses.ErrorDetails) -> dict[str, Any]:
+    if route is None:
+        return {"isSuccess": False, "errorDetails": details.to_dict()}
+    return dict(route[2](details).to_dict())
