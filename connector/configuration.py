@@ -111,7 +111,7 @@ def _probe(login: DbLogin, settings: ProfileSettings) -> None:
         msg = "The database host is empty: set it in the connection profile."
         raise InvalidArgumentError(msg)
     with session(login, settings, read_timeout=settings.connect_timeout) as conn, conn.cursor() as cur:
-        cur.execute("SELECT 1")
+        cur.execute("SELECT 1", ())
         if login.database:
             _check_select(cur, login)
 
@@ -127,7 +127,7 @@ def _check_select(cur: Any, login: DbLogin) -> None:
     if row is None:
         return  # an empty (or invisible) database: nothing to read yet, nothing to refuse
     try:
-        cur.execute(f"SELECT 1 FROM {quote_table(database, row[0])} LIMIT 0")
+        cur.execute(f"SELECT 1 FROM {quote_table(database, row[0])} LIMIT 0", ())
     except pymysql.err.OperationalError as exc:
         if exc.args[0] in (1142, 1143):
             msg = (f"User '{login.user}' cannot SELECT in database '{login.database}' at "

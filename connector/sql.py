@@ -1,4 +1,8 @@
-"""The one place identifiers become SQL text."""
+"""The one place identifiers become SQL text.
+
+Every statement is executed with a parameter tuple (possibly empty), so PyMySQL
+always applies ``%`` formatting: a ``%`` inside an identifier is doubled here.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ def quote(identifier: str) -> str:
 
     >>> quote("odd`name")
     '`odd``name`'
+    >>> quote("100%")
+    '`100%%`'
     """
-    return "`" + identifier.replace("`", "``") + "`"
+    return "`" + identifier.replace("`", "``").replace("%", "%%") + "`"
 
 
 def quote_table(schema: str, table: str) -> str:
