@@ -1,0 +1,731 @@
+"""AppFlow filter expressions -> a parameterized MySQL ``WHERE`` fragment.
+
+We parse with the SDK's grammar (``custom_connector_queryfilter``, ANTLR 4.9)
+but walk the tree ourselves: the SDK example visitor loses parentheses and NOT
+and splices values into SQL text. Every identifier is checked against the
+entity's columns and passes through :func:`connector.sql.quote`; every value
+is converted to the column's type and bound as a ``%s`` parameter.
+
+Defects of the SDK parser closed here:
+
+* the lexer had no error listener, so a stray character (``_id > 1``) was
+  dropped silently: any unrecognised character is now an error;
+* ``LIMIT 5`` failed (POS_INTEGER needs two digits): a single digit 1-9 after
+  LIMIT is accepted;
+* a bare value or identifier parsed as a condition: it is rejected wherever it
+  appears;
+* its string rule is ambiguous (``'a\\\\' = 'b'`` lexed as one string): strings are
+  scanned first with one rule (a backslash before ``' " \\ t n r`` escapes it,
+  before anything else it is a literal backslash), then handed to ANTLR masked.
+
+Semantics where the DSL is silent (also listed in :func:`compile_filter`):
+
+* ``= null`` / ``!= null`` are ``IS NULL`` / ``IS NOT NULL``; ``null`` with any
+  other operator is an error. ``IN (..., null)`` also matches NULLs.
+* ``!=``, ``<``, ``>``... follow SQL three-valued logic: a NULL column value
+  matches neither ``x != 5`` nor ``NOT (x = 5)``.
+* Strings compare under the column's collation (usually case-insensitive);
+  CONTAINS is ``LIKE '%...%'`` with ``%``, ``_`` and the escape character
+  escaped, under the same collation.
+* A Boolean column (TINYINT(1), BIT(1)) is true when non-zero, as the reader
+  reports it: ``= true`` is ``<> 0``, ``= false`` is ``= 0``.
+* A DATETIME column holds wall-clock time in ``source_time_zone``; a TIMESTAMP
+  column is read in a UTC session. A ``...Z`` literal is converted accordingly.
+* A DATE literal against a DATETIME/TIMESTAMP column means that whole calendar
+  day in ``source_time_zone``: ``= 2024-01-31`` matches any time that day,
+  ``BETWEEN 2024-01-01 AND 2024-01-31`` includes all of January 31,
+  ``> 2024-01-31`` starts on February 1.
+* A ``...Z`` literal against a DATE column is compared as MySQL does (the date
+  is midnight of that day in ``source_time_zone``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, localcontext
+from functools import cache
+from typing import Any, Literal, TypeAlias
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from custom_connector_sdk.connector.configuration import ConnectorOperator
+from custom_connector_sdk.connector.fields import FieldDataType
+
+from connector.errors import InvalidArgumentError
+from connector.sql import quote
+
+__all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for"]
+
+Op: TypeAlias = ConnectorOperator
+T: TypeAlias = FieldDataType
+
+
+@dataclass(frozen=True)
+class FilterColumn:
+    """What the translator needs to know of a column."""
+
+    name: str
+    field_type: FieldDataType
+    mysql_type: str
+    unsigned: bool = False
+    column_type: str = ""
+
+
+@dataclass(frozen=True)
+class CompiledFilter:
+    """A self-contained boolean SQL term (safe to AND with others), its parameters, and LIMIT."""
+
+    sql: str
+    params: tuple[object, ...]
+    limit: int | None
+
+
+# --- column kinds and the operators each allows -------------------------------
+
+_Kind = Literal["boolean", "integer", "decimal", "float", "date", "datetime", "timestamp", "time", "text",
+                "opaque", "none"]
+
+_INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
+_KIND_BY_MYSQL_TYPE: dict[str, _Kind] = {
+    **dict.fromkeys(_INTEGER_BITS, "integer"), "bit": "integer", "year": "integer",
+    **dict.fromkeys(("decimal", "numeric", "dec", "fixed"), "decimal"),
+    **dict.fromkeys(("float", "double", "real", "double precision"), "float"),
+    "date": "date", "datetime": "datetime", "timestamp": "timestamp", "time": "time",
+    **dict.fromkeys(("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"), "text"),
+    **dict.fromkeys(("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "json", "geometry",
+                     "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+                     "geometrycollection", "geomcollection", "vector"), "none"),
+}
+# When information_schema reports a type we do not know, the AppFlow type decides.
+_KIND_BY_FIELD_TYPE: dict[T, _Kind] = {
+    T.String: "opaque", T.Integer: "integer", T.Short: "integer", T.Long: "integer", T.BigInteger: "integer",
+    T.BigDecimal: "decimal", T.Float: "float", T.Double: "float", T.Date: "date", T.DateTime: "datetime",
+}
+_FIELD_TYPE_BITS = {T.Short: 16, T.Integer: 32, T.Long: 64}
+
+_ORDERED = [Op.EQUAL_TO, Op.NOT_EQUAL_TO, Op.LESS_THAN, Op.LESS_THAN_OR_EQUAL_TO, Op.GREATER_THAN,
+            Op.GREATER_THAN_OR_EQUAL_TO, Op.BETWEEN]
+_OPERATORS: dict[_Kind, list[Op]] = {
+    "boolean": [Op.EQUAL_TO, Op.NOT_EQUAL_TO],
+    "integer": _ORDERED, "decimal": _ORDERED, "float": _ORDERED,
+    "date": _ORDERED, "datetime": _ORDERED, "timestamp": _ORDERED, "time": _ORDERED,
+    "text": [*_ORDERED, Op.CONTAINS],
+    "opaque": [Op.EQUAL_TO, Op.NOT_EQUAL_TO],
+    "none": [],
+}
+_OP_TEXT = {Op.EQUAL_TO: "=", Op.NOT_EQUAL_TO: "!=", Op.LESS_THAN: "<", Op.LESS_THAN_OR_EQUAL_TO: "<=",
+            Op.GREATER_THAN: ">", Op.GREATER_THAN_OR_EQUAL_TO: ">=", Op.BETWEEN: "BETWEEN", Op.CONTAINS: "CONTAINS"}
+_SQL_OP = {Op.EQUAL_TO: "=", Op.NOT_EQUAL_TO: "<>", Op.LESS_THAN: "<", Op.LESS_THAN_OR_EQUAL_TO: "<=",
+           Op.GREATER_THAN: ">", Op.GREATER_THAN_OR_EQUAL_TO: ">="}
+
+# The grammar's IDENTIFIER token, minus the spellings its lexer takes as keywords.
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+_KEYWORDS = frozenset({"AND", "and", "OR", "or", "NOT", "not", "TRUE", "True", "true", "FALSE", "False", "false",
+                       "CONTAINS", "contains", "BETWEEN", "between", "null", "IN", "in", "LIMIT", "limit"})
+
+
+def _kind(column: FilterColumn) -> _Kind:
+    if column.field_type in (T.Struct, T.ByteArray, T.Map, T.List):
+        return "none"
+    if column.field_type is T.Boolean:
+        return "boolean"
+    return _KIND_BY_MYSQL_TYPE.get(column.mysql_type.lower()) or _KIND_BY_FIELD_TYPE.get(column.field_type, "none")
+
+
+def _expressible(name: str) -> bool:
+    """Whether the filter grammar can name this column at all (no quoting exists in the DSL)."""
+    return bool(_IDENTIFIER.fullmatch(name)) and name not in _KEYWORDS
+
+
+def operators_for(column: FilterColumn) -> list[ConnectorOperator]:
+    """The filter operators DescribeEntity advertises for a column; the translator allows exactly these.
+
+    IN is accepted wherever EQUAL_TO is. A column whose name the grammar cannot
+    express (it must match ``[A-Za-z][A-Za-z0-9_.-]*`` and not be a keyword
+    such as ``in``) gets no operators, so AppFlow does not offer to filter on it.
+
+    >>> [o.name for o in operators_for(FilterColumn("flag", T.Boolean, "tinyint", column_type="tinyint(1)"))]
+    ['EQUAL_TO', 'NOT_EQUAL_TO']
+    >>> operators_for(FilterColumn("order total", T.Integer, "int"))
+    []
+    """
+    if not _expressible(column.name):
+        return []
+    return list(_OPERATORS[_kind(column)])
+
+
+# --- parsing --------------------------------------------------------------------
+
+_ESCAPES = {"'": "'", '"': '"', "\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_MAX_LIMIT = 2**63 - 1
+
+
+def _where(line: int, column: int) -> str:
+    return f"line {line}, column {column + 1}"
+
+
+def _show(text: str, width: int = 60) -> str:
+    return repr(text if len(text) <= width else text[:width] + "...")
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def _scan_strings(text: str) -> tuple[str, dict[int, str]]:
+    """Decode every quoted string, and mask its content so ANTLR's ambiguous string rule sees one token.
+
+    Returns the masked text (same length, same line breaks) and the decoded
+    strings by the offset of their opening quote.
+    """
+    masked = list(text)
+    strings: dict[int, str] = {}
+    i = 0
+    while i < len(text):
+        quote_char = text[i]
+        if quote_char not in "'\"":
+            i += 1
+            continue
+        start, i, chars = i, i + 1, []
+        while True:
+            if i >= len(text):
+                line, col = _position(text, start)
+                msg = (f"Invalid filter at {_where(line, col)}: the string starting with {quote_char} is not "
+                       f"closed. Inside a string write \\{quote_char} for {quote_char} and \\\\ for a backslash.")
+                raise InvalidArgumentError(msg)
+            ch = text[i]
+            if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPES:
+                chars.append(_ESCAPES[text[i + 1]])
+                i += 2
+                continue
+            if ch == quote_char:
+                break
+            chars.append(ch)
+            i += 1
+        for j in range(start + 1, i):
+            masked[j] = text[j] if text[j] in "\r\n" else "#"
+        strings[start] = "".join(chars)
+        i += 1
+    return "".join(masked), strings
+
+
+@cache
+def _antlr() -> tuple[Any, Any, Any, Any, Any]:
+    """Import the generated parser only when a filter is compiled (it deserializes its ATN on import)."""
+    from antlr4 import CommonTokenStream, InputStream
+    from antlr4.error.ErrorListener import ErrorListener
+    from custom_connector_queryfilter.queryfilter.antlr.CustomConnectorQueryFilterLexer import (
+        CustomConnectorQueryFilterLexer,
+    )
+    from custom_connector_queryfilter.queryfilter.antlr.CustomConnectorQueryFilterParser import (
+        CustomConnectorQueryFilterParser,
+    )
+
+    class RaiseOnError(ErrorListener):  # type: ignore[misc]
+        """Turns the first lexer or parser complaint into an InvalidArgumentError."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+        def syntaxError(self, recognizer: Any, offending: Any, line: int, column: int,  # noqa: N802
+                        msg: str, e: Any) -> None:
+            if offending is None:  # the lexer: a character no token starts with
+                lines = self.text.split("\n")
+                bad = lines[line - 1][column] if line <= len(lines) and column < len(lines[line - 1]) else "?"
+                message = (f"Invalid filter at {_where(line, column)}: unexpected character {bad!r}. Columns are "
+                           "named by letters, digits, '_', '.' and '-' (starting with a letter); strings are "
+                           "quoted; numbers, dates (2024-01-31) and date-times (2024-01-31T12:00:00Z) are bare.")
+                raise InvalidArgumentError(message)
+            original = self.text[offending.start:offending.stop + 1]  # strings are masked in offending.text
+            near = "the end of the filter" if offending.type == -1 else _show(original)
+            if msg.startswith("no viable alternative"):  # it quotes the masked input: say it plainly
+                msg = "unexpected here"
+            elif offending.type != -1:
+                msg = msg.replace(offending.text, original)
+            hint = ""
+            if offending.text in ("NULL", "Null"):
+                hint = " Write null in lower case."
+            elif offending.type == -1:
+                hint = " The filter is incomplete."
+            message = (f"Invalid filter at {_where(line, column)} near {near}: {msg}.{hint} Conditions look like "
+                       "<column> <op> <value> (op: = != < <= > >= CONTAINS), <column> BETWEEN <v> AND <v>, "
+                       "<column> IN (<v>, ...), joined by AND, OR, NOT and parentheses, optionally followed by "
+                       "LIMIT <n>.")
+            raise InvalidArgumentError(message)
+
+    return (CommonTokenStream, InputStream, CustomConnectorQueryFilterLexer, CustomConnectorQueryFilterParser,
+            RaiseOnError)
+
+
+def _parse(text: str) -> tuple[Any, Any, dict[int, str]]:
+    """The parse tree, the parser class (for token types), and the decoded strings by offset."""
+    token_stream_class, input_stream_class, lexer_class, parser_class, listener_class = _antlr()
+    masked, strings = _scan_strings(text)
+    lexer = lexer_class(input_stream_class(masked))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(listener_class(text))
+    stream = token_stream_class(lexer)
+    stream.fill()
+    tokens = stream.tokens
+    for token, following in zip(tokens, tokens[1:], strict=False):
+        if token.type == lexer_class.LIMIT and following.type == lexer_class.DECIMAL:
+            if not re.fullmatch(r"[1-9]", following.text):
+                msg = (f"Invalid filter at {_where(following.line, following.column)}: LIMIT needs a positive "
+                       f"whole number, not {_show(following.text)}.")
+                raise InvalidArgumentError(msg)
+            following.type = lexer_class.POS_INTEGER  # the grammar's POS_INTEGER needs two digits
+    parser = parser_class(stream)
+    parser.removeErrorListeners()
+    parser.addErrorListener(listener_class(text))
+    return parser.queryfilter(), parser_class, strings
+
+
+# --- literals -------------------------------------------------------------------
+
+_LiteralKind = Literal["string", "number", "date", "datetime", "null", "boolean"]
+_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z")
+
+
+@dataclass(frozen=True)
+class _Literal:
+    kind: _LiteralKind
+    text: str
+    value: object
+    where: str
+
+
+@dataclass(frozen=True)
+class _Day:
+    """A calendar day against a date-time column: [start, end), end None past year 9999."""
+
+    start: datetime
+    end: datetime | None
+
+
+def _parse_date(text: str, where: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"Invalid filter at {where}: {_show(text)} is not a valid calendar date (YYYY-MM-DD, year 0001-9999)."
+        raise InvalidArgumentError(msg) from None
+
+
+def _parse_datetime(text: str, where: str) -> datetime:
+    match = _DATETIME.fullmatch(text)
+    if not match:
+        msg = f"Invalid filter at {where}: {_show(text)} is not a date-time like 2024-01-31T23:59:59.123Z."
+        raise InvalidArgumentError(msg)
+    day, hour, minute, second, fraction = match.groups()
+    fraction = fraction or ""
+    if len(fraction) > 6 and fraction[6:].strip("0"):
+        msg = f"Invalid filter at {where}: {_show(text)} has more than 6 fractional digits (MySQL keeps microseconds)."
+        raise InvalidArgumentError(msg)
+    try:
+        return datetime.combine(_parse_date(day, where), time(int(hour), int(minute), int(second),
+                                                              int(fraction[:6].ljust(6, "0"))), UTC)
+    except ValueError:
+        msg = f"Invalid filter at {where}: {_show(text)} is not a valid time of day (00:00:00-23:59:59)."
+        raise InvalidArgumentError(msg) from None
+
+
+# --- translation ----------------------------------------------------------------
+
+_Sql = tuple[str, tuple[object, ...]]
+
+
+class _Translator:
+    """Walks the parse tree; every method returns a self-contained SQL term and its parameters."""
+
+    def __init__(self, parser_class: Any, strings: dict[int, str], columns: Mapping[str, FilterColumn],
+                 zone: ZoneInfo) -> None:
+        self.p = parser_class
+        self.strings = strings
+        self.columns = columns
+        self.zone = zone
+
+    # structure
+
+    def root(self, ctx: Any) -> CompiledFilter:
+        limit_ctx = ctx.limitexpression()
+        if limit_ctx is None:
+            sql, params = self.expression(ctx.expression())
+            return CompiledFilter(sql, params, None)
+        count = int(limit_ctx.count().getText())
+        if count > _MAX_LIMIT:
+            msg = f"Invalid filter at {self.at(limit_ctx.count())}: LIMIT {count} is larger than {_MAX_LIMIT}."
+            raise InvalidArgumentError(msg)
+        if limit_ctx.expression() is None:
+            return CompiledFilter("", (), count)
+        sql, params = self.expression(limit_ctx.expression())
+        return CompiledFilter(sql, params, count)
+
+    def expression(self, ctx: Any) -> _Sql:
+        handler: Callable[[Any], _Sql] | None = getattr(self, "_" + type(ctx).__name__, None)
+        if handler is None:  # pragma: no cover - the grammar has no other alternatives
+            msg = f"Invalid filter at {self.at(ctx)}: unsupported construct {_show(ctx.getText())}."
+            raise InvalidArgumentError(msg)
+        return handler(ctx)
+
+    def _ParenExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self.expression(ctx.expression())  # every compound term below is parenthesized already
+
+    def _NotExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        sql, params = self.expression(ctx.expression())
+        return f"NOT ({sql})", params
+
+    def _ANDBinaryExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._binary(ctx, "AND")
+
+    def _ORBinaryExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._binary(ctx, "OR")
+
+    def _binary(self, ctx: Any, word: str) -> _Sql:
+        left, left_params = self.expression(ctx.expression(0))
+        right, right_params = self.expression(ctx.expression(1))
+        return f"({left} {word} {right})", left_params + right_params
+
+    def _IdentifierExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        msg = (f"Invalid filter at {self.at(ctx)}: the column name {_show(ctx.getText())} alone is not a condition; "
+               "compare it, e.g. name = 'x', amount > 10, flag = true.")
+        raise InvalidArgumentError(msg)
+
+    def _ValueExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        msg = (f"Invalid filter at {self.at(ctx)}: the value {_show(ctx.getText())} alone is not a condition; "
+               "compare a column with it, e.g. amount = 10.")
+        raise InvalidArgumentError(msg)
+
+    # conditions
+
+    def _EqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.EQUAL_TO)
+
+    def _BooleanEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.EQUAL_TO)
+
+    def _NotEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.NOT_EQUAL_TO)
+
+    def _BooleanNotEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.NOT_EQUAL_TO)
+
+    def _LesserThanComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.LESS_THAN)
+
+    def _LesserThanEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.LESS_THAN_OR_EQUAL_TO)
+
+    def _GreaterThanComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.GREATER_THAN)
+
+    def _GreaterThanEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.GREATER_THAN_OR_EQUAL_TO)
+
+    def _LikeComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        column, name = self.column(ctx.identifier(), Op.CONTAINS)
+        literal = self.literal(ctx.value())
+        if literal.kind == "null":
+            msg = f"Invalid filter at {literal.where}: CONTAINS needs a string, not null."
+            raise InvalidArgumentError(msg)
+        if literal.kind == "boolean":
+            raise self.misfit(column, literal, "a string")
+        needle = literal.value if literal.kind == "string" else literal.text
+        pattern = "%" + re.sub(r"([!%_])", r"!\1", str(needle)) + "%"
+        # An explicit escape character: the default (backslash) depends on sql_mode NO_BACKSLASH_ESCAPES.
+        return f"{name} LIKE %s ESCAPE '!'", (pattern,)
+
+    def _BetweenExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        column, name = self.column(ctx.identifier(), Op.BETWEEN)
+        low_literal, high_literal = self.literal(ctx.value(0)), self.literal(ctx.value(1))
+        for literal in (low_literal, high_literal):
+            if literal.kind == "null":
+                msg = f"Invalid filter at {literal.where}: BETWEEN needs two values, not null."
+                raise InvalidArgumentError(msg)
+        low, high = self.convert(column, low_literal), self.convert(column, high_literal)
+        if not isinstance(low, _Day) and not isinstance(high, _Day):
+            return f"{name} BETWEEN %s AND %s", (low, high)  # inclusive at both ends
+        low_sql, low_params = (f"{name} >= %s", (low.start if isinstance(low, _Day) else low,))
+        high_sql, high_params = self._day_compare(name, Op.LESS_THAN_OR_EQUAL_TO, high) if isinstance(
+            high, _Day) else (f"{name} <= %s", (high,))
+        return f"({low_sql} AND {high_sql})", low_params + high_params
+
+    def _InExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+        column, name = self.column(ctx.identifier(), Op.EQUAL_TO, shown="IN")
+        literals = [self.literal(value) for value in ctx.value()]
+        with_null = any(literal.kind == "null" for literal in literals)
+        values = [self.convert(column, literal) for literal in literals if literal.kind != "null"]
+        terms: list[_Sql] = []
+        if _kind(column) == "boolean":
+            truths = set(values)
+            if truths == {True, False}:
+                terms.append((f"{name} IS NOT NULL", ()))
+            elif truths:
+                terms.append(self._boolean(name, Op.EQUAL_TO, truths.pop() is True))
+        else:
+            points = tuple(dict.fromkeys(value for value in values if not isinstance(value, _Day)))
+            if points:
+                terms.append((f"{name} IN ({', '.join(['%s'] * len(points))})", points))
+            terms += [self._day_compare(name, Op.EQUAL_TO, value) for value in values if isinstance(value, _Day)]
+        if with_null:
+            terms.append((f"{name} IS NULL", ()))
+        if len(terms) == 1:
+            return terms[0]
+        return "(" + " OR ".join(sql for sql, _ in terms) + ")", tuple(p for _, params in terms for p in params)
+
+    def _compare(self, ctx: Any, op: Op) -> _Sql:
+        column, name = self.column(ctx.identifier(), op)
+        literal = self.literal(ctx.value() if hasattr(ctx, "value") else ctx.boolean())
+        if literal.kind == "null":
+            if op is Op.EQUAL_TO:
+                return f"{name} IS NULL", ()
+            if op is Op.NOT_EQUAL_TO:
+                return f"{name} IS NOT NULL", ()
+            msg = (f"Invalid filter at {literal.where}: null can only follow = or != (IS NULL / IS NOT NULL), "
+                   f"not {_OP_TEXT[op]}.")
+            raise InvalidArgumentError(msg)
+        value = self.convert(column, literal)
+        if _kind(column) == "boolean":
+            return self._boolean(name, op, value is True)
+        if isinstance(value, _Day):
+            return self._day_compare(name, op, value)
+        return f"{name} {_SQL_OP[op]} %s", (value,)
+
+    @staticmethod
+    def _boolean(name: str, op: Op, truth: bool) -> _Sql:
+        """True is any non-zero value, as the reader reports it."""
+        wants_true = truth if op is Op.EQUAL_TO else not truth
+        return (f"{name} <> %s", (0,)) if wants_true else (f"{name} = %s", (0,))
+
+    @staticmethod
+    def _day_compare(name: str, op: Op, day: _Day) -> _Sql:
+        """A calendar day against a date-time column: the whole day, [start, end)."""
+        start, end = day.start, day.end
+        if op is Op.EQUAL_TO:
+            return (f"({name} >= %s AND {name} < %s)", (start, end)) if end else (f"{name} >= %s", (start,))
+        if op is Op.NOT_EQUAL_TO:
+            return (f"({name} < %s OR {name} >= %s)", (start, end)) if end else (f"{name} < %s", (start,))
+        if op is Op.LESS_THAN:
+            return f"{name} < %s", (start,)
+        if op is Op.GREATER_THAN_OR_EQUAL_TO:
+            return f"{name} >= %s", (start,)
+        if op is Op.LESS_THAN_OR_EQUAL_TO:
+            return (f"{name} < %s", (end,)) if end else (f"{name} IS NOT NULL", ())
+        # GREATER_THAN: after the whole day
+        return (f"{name} >= %s", (end,)) if end else (f"{name} <> {name}", ())
+
+    # leaves
+
+    @staticmethod
+    def at(ctx: Any) -> str:
+        token = getattr(ctx, "start", ctx)
+        return _where(token.line, token.column)
+
+    def column(self, ctx: Any, op: Op, shown: str | None = None) -> tuple[FilterColumn, str]:
+        """The named column, checked to exist and to allow the operator; and its quoted name."""
+        name = ctx.getText()
+        column = self.columns.get(name)
+        if column is None:
+            known = sorted(self.columns)
+            close = difflib.get_close_matches(name, known, n=3) or [c for c in known if c.lower() == name.lower()]
+            listed = ", ".join(_show(c, 40) for c in (close or known[:8]))
+            more = "" if close or len(known) <= 8 else f" and {len(known) - 8} more"
+            label = "did you mean" if close else "the columns are"
+            msg = f"Invalid filter at {self.at(ctx)}: unknown column {_show(name)}; {label} {listed}{more}."
+            raise InvalidArgumentError(msg)
+        allowed = operators_for(column)
+        if op not in allowed:
+            described = f"{column.field_type.name}, {column.column_type or column.mysql_type}"
+            if not allowed:
+                msg = f"Invalid filter at {self.at(ctx)}: column {_show(name)} ({described}) cannot be filtered on."
+            else:
+                names = " ".join(_OP_TEXT[o] for o in allowed) + (" IN" if Op.EQUAL_TO in allowed else "")
+                msg = (f"Invalid filter at {self.at(ctx)}: {shown or _OP_TEXT[op]} is not allowed on column "
+                       f"{_show(name)} ({described}); allowed: {names}.")
+            raise InvalidArgumentError(msg)
+        return column, quote(column.name)
+
+    def literal(self, ctx: Any) -> _Literal:
+        token = ctx.start
+        where = _where(token.line, token.column)
+        text = self.strings.get(token.start, token.text)
+        p = self.p
+        if token.type == p.NULL:
+            return _Literal("null", "null", None, where)
+        if token.type in (p.TRUE, p.FALSE):
+            return _Literal("boolean", token.text, token.type == p.TRUE, where)
+        if token.type in (p.SINGLE_STRING, p.DOUBLE_STRING, p.EMPTY_SINGLE_STRING, p.EMPTY_DOUBLE_STRING):
+            return _Literal("string", text, text, where)
+        if token.type in (p.POS_INTEGER, p.DECIMAL):
+            return _Literal("number", text, Decimal(text), where)
+        if token.type == p.DATE:
+            return _Literal("date", text, _parse_date(text, where), where)
+        return _Literal("datetime", text, _parse_datetime(text, where), where)
+
+    # values
+
+    @staticmethod
+    def misfit(column: FilterColumn, literal: _Literal, wanted: str) -> InvalidArgumentError:
+        shown = _show(literal.text)
+        described = column.column_type or column.mysql_type
+        msg = (f"Invalid filter at {literal.where}: {shown} does not fit column {_show(column.name)} "
+               f"({column.field_type.name}, {described}); compare it with {wanted}.")
+        return InvalidArgumentError(msg)
+
+    def convert(self, column: FilterColumn, literal: _Literal) -> object:
+        """The literal as the Python value PyMySQL binds correctly for this column, or InvalidArgument."""
+        kind = _kind(column)
+        if kind == "boolean":
+            return self._to_boolean(column, literal)
+        if kind == "integer":
+            return self._to_integer(column, literal)
+        if kind == "decimal":
+            return self._to_decimal(column, literal)
+        if kind == "float":
+            return self._to_float(column, literal)
+        if kind in ("date", "datetime", "timestamp"):
+            return self._to_temporal(column, kind, literal)
+        if kind == "time":
+            if literal.kind == "string" and re.fullmatch(r"-?\d{1,3}:[0-5]\d:[0-5]\d(\.\d{1,6})?", literal.text):
+                return literal.text
+            raise self.misfit(column, literal, "a quoted time such as '13:45:00'")
+        # text / opaque: what was written is the string, be it quoted or a bare number or date
+        if literal.kind == "boolean":
+            raise self.misfit(column, literal, "a quoted string")
+        return literal.value if literal.kind == "string" else literal.text
+
+    def _number(self, column: FilterColumn, literal: _Literal, wanted: str) -> Decimal:
+        if literal.kind == "number":
+            assert isinstance(literal.value, Decimal)
+            return literal.value
+        if literal.kind == "string" and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", literal.text):
+            return Decimal(literal.text.strip())
+        raise self.misfit(column, literal, wanted)
+
+    def _to_boolean(self, column: FilterColumn, literal: _Literal) -> bool:
+        if literal.kind == "boolean":
+            return bool(literal.value)
+        if literal.kind == "string" and literal.text.lower() in ("true", "false"):
+            return literal.text.lower() == "true"
+        if literal.kind == "number" and literal.value in (0, 1):
+            return literal.value == 1
+        raise self.misfit(column, literal, "true or false")
+
+    def _to_integer(self, column: FilterColumn, literal: _Literal) -> int:
+        number = self._number(column, literal, "a whole number")
+        if number != number.to_integral_value():
+            raise self.misfit(column, literal, "a whole number")
+        value = int(number)
+        low, high = _integer_range(column)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise self.misfit(column, literal, f"a whole number from {low} to {high}")
+        return value
+
+    def _to_decimal(self, column: FilterColumn, literal: _Literal) -> Decimal:
+        value = self._number(column, literal, "a decimal number")
+        match = re.search(r"\((\d+)(?:\s*,\s*(\d+))?\)", column.column_type)
+        if match or column.column_type.lower().startswith(("decimal", "numeric")):
+            precision, scale = (int(match.group(1)), int(match.group(2) or 0)) if match else (10, 0)
+            with localcontext() as context:
+                context.prec = 200
+                normalized = value.normalize()
+            exponent = normalized.as_tuple().exponent
+            assert isinstance(exponent, int)
+            digits_after = max(0, -exponent)
+            digits_before = max(0, normalized.adjusted() + 1) if normalized else 0
+            if digits_after > scale or digits_before > precision - scale:
+                raise self.misfit(column, literal, f"at most {precision - scale} digits before and {scale} after "
+                                                   "the decimal point")
+        if value < 0 and (column.unsigned or "unsigned" in column.column_type.lower()):
+            raise self.misfit(column, literal, "a number >= 0 (the column is unsigned)")
+        return value
+
+    def _to_float(self, column: FilterColumn, literal: _Literal) -> float:
+        value = float(self._number(column, literal, "a number"))
+        if value in (float("inf"), float("-inf")):
+            raise self.misfit(column, literal, "a number within the range of a double")
+        if value < 0 and (column.unsigned or "unsigned" in column.column_type.lower()):
+            raise self.misfit(column, literal, "a number >= 0 (the column is unsigned)")
+        return value
+
+    def _to_temporal(self, column: FilterColumn, kind: _Kind, literal: _Literal) -> object:
+        example = "a date like 2024-01-31 or a date-time like 2024-01-31T23:59:59Z"
+        if literal.kind == "string":  # a quoted date or date-time is taken as the bare one
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", literal.text):
+                literal = _Literal("date", literal.text, _parse_date(literal.text, literal.where), literal.where)
+            elif _DATETIME.fullmatch(literal.text):
+                literal = _Literal("datetime", literal.text, _parse_datetime(literal.text, literal.where),
+                                   literal.where)
+        if literal.kind not in ("date", "datetime"):
+            raise self.misfit(column, literal, example)
+        try:
+            if literal.kind == "datetime":
+                assert isinstance(literal.value, datetime)
+                if kind == "timestamp":  # read in a '+00:00' session
+                    return literal.value.replace(tzinfo=None)
+                return literal.value.astimezone(self.zone).replace(tzinfo=None)  # wall clock of the source
+            assert isinstance(literal.value, date)
+            if kind == "date":
+                return literal.value
+            start = datetime.combine(literal.value, time())
+            end = datetime.combine(literal.value + timedelta(days=1), time()) if literal.value < date.max else None
+            if kind == "timestamp":  # the day in the source's zone, as UTC
+                return _Day(_utc(start, self.zone), _utc(end, self.zone) if end else None)
+            return _Day(start, end)
+        except OverflowError:
+            raise self.misfit(column, literal, f"{example}, within years 0001-9999 in {self.zone.key}") from None
+
+
+def _utc(wall_clock: datetime, zone: ZoneInfo) -> datetime:
+    return wall_clock.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _integer_range(column: FilterColumn) -> tuple[int | None, int | None]:
+    mysql_type = column.mysql_type.lower()
+    unsigned = column.unsigned or "unsigned" in column.column_type.lower()
+    if mysql_type == "year":
+        return 0, 2155
+    if mysql_type == "bit":
+        match = re.search(r"\((\d+)\)", column.column_type)
+        return 0, 2 ** (int(match.group(1)) if match else 1) - 1
+    bits = _INTEGER_BITS.get(mysql_type) or _FIELD_TYPE_BITS.get(column.field_type)
+    if bits is None:
+        return None, None
+    return (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"sourceTimeZone {_show(name)} is not an IANA time zone name (e.g. 'UTC', 'Europe/Berlin', 'Asia/Tokyo')."
+        raise InvalidArgumentError(msg) from None
+
+
+def compile_filter(expression: str | None, columns: Mapping[str, FilterColumn],
+                   source_time_zone: str = "UTC") -> CompiledFilter:
+    """Translate AppFlow's filter expression into a parameterized WHERE term, its parameters and LIMIT.
+
+    ``columns`` maps the exact column name to its description. An empty or
+    missing expression compiles to ``CompiledFilter("", (), None)``.
+
+    Choices where AppFlow's DSL is silent (see the module docstring for more):
+    ``!=`` does not match NULLs (SQL's three-valued logic); ``= null`` is IS NULL;
+    ``IN (1, null)`` matches 1 and NULL; a DATE literal against a DATETIME or
+    TIMESTAMP column means the whole day in ``source_time_zone``; a bare integer
+    is not a date (use ISO literals); strings compare under the column's
+    collation; BETWEEN is inclusive and an inverted range matches nothing.
+
+    Raises:
+        InvalidArgumentError: a syntax error, an unknown column, an operator the
+            column's type does not allow, or a value that does not fit the
+            column's type; the message names the position and what is allowed.
+    """
+    if expression is None or not expression.strip():
+        return CompiledFilter("", (), None)
+    zone = _zone(source_time_zone)
+    tree, parser_class, strings = _parse(expression)
+    return _Translator(parser_class, strings, columns, zone).root(tree)
