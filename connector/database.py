@@ -9,6 +9,8 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
 
 import pymysql
 
@@ -22,20 +24,27 @@ __all__ = ["DEFAULT_READ_TIMEOUT", "connect", "session"]
 DEFAULT_READ_TIMEOUT = 28.0
 
 
-def _tls_context(settings: ProfileSettings) -> ssl.SSLContext | None:
-    """A context for the modes that insist on TLS; PyMySQL itself does PREFERRED."""
-    if settings.tls_mode in ("DISABLED", "PREFERRED"):
+@lru_cache(maxsize=16)
+def _tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
+    """One context per mode and bundle for the container's life: loading CAs costs ~30 ms."""
+    if mode == "DISABLED":
         return None
-    verify = settings.tls_mode in ("VERIFY_CA", "VERIFY_IDENTITY")
-    try:
-        context = ssl.create_default_context(cafile=settings.tls_ca_bundle if verify else None)
-    except (OSError, ssl.SSLError) as exc:
-        msg = f"tlsCaBundle {settings.tls_ca_bundle!r} cannot be loaded as a PEM CA bundle: {exc}"
-        raise InvalidArgumentError(msg) from exc
-    context.check_hostname = settings.tls_mode == "VERIFY_IDENTITY"
-    if not verify:
+    if mode in ("PREFERRED", "REQUIRED"):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        context = ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        msg = f"tlsCaBundle {ca_bundle!r} cannot be loaded as a PEM CA bundle: {exc}"
+        raise InvalidArgumentError(msg) from exc
+    context.check_hostname = mode == "VERIFY_IDENTITY"
     return context
+
+
+# Servers seen without TLS under tlsMode PREFERRED: connect in clear text at once next time.
+_NO_TLS: set[tuple[str, int]] = set()
 
 
 def connect(
@@ -44,26 +53,26 @@ def connect(
     *,
     read_only: bool = True,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
+    conv: dict[Any, Any] | None = None,
 ) -> pymysql.connections.Connection:
-    """Open a session in UTC; ``read_only`` sessions cannot change data (source operations)."""
+    """Open a session in UTC; ``read_only`` sessions cannot change data (source operations).
+
+    ``conv`` replaces PyMySQL's decoders (the read path decodes straight to JSON forms).
+    """
     target = login.target(settings)
-    context = _tls_context(settings)
+    context = _tls_context(settings.tls_mode, settings.tls_ca_bundle)
+    if settings.tls_mode == "PREFERRED" and (login.host, login.port) in _NO_TLS:
+        context = None
     try:
-        conn = pymysql.connect(
-            host=login.host,
-            port=login.port,
-            user=login.user,
-            password=login.password,
-            database=login.database,
-            charset="utf8mb4",
-            connect_timeout=settings.connect_timeout,
-            read_timeout=read_timeout,
-            write_timeout=read_timeout,
-            autocommit=True,
-            # With a context PyMySQL refuses servers without TLS before it logs in.
-            ssl=context,
-            ssl_disabled=settings.tls_mode == "DISABLED",
-        )
+        conn = _open(login, settings, context, read_timeout, conv)
+    except pymysql.err.OperationalError as exc:
+        if not (settings.tls_mode == "PREFERRED" and context is not None and exc.args[0] == 2026):
+            raise classify_mysql_error(exc, target) from exc
+        _NO_TLS.add((login.host, login.port))  # PREFERRED: fall back to clear text
+        try:
+            conn = _open(login, settings, None, read_timeout, conv)
+        except pymysql.err.MySQLError as retry_exc:
+            raise classify_mysql_error(retry_exc, target) from retry_exc
     except pymysql.err.MySQLError as exc:
         raise classify_mysql_error(exc, target) from exc
     try:
@@ -77,6 +86,26 @@ def connect(
     return conn
 
 
+def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | None, read_timeout: float,
+          conv: dict[Any, Any] | None) -> pymysql.connections.Connection:
+    return pymysql.connect(
+        host=login.host,
+        port=login.port,
+        user=login.user,
+        password=login.password,
+        database=login.database,
+        charset="utf8mb4",
+        connect_timeout=settings.connect_timeout,
+        read_timeout=read_timeout,
+        write_timeout=read_timeout,
+        autocommit=True,
+        # With a context PyMySQL refuses a server without TLS before it logs in.
+        ssl=context,
+        ssl_disabled=context is None,
+        **({"conv": conv} if conv is not None else {}),
+    )
+
+
 @contextmanager
 def session(
     login: DbLogin,
@@ -84,9 +113,10 @@ def session(
     *,
     read_only: bool = True,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
+    conv: dict[Any, Any] | None = None,
 ) -> Iterator[pymysql.connections.Connection]:
     """A connection closed on exit; driver errors inside the block are classified."""
-    conn = connect(login, settings, read_only=read_only, read_timeout=read_timeout)
+    conn = connect(login, settings, read_only=read_only, read_timeout=read_timeout, conv=conv)
     try:
         yield conn
     except pymysql.err.MySQLError as exc:

@@ -77,6 +77,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     logger.append_keys(request_type=request_type, request_id=request_id,
                        entity=event.get("entityIdentifier") if isinstance(event, dict) else None)
     route = ROUTES.get(request_type) if isinstance(request_type, str) else None
+    _records.context = context
     try:
         check_event(event)
         assert route is not None  # check_event accepts only routed types

@@ -70,9 +70,9 @@ def test_valid_runtime_settings_pass() -> None:
 @pytest.mark.parametrize(
     ("raw", "names"),
     [
-        pytest.param("invalid_maxresults_null", ["maxResults", "null"], id="maxResults null"),
-        pytest.param("invalid_no_apiversion", ["apiVersion"], id="no apiVersion"),
-        pytest.param("invalid_no_authtype", ["authenticationType"], id="no authenticationType"),
+        pytest.param("invalid/invalid_maxresults_null", ["maxResults", "null"], id="maxResults null"),
+        pytest.param("invalid/invalid_no_apiversion", ["apiVersion"], id="no apiVersion"),
+        pytest.param("invalid/invalid_no_authtype", ["authenticationType"], id="no authenticationType"),
     ],
 )
 def test_shapes_the_sdk_rejects_get_a_readable_invalid_argument(raw: str, names: list[str]) -> None:

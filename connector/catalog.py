@@ -1,0 +1,164 @@
+"""What the database holds: schemas, tables, views, columns and their keys.
+
+Read from information_schema on every call (a few small queries), so that a
+column added a minute ago is visible and every identifier a request names is
+checked against the live catalog before it reaches SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pymysql
+
+from connector.errors import InvalidArgumentError, ResourceNotFoundError
+from connector.types import ColumnType, column_type
+
+__all__ = ["SYSTEM_SCHEMAS", "Column", "Entity", "list_schemas", "list_tables", "load_entity", "split_identifier"]
+
+SYSTEM_SCHEMAS = ("mysql", "sys", "information_schema", "performance_schema")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column as information_schema describes it, with its row in the type table."""
+
+    name: str
+    data_type: str
+    column_type: str
+    nullable: bool
+    default: str | None
+    extra: str
+    comment: str
+    type: ColumnType
+
+    @property
+    def unsigned(self) -> bool:
+        return "unsigned" in self.column_type.lower()
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A base table or view, its columns in ordinal order, and the key pages are ordered by."""
+
+    schema: str
+    table: str
+    is_view: bool
+    comment: str
+    columns: tuple[Column, ...]
+    key: tuple[Column, ...] = field(default=())  # primary key, else first unique NOT NULL key; may be empty
+
+    @property
+    def identifier(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        known = ", ".join(c.name for c in self.columns[:12])
+        msg = f"Entity {self.identifier} has no field {name!r}; its fields are: {known}"
+        if len(self.columns) > 12:
+            msg += f" and {len(self.columns) - 12} more"
+        raise InvalidArgumentError(msg)
+
+
+def split_identifier(identifier: str, database: str | None) -> tuple[str, str]:
+    """``schema.table`` split on the first dot (table names may contain dots).
+
+    >>> split_identifier("app.order.items", None)
+    ('app', 'order.items')
+    """
+    schema, dot, table = identifier.partition(".")
+    if not dot or not schema or not table:
+        msg = f"Entity identifier {identifier!r} must be <schema>.<table>, as ListEntities returns it."
+        raise InvalidArgumentError(msg)
+    if database and schema != database:
+        msg = (f"Entity {identifier!r} is outside database {database!r}, the one the connection profile "
+               "is limited to.")
+        raise ResourceNotFoundError(msg)
+    return schema, table
+
+
+def list_schemas(conn: pymysql.connections.Connection) -> list[str]:
+    """The schemas the user can see, without the system ones."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN %s",
+                    (SYSTEM_SCHEMAS,))
+        return sorted(str(row[0]) for row in cur.fetchall())
+
+
+def list_tables(conn: pymysql.connections.Connection, schema: str) -> list[tuple[str, bool, str]]:
+    """``(table, is_view, comment)`` for each table and view of ``schema``, by name."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES "
+                    "WHERE TABLE_SCHEMA = %s", (schema,))
+        rows = cur.fetchall()
+    return sorted((str(name), kind == "VIEW", str(comment or "")) for name, kind, comment in rows)
+
+
+def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
+                *, tinyint1_as_boolean: bool = True) -> Entity:
+    """Describe one table or view; ResourceNotFoundError when the user cannot see it."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES "
+                    "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s", (schema, table))
+        found = cur.fetchone()
+        if found is None:
+            msg = (f"Entity {schema}.{table} was not found: no such table or view, or the user has no "
+                   "privilege on it. Check the name with ListEntities.")
+            raise ResourceNotFoundError(msg)
+        cur.execute(
+            "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT "
+            "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
+            "ORDER BY ORDINAL_POSITION", (schema, table))
+        column_rows = cur.fetchall()
+        json_columns = _mariadb_json_columns(cur, schema, table) if any(
+            str(row[1]).lower() == "longtext" for row in column_rows) else set()
+        cur.execute(
+            "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+            "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND NON_UNIQUE = 0 "
+            "ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX", (schema, table))
+        index_rows = cur.fetchall()
+    columns = tuple(
+        Column(
+            name=str(name), data_type=str(data_type).lower(), column_type=str(col_type),
+            nullable=nullable == "YES", default=None if default is None else str(default),
+            extra=str(extra or ""), comment=str(comment or ""),
+            type=column_type(str(data_type), str(col_type), tinyint1_as_boolean=tinyint1_as_boolean,
+                             json_checked=name in json_columns),
+        )
+        for name, data_type, col_type, nullable, default, extra, comment in column_rows
+    )
+    return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, _page_key(columns, index_rows))
+
+
+def _page_key(columns: tuple[Column, ...], index_rows: Any) -> tuple[Column, ...]:
+    """The primary key, else the first unique key whose columns are NOT NULL and orderable."""
+    by_name = {c.name: c for c in columns}
+    indexes: dict[str, list[Column]] = {}
+    for index_name, column_name in index_rows:
+        if column_name is None or column_name not in by_name:  # functional key parts
+            indexes.setdefault(str(index_name), []).append(None)  # type: ignore[arg-type]
+            continue
+        indexes.setdefault(str(index_name), []).append(by_name[column_name])
+    for key_columns in indexes.values():
+        if all(c is not None and not c.nullable and c.type.key is not None for c in key_columns):
+            return tuple(key_columns)
+    return ()
+
+
+def _mariadb_json_columns(cur: Any, schema: str, table: str) -> set[str]:
+    """MariaDB's JSON is LONGTEXT with a JSON_VALID check constraint: find those columns."""
+    try:
+        cur.execute("SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                    "WHERE CONSTRAINT_SCHEMA = %s AND TABLE_NAME = %s", (schema, table))
+    except pymysql.err.OperationalError:  # MySQL 8: no TABLE_NAME there, and a real JSON type
+        return set()
+    names = set()
+    for (clause,) in cur.fetchall():
+        text = str(clause).strip()
+        if text.lower().startswith("json_valid(`") and text.endswith("`)"):
+            names.add(text[len("json_valid(`"):-2].replace("``", "`"))
+    return names

@@ -1,0 +1,94 @@
+"""ListEntities and DescribeEntity: the catalog in AppFlow's terms."""
+
+from __future__ import annotations
+
+import pymysql
+from custom_connector_sdk.connector.context import Entity as SdkEntity
+from custom_connector_sdk.connector.context import EntityDefinition
+from custom_connector_sdk.connector.fields import FieldDefinition, ReadOperationProperty
+from custom_connector_sdk.connector.settings import CacheControl, TimeUnit
+
+from connector.catalog import Column, Entity, list_schemas, list_tables
+from connector.errors import InvalidArgumentError, ResourceNotFoundError
+
+__all__ = ["CACHE_CONTROL", "EntityList", "entity_definition", "list_entities"]
+
+# AppFlow's minimum; a new column shows up in the flow editor within ten minutes.
+CACHE_CONTROL = CacheControl(time_to_live=600, time_to_live_unit=TimeUnit.SECONDS)
+_INCREMENTAL_TYPES = ("date", "datetime", "timestamp")
+
+
+class EntityList:
+    """One page of entities and the token for the next."""
+
+    def __init__(self, entities: list[SdkEntity], next_token: str | None) -> None:
+        self.entities = entities
+        self.next_token = next_token
+
+
+def list_entities(
+    conn: pymysql.connections.Connection,
+    database: str | None,
+    path: str | None,
+    max_result: int,
+    next_token: str | None,
+) -> EntityList:
+    """Tables and views of the profile's database; without one, schemas first (nested)."""
+    schema = path or database
+    if database and path and path != database:
+        msg = f"entitiesPath {path!r} is outside database {database!r}, the one the profile is limited to."
+        raise ResourceNotFoundError(msg)
+    if schema is None:
+        entities = [SdkEntity(name, True, False, name, f"Schema {name}") for name in list_schemas(conn)]
+    else:
+        tables = list_tables(conn, schema)
+        if not tables and schema not in list_schemas(conn):
+            msg = f"Schema {schema!r} was not found, or the user has no privilege in it."
+            raise ResourceNotFoundError(msg)
+        entities = [SdkEntity(f"{schema}.{name}", False, not is_view, name,
+                              comment or ("View" if is_view else "Table") + f" {schema}.{name}")
+                    for name, is_view, comment in tables]
+    start = 0
+    if next_token:
+        names = [e.entity_identifier for e in entities]
+        if next_token not in names:
+            msg = "nextToken of ListEntities names no entity on this path; list again without it."
+            raise InvalidArgumentError(msg)
+        start = names.index(next_token) + 1
+    page = entities[start:start + max_result]
+    more = start + max_result < len(entities)
+    return EntityList(page, page[-1].entity_identifier if more and page else None)
+
+
+def _field(column: Column, entity: Entity) -> FieldDefinition:
+    from connector.filters import FilterColumn, operators_for
+
+    operators = operators_for(FilterColumn(column.name, column.type.field_type, column.data_type,
+                                           column.unsigned, column.column_type))
+    return FieldDefinition(
+        field_name=column.name,
+        data_type=column.type.field_type,
+        data_type_label=column.column_type,
+        label=column.name,
+        description=column.comment or None,
+        is_primary_key=column in entity.key,
+        default_value=column.default,
+        read_properties=ReadOperationProperty(
+            is_retrievable=True,
+            is_nullable=column.nullable,
+            is_queryable=bool(operators),
+            is_timestamp_field_for_incremental_queries=column.data_type in _INCREMENTAL_TYPES,
+        ),
+        filter_operators=operators,
+    )
+
+
+def entity_definition(entity: Entity) -> EntityDefinition:
+    """The entity and one field per column, in ordinal order."""
+    kind = "View" if entity.is_view else "Table"
+    return EntityDefinition(
+        entity=SdkEntity(entity.identifier, False, not entity.is_view, entity.table,
+                         entity.comment or f"{kind} {entity.identifier}"),
+        fields=[_field(column, entity) for column in entity.columns],
+        custom_properties={"pageKey": ",".join(c.name for c in entity.key) or "(none: ordered by all columns)"},
+    )

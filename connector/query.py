@@ -1,0 +1,240 @@
+"""QueryData and RetrieveData: pages of records as AppFlow wants them.
+
+A page is ``SELECT <fields>, <key copies> FROM t WHERE (<filter>) AND (<after
+last key>) ORDER BY <key> LIMIT n``: its cost does not grow with depth. Tables
+without a usable key are ordered by every orderable column and paged with
+OFFSET (exact for a table not written during the flow; cost grows with depth).
+Rows stream through an unbuffered cursor and a page ends early, with a token,
+at ``maxResults`` rows, ~5.5 MB of response, or the time budget.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import orjson
+import pymysql.cursors
+
+from connector.catalog import Column, Entity
+from connector.errors import InvalidArgumentError
+from connector.paging import PageState, decode_token, encode_token, fingerprint
+from connector.sql import quote, quote_table
+
+__all__ = ["RESPONSE_BUDGET_BYTES", "Page", "query_page", "retrieve_records"]
+
+# Lambda's synchronous response limit is 6 MB; keep room for the envelope.
+RESPONSE_BUDGET_BYTES = 5_500_000
+_FETCH_CHUNK = 500
+_UNORDERABLE = {"json", "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+                "multipolygon", "geometrycollection", "geomcollection"}
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[str]
+    next_token: str | None
+
+
+def _select_fields(entity: Entity, names: Sequence[str] | None) -> list[Column]:
+    if not names:
+        return list(entity.columns)
+    unique = list(dict.fromkeys(names))
+    return [entity.column(name) for name in unique]
+
+
+def _key_copy(column: Column) -> str:
+    """The SELECT expression that carries a key column into the token as text."""
+    quoted = quote(column.name)
+    kind = column.type.key
+    if kind == "hex":
+        return f"HEX({quoted})"
+    if kind == "int":
+        return f"{quoted} + 0"  # BIT and TINYINT(1) too, as plain integers
+    return f"CAST({quoted} AS CHAR)"
+
+
+def key_param(column: Column, text: str) -> Any:
+    """Bind a key value carried as text (a token, or RetrieveData's ids) in the column's own type."""
+    kind = column.type.key
+    try:
+        if kind == "int":
+            if text in ("true", "false"):
+                return int(text == "true")
+            return int(text)
+        if kind == "decimal":
+            return Decimal(text)
+        if kind == "hex":
+            return bytes.fromhex(text)
+    except (ValueError, InvalidOperation):
+        msg = f"{text[:40]!r} is not a value of field {column.name!r} ({column.column_type})"
+        raise InvalidArgumentError(msg) from None
+    return text
+
+
+def _after_clause(key: Sequence[Column], values: Sequence[str]) -> tuple[str, list[Any]]:
+    """``(k1, k2) > (v1, v2)`` spelled out, which both MySQL and MariaDB turn into index ranges."""
+    if len(values) != len(key):
+        msg = "nextToken does not match the entity's key (the table changed?); start the flow again."
+        raise InvalidArgumentError(msg)
+    ors: list[str] = []
+    params: list[Any] = []
+    for i, column in enumerate(key):
+        ands = [f"{quote(c.name)} = %s" for c in key[:i]] + [f"{quote(column.name)} > %s"]
+        ors.append("(" + " AND ".join(ands) + ")")
+        params.extend(key_param(c, v) for c, v in zip(key[: i + 1], values[: i + 1], strict=True))
+    return "(" + " OR ".join(ors) + ")", params
+
+
+def _response_size(record: str) -> int:
+    """Bytes the record adds to the JSON response (quotes and backslashes escaped, non-ASCII as \\uXXXX)."""
+    if record.isascii():
+        return len(record) + record.count('"') + record.count("\\") + 3
+    return len(json.dumps(record)) + 1
+
+
+def _record_writer(fields: Sequence[Column]) -> Callable[[Sequence[Any]], str]:
+    names = [c.name for c in fields]
+    fixups = [(i, c.type.fixup) for i, c in enumerate(fields) if c.type.fixup is not None]
+    dumps = orjson.dumps
+
+    def write(row: Sequence[Any]) -> str:
+        if fixups:
+            row = list(row)
+            for i, fixup in fixups:
+                if row[i] is not None:
+                    row[i] = fixup(row[i])  # type: ignore[misc]
+        # zip stops at the last field: trailing key copies stay out of the record
+        return dumps(dict(zip(names, row, strict=False))).decode()
+
+    return write
+
+
+def query_page(
+    conn: pymysql.connections.Connection,
+    entity: Entity,
+    *,
+    fields: Sequence[str] | None,
+    filter_expression: str | None,
+    next_token: str | None,
+    max_results: int,
+    source_time_zone: str,
+    deadline: float | None = None,
+) -> Page:
+    """One page of records and the token for the next (None at the end)."""
+    selected = _select_fields(entity, fields)
+    bound_to = fingerprint(entity.identifier, filter_expression or "", [c.name for c in selected])
+    state = decode_token(next_token, bound_to)
+    where, params, limit = ["TRUE"], [], None
+    if filter_expression and filter_expression.strip():
+        from connector.filters import FilterColumn, compile_filter
+
+        compiled = compile_filter(filter_expression, {
+            c.name: FilterColumn(c.name, c.type.field_type, c.data_type, c.unsigned, c.column_type)
+            for c in entity.columns}, source_time_zone)
+        if compiled.sql:
+            where, params, limit = [compiled.sql], list(compiled.params), compiled.limit
+    left = state.left if next_token else limit
+    if left == 0:
+        return Page([], None)
+    size = max_results if left is None else min(max_results, left)
+
+    key = entity.key
+    select = [c.type.select.format(quote(c.name)) for c in selected]
+    if key:
+        select += [_key_copy(c) for c in key]
+        order = [quote(c.name) for c in key]
+        if state.after is not None:
+            clause, after_params = _after_clause(key, state.after)
+            where.append(clause)
+            params += after_params
+        tail = f"LIMIT {size}"
+    else:
+        order = [quote(c.name) for c in entity.columns if c.data_type not in _UNORDERABLE]
+        tail = f"LIMIT {size} OFFSET {state.offset}"
+    sql = (f"SELECT {', '.join(select)} FROM {quote_table(entity.schema, entity.table)} "
+           f"WHERE {' AND '.join(where)} ORDER BY {', '.join(order) or 'NULL'} {tail}")
+
+    write = _record_writer(selected)
+    records: list[str] = []
+    budget = RESPONSE_BUDGET_BYTES
+    last_row: Sequence[Any] | None = None
+    stopped_early = False
+    with conn.cursor(pymysql.cursors.SSCursor) as cur:
+        cur.execute(sql, params)
+        while not stopped_early and (rows := cur.fetchmany(_FETCH_CHUNK)):
+            for row in rows:
+                record = write(row)
+                budget -= _response_size(record)
+                if budget < 0 and records:
+                    stopped_early = True
+                    break
+                records.append(record)
+                last_row = row
+                if deadline is not None and time.monotonic() > deadline:
+                    stopped_early = True
+                    break
+    if last_row is None or (len(records) < size and not stopped_early):
+        return Page(records, None)
+    remaining = None if left is None else left - len(records)
+    if remaining == 0:
+        return Page(records, None)
+    if key:
+        after = tuple(str(v) for v in last_row[len(selected):])
+        following = PageState(after=after, left=remaining)
+    else:
+        following = PageState(offset=state.offset + len(records), left=remaining)
+    return Page(records, encode_token(following, bound_to))
+
+
+def retrieve_records(
+    conn: pymysql.connections.Connection,
+    entity: Entity,
+    *,
+    fields: Sequence[str] | None,
+    id_field: str,
+    ids: Sequence[str],
+) -> list[str]:
+    """The rows whose ``id_field`` is one of ``ids`` (bound, converted to the field's type)."""
+    selected = _select_fields(entity, fields)
+    id_column = entity.column(id_field)
+    if not ids:
+        return []
+    values = [_id_param(id_column, text) for text in dict.fromkeys(ids)]
+    sql = (f"SELECT {', '.join(c.type.select.format(quote(c.name)) for c in selected)} "
+           f"FROM {quote_table(entity.schema, entity.table)} "
+           f"WHERE {quote(id_column.name)} IN ({', '.join(['%s'] * len(values))})")
+    write = _record_writer(selected)
+    records: list[str] = []
+    budget = RESPONSE_BUDGET_BYTES
+    with conn.cursor(pymysql.cursors.SSCursor) as cur:
+        cur.execute(sql, values)
+        while rows := cur.fetchmany(_FETCH_CHUNK):
+            for row in rows:
+                record = write(row)
+                budget -= _response_size(record)
+                if budget < 0:
+                    msg = (f"The {len(ids)} ids match more than the 6 MB a Lambda response can carry; "
+                           "ask for fewer ids per call.")
+                    raise InvalidArgumentError(msg)
+                records.append(record)
+    return records
+
+
+def _id_param(column: Column, text: str) -> Any:
+    """An id as RetrieveData sends it (the JSON form we emit) -> the column's bound type."""
+    if column.type.fixup is not None and column.type.key == "hex":  # binary ids arrive as base64
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            msg = f"id {text[:40]!r} of binary field {column.name!r} is not base64"
+            raise InvalidArgumentError(msg) from None
+    if column.type.key in ("int", "decimal"):
+        return key_param(column, text)
+    return text

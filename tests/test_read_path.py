@@ -1,0 +1,265 @@
+"""ListEntities, DescribeEntity, QueryData and RetrieveData through the Lambda entry point, on the real server."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from devkit.mariadb import ServerAddress
+from handlers.app import lambda_handler
+from tests.conftest import new_password
+
+ODD_TABLE = "order.items ü `x` 100%"
+
+
+@pytest.fixture(scope="session")
+def read_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
+    """A schema with every type in the type table, a view, a keyless table, composite keys, odd names."""
+    name = f"readdb_{uuid.uuid4().hex[:6]}"
+    password = new_password("read")
+    admin = mysql_server.connect()
+    statements = [
+        f"CREATE DATABASE `{name}`",
+        f"""CREATE TABLE `{name}`.all_types (
+            id INT PRIMARY KEY,
+            b TINYINT(1), ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED,
+            bi BIGINT, bu BIGINT UNSIGNED, d DECIMAL(65,30), d2 DECIMAL(12,2), f FLOAT, db DOUBLE,
+            bit1 BIT(1), bit12 BIT(12), dt DATE, dtm DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(6), yr YEAR,
+            c CHAR(3), vc VARCHAR(50), tx TEXT, en ENUM('a','b'), st SET('x','y','z'), js JSON,
+            bin BINARY(4), vb VARBINARY(300), bl BLOB, geo POINT
+        ) COMMENT 'every type'""",
+        "SET SESSION sql_mode = ''",
+        f"""INSERT INTO `{name}`.all_types VALUES
+            (1, 1, -128, 255, -32768, -8388608, -2147483648, 4294967295, -9223372036854775808,
+             18446744073709551615, '12345678901234567890123456789012345.123456789012345678901234567890', 9.99,
+             1.5, 0.1, b'1', b'111111111111', '2024-02-29', '2024-01-02 03:04:05.123456', '2024-06-01 12:00:00.500',
+             '-838:59:59.000000', 2024, 'abc', 'héllo 🎉 "q" \\\\ ', 'multi\\nline', 'b', 'x,z',
+             '{{"k": "ünï", "n": [1, 2.5, null], "e": "🎉"}}', 0x00FF10AB, 0x{''.join(f'{i:02x}' for i in range(256))},
+             'blob', ST_GeomFromText('POINT(1 2)')),
+            (2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b'0', b'000000000000', '0000-00-00', '0000-00-00 00:00:00',
+             NULL, '25:00:00', 1901, '', '', '', 'a', '', 'null', 0x00000000, '', '', NULL),
+            (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)""",
+        f"CREATE TABLE `{name}`.seq (id INT PRIMARY KEY, grp INT NOT NULL, v VARCHAR(20), dt DATETIME NOT NULL)",
+        f"CREATE VIEW `{name}`.seq_view AS SELECT id, v FROM `{name}`.seq WHERE grp = 1",
+        f"CREATE TABLE `{name}`.keyless (a INT, b VARCHAR(10))",
+        f"INSERT INTO `{name}`.keyless VALUES (1,'x'),(1,'x'),(1,'x'),(2,NULL),(NULL,'y'),(2,NULL),(3,'z')",
+        f"CREATE TABLE `{name}`.composite (k1 VARCHAR(10) NOT NULL, k2 BIGINT UNSIGNED NOT NULL, v INT, "
+        f"PRIMARY KEY (k1, k2))",
+        f"CREATE TABLE `{name}`.`{ODD_TABLE.replace('`', '``')}` (`select` INT PRIMARY KEY, "
+        f"`col.with dot` VARCHAR(10), `ünï 列` INT)",
+        f"INSERT INTO `{name}`.`{ODD_TABLE.replace('`', '``')}` VALUES (1, 'a', 10), (2, 'b', 20)",
+        f"CREATE TABLE `{name}`.wide (id INT PRIMARY KEY, payload LONGTEXT)",
+        f"CREATE USER 'read_{name}'@'%%' IDENTIFIED BY %s",
+        f"GRANT SELECT ON `{name}`.* TO 'read_{name}'@'%'",
+    ]
+    with admin.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement, (password,) if "%s" in statement else None)
+        cur.executemany(f"INSERT INTO `{name}`.seq VALUES (%s, %s, %s, %s)",
+                        [(i, i % 3, f"v{i}", "2024-01-01 00:00:00" if i % 2 else "2024-03-01 10:00:00")
+                         for i in range(1, 151)])
+        cur.executemany(f"INSERT INTO `{name}`.composite VALUES (%s, %s, %s)",
+                        [(k1, k2, k2 * 10) for k1 in ("a", "B", "c", "ü") for k2 in (1, 2, 18446744073709551615)])
+        cur.executemany(f"INSERT INTO `{name}`.wide VALUES (%s, %s)", [(i, "x" * 1_000_000) for i in range(12)])
+    try:
+        yield {"host": mysql_server.host, "port": mysql_server.port, "database": name,
+               "username": f"read_{name}", "password": password, "admin": admin}
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE `{name}`")
+            cur.execute(f"DROP USER 'read_{name}'@'%'")
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def caller(read_db: dict[str, Any], aws_env: str) -> Callable[..., dict[str, Any]]:
+    """Builds a raw AppFlow event for the read database and answers it through lambda_handler."""
+    from devkit.secrets import put_secret
+
+    arn = put_secret(aws_env, f"appflow!123456789012-mysql-read-{uuid.uuid4().hex[:6]}", {
+        "customAuthenticationType": "MySQL", "host": read_db["host"], "port": str(read_db["port"]),
+        "database": read_db["database"], "username": read_db["username"], "password": read_db["password"]})
+
+    def call(request_type: str, context: Any = None, settings: dict[str, str] | None = None,
+             **fields: Any) -> dict[str, Any]:
+        event = {"type": request_type, **fields, "connectorContext": {
+            "apiVersion": "v1", "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
+            "connectorRuntimeSettings": {"tlsMode": "PREFERRED", **(settings or {})}}}
+        response = lambda_handler(event, context)
+        json.dumps(response)
+        return response
+
+    return call
+
+
+def entity(read_db: dict[str, Any], table: str) -> str:
+    return f"{read_db['database']}.{table}"
+
+
+def all_pages(caller: Callable[..., dict[str, Any]], identifier: str, max_results: int,
+              **fields: Any) -> tuple[list[dict[str, Any]], int]:
+    records: list[dict[str, Any]] = []
+    token, pages = None, 0
+    while True:
+        response = caller("QueryDataRequest", entityIdentifier=identifier, maxResults=max_results,
+                          nextToken=token, **fields)
+        assert response["isSuccess"], response["errorDetails"]
+        assert len(response["records"]) <= max_results
+        records += [json.loads(r) for r in response["records"]]
+        pages += 1
+        token = response["nextToken"]
+        if token is None:
+            return records, pages
+
+
+def test_every_type_reads_exactly(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    response = caller("QueryDataRequest", entityIdentifier=entity(read_db, "all_types"))
+    assert response["isSuccess"], response["errorDetails"]
+    raw = response["records"]
+    first, second, third = (json.loads(r) for r in raw)
+    assert first["b"] is True and first["ti"] == -128 and first["tu"] == 255 and first["iu"] == 4294967295
+    assert first["bi"] == -9223372036854775808 and first["bu"] == 18446744073709551615
+    assert '"bu":18446744073709551615' in raw[0]
+    assert '"d":12345678901234567890123456789012345.123456789012345678901234567890' in raw[0]
+    assert '"d2":9.99' in raw[0]
+    assert first["f"] == 1.5 and first["db"] == 0.1
+    assert first["bit1"] is True and first["bit12"] == 4095
+    assert first["dt"] == "2024-02-29"
+    assert first["dtm"] == "2024-01-02T03:04:05.123456Z" and first["ts"] == "2024-06-01T12:00:00.500Z"
+    assert first["tm"] == "-838:59:59.000000" and first["yr"] == 2024
+    assert first["vc"] == 'héllo 🎉 "q" \\ ' and first["tx"] == "multi\nline"
+    assert first["en"] == "b" and first["st"] == "x,z"
+    assert first["js"] == {"k": "ünï", "n": [1, 2.5, None], "e": "🎉"}
+    assert base64.b64decode(first["bin"]) == bytes([0, 255, 16, 171])
+    assert base64.b64decode(first["vb"]) == bytes(range(256))
+    assert first["geo"] == "POINT(1 2)"
+    assert second["b"] is False and second["bit1"] is False and second["bu"] == 0
+    assert second["dt"] is None and second["dtm"] is None  # zero dates
+    assert second["tm"] == "25:00:00" and second["js"] is None or second["js"] == "null" or second["js"] is None
+    assert all(value is None for key, value in third.items() if key != "id")
+
+
+def test_source_time_zone_and_tinyint_setting(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    response = caller("QueryDataRequest", entityIdentifier=entity(read_db, "all_types"),
+                      selectedFieldNames=["dtm", "ts", "b"],
+                      settings={"sourceTimeZone": "Asia/Tokyo", "tinyint1AsBoolean": "false"})
+    first = json.loads(response["records"][0])
+    assert first == {"dtm": "2024-01-02T03:04:05.123456+09:00", "ts": "2024-06-01T12:00:00.500Z", "b": 1}
+
+
+@pytest.mark.parametrize("max_results", [1, 7, 1000])
+@pytest.mark.parametrize("table", ["seq", "keyless", "composite", "seq_view", ODD_TABLE])
+def test_union_of_pages_equals_direct_sql(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any],
+                                          table: str, max_results: int) -> None:
+    records, _ = all_pages(caller, entity(read_db, table), max_results)
+    with read_db["admin"].cursor() as cur:
+        cur.execute(f"SELECT * FROM `{read_db['database']}`.`{table.replace('`', '``')}`")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    expected = sorted(json.dumps(r, sort_keys=True, default=lambda v: v.strftime("%Y-%m-%dT%H:%M:%SZ")) for r in rows)
+    assert sorted(json.dumps(r, sort_keys=True) for r in records) == expected
+
+
+def test_odd_identifiers_are_described_and_selected(caller: Callable[..., dict[str, Any]],
+                                                    read_db: dict[str, Any]) -> None:
+    identifier = entity(read_db, ODD_TABLE)
+    described = caller("DescribeEntityRequest", entityIdentifier=identifier)
+    assert [f["fieldName"] for f in described["entityDefinition"]["fields"]] == ["select", "col.with dot", "ünï 列"]
+    response = caller("QueryDataRequest", entityIdentifier=identifier, selectedFieldNames=["ünï 列", "col.with dot"])
+    assert [json.loads(r) for r in response["records"]] == [{"ünï 列": 10, "col.with dot": "a"},
+                                                             {"ünï 列": 20, "col.with dot": "b"}]
+
+
+def test_describe_entity_fields(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    response = caller("DescribeEntityRequest", entityIdentifier=entity(read_db, "all_types"))
+    assert response["isSuccess"] and response["cacheControl"]["timeToLive"] >= 600
+    definition = response["entityDefinition"]
+    assert definition["entity"]["isWritable"] is True and definition["entity"]["description"] == "every type"
+    fields = {f["fieldName"]: f for f in definition["fields"]}
+    assert list(fields)[:3] == ["id", "b", "ti"]
+    expected = {"id": "Integer", "b": "Boolean", "tu": "Short", "iu": "Long", "bu": "BigInteger",
+                "d": "BigDecimal", "f": "Float", "db": "Double", "bit1": "Boolean", "bit12": "Long",
+                "dt": "Date", "dtm": "DateTime", "ts": "DateTime", "tm": "String", "yr": "Integer",
+                "en": "String", "js": "Struct", "bin": "ByteArray", "geo": "String"}
+    assert {k: fields[k]["dataType"] for k in expected} == expected
+    assert fields["d2"]["dataTypeLabel"] == "decimal(12,2)"
+    assert fields["id"]["isPrimaryKey"] is True and fields["b"]["isPrimaryKey"] is False
+    assert fields["id"]["readProperties"]["isNullable"] is False and fields["b"]["readProperties"]["isNullable"]
+    incremental = {k for k, f in fields.items() if f["readProperties"]["isTimestampFieldForIncrementalQueries"]}
+    assert incremental == {"dt", "dtm", "ts"}
+    assert "BETWEEN" in fields["dtm"]["filterOperators"] and "CONTAINS" in fields["vc"]["filterOperators"]
+    view = caller("DescribeEntityRequest", entityIdentifier=entity(read_db, "seq_view"))
+    assert view["entityDefinition"]["entity"]["isWritable"] is False
+
+
+def test_unknown_entity_is_named(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    response = caller("DescribeEntityRequest", entityIdentifier=entity(read_db, "nope"))
+    assert response["errorDetails"]["errorCode"] == "ResourceNotFoundError"
+    assert "nope" in response["errorDetails"]["errorMessage"]
+    response = caller("DescribeEntityRequest", entityIdentifier="no_dot")
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+
+
+def test_list_entities_pages_and_caches(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    names: list[str] = []
+    token = None
+    while True:
+        response = caller("ListEntitiesRequest", maxResult=2, nextToken=token)
+        assert response["isSuccess"] and len(response["entities"]) <= 2
+        assert response["cacheControl"] == {"timeToLive": 600, "timeToLiveUnit": "SECONDS"}
+        names += [e["entityIdentifier"] for e in response["entities"]]
+        token = response["nextToken"]
+        if token is None:
+            break
+    db = read_db["database"]
+    assert names == sorted(f"{db}.{t}" for t in ["all_types", "composite", "keyless", ODD_TABLE, "seq", "seq_view",
+                                                   "wide"])
+
+
+def test_unknown_field_and_foreign_token_are_invalid(caller: Callable[..., dict[str, Any]],
+                                                     read_db: dict[str, Any]) -> None:
+    response = caller("QueryDataRequest", entityIdentifier=entity(read_db, "seq"), selectedFieldNames=["nope"])
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument" and "nope" in response["errorDetails"][
+        "errorMessage"]
+    first = caller("QueryDataRequest", entityIdentifier=entity(read_db, "seq"), maxResults=5)
+    replay = caller("QueryDataRequest", entityIdentifier=entity(read_db, "seq"), maxResults=5,
+                    selectedFieldNames=["id"], nextToken=first["nextToken"])
+    assert replay["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert "another query" in replay["errorDetails"]["errorMessage"]
+    garbage = caller("QueryDataRequest", entityIdentifier=entity(read_db, "seq"), nextToken="not a token!")
+    assert garbage["errorDetails"]["errorCode"] == "InvalidArgument"
+
+
+def test_wide_rows_make_smaller_pages(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    response = caller("QueryDataRequest", entityIdentifier=entity(read_db, "wide"), maxResults=100)
+    assert 1 <= len(response["records"]) <= 5 and response["nextToken"]
+    assert len(json.dumps(response)) < 6_000_000
+    records, pages = all_pages(caller, entity(read_db, "wide"), 100)
+    assert sorted(r["id"] for r in records) == list(range(12)) and pages >= 3
+
+
+def test_page_stops_early_before_the_time_budget(caller: Callable[..., dict[str, Any]],
+                                                 read_db: dict[str, Any]) -> None:
+    almost_out = SimpleNamespace(aws_request_id="r", get_remaining_time_in_millis=lambda: 5_000)
+    response = caller("QueryDataRequest", almost_out, entityIdentifier=entity(read_db, "seq"), maxResults=1000)
+    assert response["isSuccess"] and 0 < len(response["records"]) < 1000 and response["nextToken"]
+
+
+def test_retrieve_data_by_ids(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    response = caller("RetrieveDataRequest", entityIdentifier=entity(read_db, "composite"), idFieldName="k2",
+                      ids=["18446744073709551615"], selectedFieldNames=["k1", "k2"])
+    got = sorted(json.loads(r)["k1"] for r in response["records"])
+    assert got == sorted(["a", "B", "c", "ü"])
+    bad = caller("RetrieveDataRequest", entityIdentifier=entity(read_db, "composite"), idFieldName="k2",
+                 ids=["1; DROP TABLE composite"])
+    assert bad["errorDetails"]["errorCode"] == "InvalidArgument"
+    binary = caller("RetrieveDataRequest", entityIdentifier=entity(read_db, "all_types"), idFieldName="bin",
+                    ids=[base64.b64encode(bytes([0, 255, 16, 171])).decode()], selectedFieldNames=["id"])
+    assert [json.loads(r) for r in binary["records"]] == [{"id": 1}]
