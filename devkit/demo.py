@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # the JSON logs would drown the demo's output
@@ -68,12 +70,56 @@ def connection_checks(profile: LocalProfile) -> None:
     os.environ[ENDPOINT_ENV] = endpoint
 
 
+def _context(profile: LocalProfile) -> dict[str, Any]:
+    return {"apiVersion": "v1", "credentials": {"secretArn": profile.secret_arn, "authenticationType": "CustomAuth"},
+            "connectorRuntimeSettings": {"tlsMode": "PREFERRED"}}
+
+
+FLOW_FILTER = "status = 'paid' and updated_at between 2024-01-05T00:00:00Z and 2024-01-20T23:59:59Z"
+
+
+def run_flow(profile: LocalProfile, out_dir: Path) -> Path:
+    """A flow to S3, locally: list, describe, then QueryData pages written the way AppFlow lays out files."""
+    listed = call("ListEntities", {"type": "ListEntitiesRequest", "connectorContext": _context(profile)})
+    print("         entities: " + ", ".join(e["entityIdentifier"] for e in listed["entities"]))
+    described = call("DescribeEntity appdb.orders", {"type": "DescribeEntityRequest",
+                                                     "entityIdentifier": "appdb.orders",
+                                                     "connectorContext": _context(profile)})
+    for field in described["entityDefinition"]["fields"]:
+        print(f"         {field['fieldName']:<12} {field['dataTypeLabel']:<32} -> {field['dataType']}")
+    execution = uuid.uuid4().hex
+    target = out_dir / "local-flow" / execution
+    target.mkdir(parents=True)
+    token, pages, rows = None, 0, 0
+    print(f"\nQueryData appdb.orders with filter: {FLOW_FILTER}")
+    while True:
+        response = call(f"QueryData page {pages + 1}", {
+            "type": "QueryDataRequest", "entityIdentifier": "appdb.orders", "maxResults": 5,
+            "filterExpression": FLOW_FILTER, "nextToken": token, "connectorContext": _context(profile)})
+        if not response["isSuccess"]:
+            break
+        part = target / f"part-{pages:05d}-{uuid.uuid4().hex[:8]}.jsonl"
+        part.write_text("".join(record + "\n" for record in response["records"]), encoding="utf-8")
+        pages, rows, token = pages + 1, rows + len(response["records"]), response["nextToken"]
+        if token is None:
+            break
+    print(f"\nWrote {rows} records in {pages} files to {target}/ (AppFlow's S3 layout: <flow>/<execution id>/)")
+    first = sorted(target.iterdir())[0]
+    print(f"First lines of {first.name}:")
+    for line in first.read_text(encoding="utf-8").splitlines()[:3]:
+        print("  " + line)
+    return target
+
+
 def run() -> int:
     print("Starting a throwaway MariaDB and moto's Secrets Manager ...")
     with local_profile() as profile:
         print(f"  MariaDB  {profile.host}:{profile.port}, database {profile.database!r}, user {profile.username!r}")
         print(f"  secret   {profile.secret_arn}")
+        print("\n=== Creating the connection profile")
         connection_checks(profile)
+        print("\n=== Running a flow to (local) S3")
+        run_flow(profile, Path(os.environ.get("DEMO_OUT", "out")))
         print("\nEvery answer above came from handlers.app.lambda_handler, the function AppFlow invokes.")
     return 0
 
