@@ -263,3 +263,26 @@ def test_retrieve_data_by_ids(caller: Callable[..., dict[str, Any]], read_db: di
     binary = caller("RetrieveDataRequest", entityIdentifier=entity(read_db, "all_types"), idFieldName="bin",
                     ids=[base64.b64encode(bytes([0, 255, 16, 171])).decode()], selectedFieldNames=["id"])
     assert [json.loads(r) for r in binary["records"]] == [{"id": 1}]
+
+
+def test_filter_and_limit_cap_the_total_across_pages(caller: Callable[..., dict[str, Any]],
+                                                     read_db: dict[str, Any]) -> None:
+    records, pages = all_pages(caller, entity(read_db, "seq"), 3, filterExpression="grp = 1 LIMIT 7")
+    assert [r["id"] for r in records] == [1, 4, 7, 10, 13, 16, 19] and pages == 3
+    incremental, _ = all_pages(caller, entity(read_db, "seq"), 50, selectedFieldNames=["id"],
+                               filterExpression="dt between 2024-03-01T00:00:00Z and 2024-03-01T10:00:00Z "
+                                                "and grp != 0")
+    assert [r["id"] for r in incremental] == [i for i in range(2, 151, 2) if i % 3]
+
+
+def test_bad_filter_is_invalid_argument_and_tables_stay_intact(caller: Callable[..., dict[str, Any]],
+                                                               read_db: dict[str, Any]) -> None:
+    for expression in ("v = 'x'; DROP TABLE seq", "nope = 1", "grp > 'abc'", "grp = 1 and", "`v` = 1"):
+        response = caller("QueryDataRequest", entityIdentifier=entity(read_db, "seq"), filterExpression=expression)
+        assert response["errorDetails"]["errorCode"] == "InvalidArgument", expression
+    literal = caller("QueryDataRequest", entityIdentifier=entity(read_db, "seq"),
+                     filterExpression="v = \"v1' OR '1'='1\"")
+    assert literal["isSuccess"] and literal["records"] == []
+    with read_db["admin"].cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM `{read_db['database']}`.seq")
+        assert cur.fetchone()[0] == 150
