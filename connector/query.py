@@ -138,8 +138,9 @@ def query_page(
         compiled = compile_filter(filter_expression, {
             c.name: FilterColumn(c.name, c.type.field_type, c.data_type, c.unsigned, c.column_type)
             for c in entity.columns}, source_time_zone)
+        limit = compiled.limit  # a filter may be only "LIMIT n"
         if compiled.sql:
-            where, params, limit = [compiled.sql], list(compiled.params), compiled.limit
+            where, params = [compiled.sql], list(compiled.params)
     left = state.left if next_token else limit
     if left == 0:
         return Page([], None)

@@ -269,6 +269,8 @@ def test_filter_and_limit_cap_the_total_across_pages(caller: Callable[..., dict[
                                                      read_db: dict[str, Any]) -> None:
     records, pages = all_pages(caller, entity(read_db, "seq"), 3, filterExpression="grp = 1 LIMIT 7")
     assert [r["id"] for r in records] == [1, 4, 7, 10, 13, 16, 19] and pages == 3
+    only_limit, _ = all_pages(caller, entity(read_db, "seq"), 2, filterExpression="LIMIT 5")
+    assert [r["id"] for r in only_limit] == [1, 2, 3, 4, 5]
     incremental, _ = all_pages(caller, entity(read_db, "seq"), 50, selectedFieldNames=["id"],
                                filterExpression="dt between 2024-03-01T00:00:00Z and 2024-03-01T10:00:00Z "
                                                 "and grp != 0")
