@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# build, deploy, lint-template, build-ConnectorFunction (sam build), the SAM CLI tool venv.
+include mk/deploy.mk
+
 .PHONY: demo test lint invoke bench check-server clean
 
 # Stop at once, with the fix, when no server binary can run the throwaway database.
@@ -27,7 +30,7 @@ $(STAMP): pyproject.toml
 demo: check-server $(STAMP)
 	$(BIN)/python -m devkit.demo
 
-lint: $(STAMP)
+lint: $(STAMP) lint-template
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

@@ -1,0 +1,109 @@
+# Build and deploy the Lambda with SAM, without Docker and without a local python3.12.
+#
+#   make build    sam build (BuildMethod: makefile -> build-ConnectorFunction below)
+#   make deploy   sam deploy; --guided on first use (answers kept in samconfig.local.toml)
+#   make lint-template   cfn-lint (+ serverless rules) and sam validate --lint
+#
+# SAM CLI pins boto3/botocore versions that conflict with the project's exact pins,
+# so it lives in its own tool venv, .venv-sam/, locked by mk/sam-constraints.txt.
+
+# Absolute and exported: tests find sam there, and the make that `sam build` starts builds with
+# this venv's pip even from a scratch copy of the sources.
+export SAM_VENV ?= $(abspath .venv-sam)
+SAM_BIN         := $(SAM_VENV)/bin
+SAM_STAMP       := $(SAM_VENV)/.installed
+SAM_CONSTRAINTS := mk/sam-constraints.txt
+export SAM_CLI  := $(SAM_BIN)/sam
+CFN_LINT        := $(SAM_BIN)/cfn-lint
+# No telemetry calls home from builds, tests or CI.
+export SAM_CLI_TELEMETRY ?= 0
+
+DEPLOY_CONFIG ?= samconfig.local.toml
+
+.PHONY: sam-tools lint-template build deploy build-ConnectorFunction pyc-python
+
+$(SAM_STAMP): $(SAM_CONSTRAINTS)
+	rm -rf $(SAM_VENV)
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_BIN)/python -m pip install --quiet --upgrade pip
+	$(SAM_BIN)/python -m pip install --quiet -c $(SAM_CONSTRAINTS) aws-sam-cli cfn-lint cfn-lint-serverless
+	touch $@
+
+sam-tools: $(SAM_STAMP)
+
+# Offline: cfn-lint reads .cfnlintrc.yaml (which appends cfn-lint-serverless's rules).
+lint-template: $(SAM_STAMP)
+	$(CFN_LINT) template.yaml
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(SAM_CLI) validate --lint --template-file template.yaml
+
+# samconfig.toml sets build_in_source: no copy of the work tree (and its venvs) to a scratch dir.
+build: $(SAM_STAMP)
+	$(SAM_CLI) build
+
+# First use: `sam deploy --guided` starting from samconfig.toml's defaults, answers saved in
+# $(DEPLOY_CONFIG) (gitignored: it holds your VPC, subnets and account's choices).
+deploy: build
+	@if [ -f $(DEPLOY_CONFIG) ]; then \
+	  echo "$(SAM_CLI) deploy --config-file $(DEPLOY_CONFIG)"; \
+	  $(SAM_CLI) deploy --config-file $(DEPLOY_CONFIG); \
+	else \
+	  cp samconfig.toml $(DEPLOY_CONFIG); \
+	  echo "First deploy: sam deploy --guided (answers are saved in $(DEPLOY_CONFIG))"; \
+	  $(SAM_CLI) deploy --guided --config-file $(DEPLOY_CONFIG) || { rm -f $(DEPLOY_CONFIG); exit 1; }; \
+	fi
+
+# ---------------------------------------------------------------------------------------------
+# The function's artifact (sam build runs this with ARTIFACTS_DIR set; tests run it directly).
+#
+# Wheels for the Lambda platform, never a local compile: the only sdist among the runtime
+# dependencies (antlr4-python3-runtime 4.9.3, pure Python) is first built into a wheel.
+# boto3/botocore (and their own dependencies) come from the Lambda runtime unless
+# BUNDLE_BOTO3=1: see docs/deploy.md, "What the artifact contains".
+LAMBDA_PLATFORM       ?= manylinux2014_aarch64
+LAMBDA_PYTHON_VERSION ?= 3.12
+BUNDLE_BOTO3          ?= 0
+# REQUIRE_PYC=1 fails the build when no python$(LAMBDA_PYTHON_VERSION) is found for the bytecode.
+REQUIRE_PYC           ?= 0
+# Per build, beside the artifact: concurrent builds into different directories do not collide.
+WHEELHOUSE            ?= $(ARTIFACTS_DIR).wheelhouse
+# Any python3 >= 3.11 with pip does (it only downloads wheels and builds a pure-Python one);
+# the SAM tool venv's when there is one (Debian's python3 may come without pip).
+BUILD_PYTHON          ?= $(firstword $(wildcard $(SAM_BIN)/python) $(PYTHON))
+BUILD_PIP             ?= $(BUILD_PYTHON) -m pip --disable-pip-version-check
+# An interpreter of the runtime's version compiles the bytecode; none found: no .pyc shipped.
+PYC_PYTHON ?= $(firstword $(foreach c,python$(LAMBDA_PYTHON_VERSION) \
+    $(wildcard $(HOME)/.pyenv/versions/$(LAMBDA_PYTHON_VERSION).*/bin/python$(LAMBDA_PYTHON_VERSION)) \
+    /usr/bin/python$(LAMBDA_PYTHON_VERSION) /usr/local/bin/python$(LAMBDA_PYTHON_VERSION),\
+    $(shell $(c) -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(LAMBDA_PYTHON_VERSION)".split("."))))' \
+        >/dev/null 2>&1 && command -v $(c))))
+
+build-ConnectorFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
+	mkdir -p "$(ARTIFACTS_DIR)" $(WHEELHOUSE)
+	$(BUILD_PYTHON) -c 'import sys, tomllib; \
+	    deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; \
+	    skip = () if "$(BUNDLE_BOTO3)" == "1" else ("boto3", "botocore"); \
+	    print("\n".join(d for d in deps if d.split("=")[0].strip().lower() not in skip))' \
+	    > $(WHEELHOUSE)/requirements.txt
+	$(BUILD_PIP) wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) \
+	    $$(grep -i '^antlr4-python3-runtime' $(WHEELHOUSE)/requirements.txt)
+	$(BUILD_PIP) install --quiet --no-compile --upgrade --target "$(ARTIFACTS_DIR)" \
+	    --platform $(LAMBDA_PLATFORM) --python-version $(LAMBDA_PYTHON_VERSION) --implementation cp \
+	    --only-binary=:all: --find-links $(WHEELHOUSE) -r $(WHEELHOUSE)/requirements.txt
+	# Console scripts, and the SDK wheel's example connector and its tests: never imported.
+	rm -rf "$(ARTIFACTS_DIR)/bin" "$(ARTIFACTS_DIR)"/custom_connector_example \
+	    "$(ARTIFACTS_DIR)"/custom_connector_integ_test "$(ARTIFACTS_DIR)"/custom_connector_tests "$(WHEELHOUSE)"
+	tar -cf - --exclude=__pycache__ --exclude='*.pyc' connector handlers | tar -xf - -C "$(ARTIFACTS_DIR)"
+	@if [ -n "$(PYC_PYTHON)" ]; then \
+	  echo "Compiling bytecode with $(PYC_PYTHON) (unchecked-hash: the zip's 1980 timestamps cannot stale it)"; \
+	  "$(PYC_PYTHON)" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$(ARTIFACTS_DIR)" >/dev/null; \
+	elif [ "$(REQUIRE_PYC)" = 1 ]; then \
+	  echo "No python$(LAMBDA_PYTHON_VERSION) found to compile bytecode (set PYC_PYTHON=...)" >&2; exit 1; \
+	else \
+	  echo "WARNING: no python$(LAMBDA_PYTHON_VERSION) found: the artifact ships no .pyc, so every cold start" \
+	       "compiles the imports (about +0.4 s). Set PYC_PYTHON=/path/to/python$(LAMBDA_PYTHON_VERSION)." >&2; \
+	fi
+
+# The interpreter the bytecode is compiled with (empty: none found). tests/test_build.py asks.
+pyc-python:
+	@echo "$(PYC_PYTHON)"
