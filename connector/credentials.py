@@ -19,12 +19,12 @@ from connector.errors import (
     MySQLTarget,
     classify_aws_error,
 )
-from connector.settings import ProfileSettings
+from connector.settings import ProfileSettings, parse_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-__all__ = ["CUSTOM_AUTH_TYPE", "DbLogin", "SecretStore", "login_from_secret"]
+__all__ = ["CUSTOM_AUTH_TYPE", "DbLogin", "SecretStore", "login_from_secret", "with_profile_login"]
 
 CUSTOM_AUTH_TYPE = "MySQL"
 SECRET_TTL_SECONDS = 300
@@ -123,6 +123,16 @@ class SecretStore:
             if fresh == secret:
                 raise
             return use(login_from_secret(fresh, authentication_type, settings, arn))
+
+
+def with_profile_login(
+    store: SecretStore, context: Any, use: Callable[[DbLogin, ProfileSettings], T]
+) -> T:
+    """Parse an AppFlow ConnectorContext's settings and call ``use(login, settings)`` with its secret."""
+    settings = parse_settings(context.connector_runtime_settings)
+    credentials = context.credentials
+    return store.with_login(credentials.secret_arn, credentials.authentication_type.name, settings,
+                            lambda login: use(login, settings))
 
 
 def _require(values: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:

@@ -6,10 +6,10 @@ from custom_connector_sdk.lambda_handler import requests, responses
 from custom_connector_sdk.lambda_handler.handlers import MetadataHandler
 
 from connector.catalog import load_entity, split_identifier
-from connector.credentials import DbLogin, SecretStore
+from connector.credentials import DbLogin, SecretStore, with_profile_login
 from connector.database import session
 from connector.metadata import CACHE_CONTROL, entity_definition, list_entities
-from connector.settings import parse_settings
+from connector.settings import ProfileSettings
 
 
 class MySQLMetadataHandler(MetadataHandler):
@@ -19,29 +19,21 @@ class MySQLMetadataHandler(MetadataHandler):
         self.secrets = secrets
 
     def list_entities(self, request: requests.ListEntitiesRequest) -> responses.ListEntitiesResponse:
-        context = request.connector_context
-        settings = parse_settings(context.connector_runtime_settings)
-
-        def run(login: DbLogin) -> responses.ListEntitiesResponse:
+        def run(login: DbLogin, settings: ProfileSettings) -> responses.ListEntitiesResponse:
             with session(login, settings) as conn:
                 found = list_entities(conn, login.database, request.entities_path, request.max_result,
                                       request.next_token)
             return responses.ListEntitiesResponse(is_success=True, entities=found.entities,
                                                   next_token=found.next_token, cache_control=CACHE_CONTROL)
 
-        return self.secrets.with_login(context.credentials.secret_arn, context.credentials.authentication_type.name,
-                                       settings, run)
+        return with_profile_login(self.secrets, request.connector_context, run)
 
     def describe_entity(self, request: requests.DescribeEntityRequest) -> responses.DescribeEntityResponse:
-        context = request.connector_context
-        settings = parse_settings(context.connector_runtime_settings)
-
-        def run(login: DbLogin) -> responses.DescribeEntityResponse:
+        def run(login: DbLogin, settings: ProfileSettings) -> responses.DescribeEntityResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings) as conn:
                 entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
             return responses.DescribeEntityResponse(is_success=True, entity_definition=entity_definition(entity),
                                                     cache_control=CACHE_CONTROL)
 
-        return self.secrets.with_login(context.credentials.secret_arn, context.credentials.authentication_type.name,
-                                       settings, run)
+        return with_profile_login(self.secrets, request.connector_context, run)

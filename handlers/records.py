@@ -9,11 +9,11 @@ from custom_connector_sdk.lambda_handler import requests, responses
 from custom_connector_sdk.lambda_handler.handlers import RecordHandler
 
 from connector.catalog import load_entity, split_identifier
-from connector.credentials import DbLogin, SecretStore
+from connector.credentials import DbLogin, SecretStore, with_profile_login
 from connector.database import session
 from connector.errors import InvalidArgumentError
 from connector.query import query_page, retrieve_records
-from connector.settings import parse_settings
+from connector.settings import ProfileSettings
 from connector.types import decoders
 
 # Stop filling a page this long before Lambda's (and AppFlow's) 30 s run out.
@@ -32,11 +32,9 @@ class MySQLRecordHandler(RecordHandler):
         return time.monotonic() + remaining() / 1000 - SAFETY_SECONDS if remaining else None
 
     def query_data(self, request: requests.QueryDataRequest) -> responses.QueryDataResponse:
-        context = request.connector_context
-        settings = parse_settings(context.connector_runtime_settings)
         deadline = self._deadline()
 
-        def run(login: DbLogin) -> responses.QueryDataResponse:
+        def run(login: DbLogin, settings: ProfileSettings) -> responses.QueryDataResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings, conv=decoders(settings.source_time_zone)) as conn:
                 entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
@@ -46,17 +44,14 @@ class MySQLRecordHandler(RecordHandler):
                                   deadline=deadline)
             return responses.QueryDataResponse(is_success=True, records=page.records, next_token=page.next_token)
 
-        return self.secrets.with_login(context.credentials.secret_arn, context.credentials.authentication_type.name,
-                                       settings, run)
+        return with_profile_login(self.secrets, request.connector_context, run)
 
     def retrieve_data(self, request: requests.RetrieveDataRequest) -> responses.RetrieveDataResponse:
-        context = request.connector_context
-        settings = parse_settings(context.connector_runtime_settings)
         if not request.id_field_name:
             msg = "RetrieveDataRequest needs idFieldName (the field the ids belong to)."
             raise InvalidArgumentError(msg)
 
-        def run(login: DbLogin) -> responses.RetrieveDataResponse:
+        def run(login: DbLogin, settings: ProfileSettings) -> responses.RetrieveDataResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings, conv=decoders(settings.source_time_zone)) as conn:
                 entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
@@ -64,8 +59,7 @@ class MySQLRecordHandler(RecordHandler):
                                            id_field=str(request.id_field_name), ids=request.ids or [])
             return responses.RetrieveDataResponse(is_success=True, records=records)
 
-        return self.secrets.with_login(context.credentials.secret_arn, context.credentials.authentication_type.name,
-                                       settings, run)
+        return with_profile_login(self.secrets, request.connector_context, run)
 
     def write_data(self, request: requests.WriteDataRequest) -> responses.WriteDataResponse:
         msg = "WriteData is not supported yet: this connector is a SOURCE (DESTINATION comes with the write path)."
