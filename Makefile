@@ -42,5 +42,10 @@ EVENT ?= events/describe_connector_configuration.json
 invoke: check-server $(STAMP)
 	$(BIN)/python -m devkit.invoke $(EVENT)
 
+# Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min).
+# Smaller: make bench BENCH_ARGS="--rows 100000 --repeat 1"
+bench: check-server $(STAMP)
+	$(BIN)/python -m bench.read_bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
