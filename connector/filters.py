@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from functools import cache
 from typing import Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +56,7 @@ from custom_connector_sdk.connector.fields import FieldDataType
 
 from connector.errors import InvalidArgumentError
 from connector.sql import quote
+from connector.types import decimal_problem, integer_range
 
 __all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for"]
 
@@ -626,20 +627,10 @@ class _Translator:
 
     def _to_decimal(self, column: FilterColumn, literal: _Literal) -> Decimal:
         value = self._number(column, literal, "a decimal number")
-        match = re.search(r"\((\d+)(?:\s*,\s*(\d+))?\)", column.column_type)
-        if match or column.column_type.lower().startswith(("decimal", "numeric")):
-            precision, scale = (int(match.group(1)), int(match.group(2) or 0)) if match else (10, 0)
-            with localcontext() as context:
-                context.prec = 200
-                normalized = value.normalize()
-            exponent = normalized.as_tuple().exponent
-            assert isinstance(exponent, int)
-            digits_after = max(0, -exponent)
-            digits_before = max(0, normalized.adjusted() + 1) if normalized else 0
-            if digits_after > scale or digits_before > precision - scale:
-                raise self.misfit(column, literal, f"at most {precision - scale} digits before and {scale} after "
-                                                   "the decimal point")
-        if value < 0 and (column.unsigned or "unsigned" in column.column_type.lower()):
+        problem = decimal_problem(value, column.column_type or column.mysql_type)
+        if problem:
+            raise self.misfit(column, literal, problem)
+        if value < 0 and column.unsigned:
             raise self.misfit(column, literal, "a number >= 0 (the column is unsigned)")
         return value
 
@@ -684,17 +675,14 @@ def _utc(wall_clock: datetime, zone: ZoneInfo) -> datetime:
 
 
 def _integer_range(column: FilterColumn) -> tuple[int | None, int | None]:
-    mysql_type = column.mysql_type.lower()
-    unsigned = column.unsigned or "unsigned" in column.column_type.lower()
-    if mysql_type == "year":
-        return 0, 2155
-    if mysql_type == "bit":
-        match = re.search(r"\((\d+)\)", column.column_type)
-        return 0, 2 ** (int(match.group(1)) if match else 1) - 1
-    bits = _INTEGER_BITS.get(mysql_type) or _FIELD_TYPE_BITS.get(column.field_type)
-    if bits is None:
-        return None, None
-    return (0, 2**bits - 1) if unsigned else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    text = column.column_type or column.mysql_type
+    if column.unsigned and "unsigned" not in text.lower():
+        text += " unsigned"
+    low, high = integer_range(column.mysql_type, text)
+    if low is None and column.field_type in _FIELD_TYPE_BITS:  # unknown MySQL type: the AppFlow type decides
+        bits = _FIELD_TYPE_BITS[column.field_type]
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return low, high
 
 
 def _zone(name: str) -> ZoneInfo:

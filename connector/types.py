@@ -12,11 +12,14 @@ per-column fix-up. Unknown types read as String, with a warning.
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
+import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +28,9 @@ from custom_connector_sdk.connector.fields import FieldDataType as T
 from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
 
-__all__ = ["TYPES", "ColumnType", "Fixup", "column_type", "decoders"]
+__all__ = [
+    "TYPES", "WRITE_CODECS", "ColumnType", "Fixup", "column_type", "decimal_problem", "decoders", "integer_range",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -127,55 +132,60 @@ class ColumnType:
     ``select`` wraps the quoted column in the SELECT list; ``fixup`` turns what
     the decoder produced into the JSON value when the wire type alone cannot;
     ``key`` says how a key column is carried in a nextToken ('int', 'decimal',
-    'text', 'hex') or None when the type cannot order a keyset.
+    'text', 'hex') or None when the type cannot order a keyset. ``write`` names
+    the inverse codec (JSON value -> bound parameter) in WRITE_CODECS.
     """
 
     field_type: T
     select: str = "{}"
     fixup: Fixup | None = None
     key: str | None = "text"
+    write: str = "text"  # the WRITE_CODECS entry that decodes AppFlow's JSON value for this column
+    write_sql: str = "%s"  # the placeholder in INSERT/UPDATE (WKT goes through ST_GeomFromText)
 
 
-_INT = ColumnType(T.Integer, key="int")
+_INT = ColumnType(T.Integer, key="int", write="int")
+_BINARY = ColumnType(T.ByteArray, fixup=read_base64, key="hex", write="binary")
+_BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary")
+_LONG_TEXT = ColumnType(T.String, key=None)
 TYPES: dict[str, ColumnType] = {
-    "tinyint": ColumnType(T.Short, key="int"),
-    "smallint": ColumnType(T.Short, key="int"),
+    "tinyint": ColumnType(T.Short, key="int", write="int"),
+    "smallint": ColumnType(T.Short, key="int", write="int"),
     "mediumint": _INT,
     "int": _INT,
     "integer": _INT,
-    "bigint": ColumnType(T.Long, key="int"),
-    "decimal": ColumnType(T.BigDecimal, key="decimal"),
-    "float": ColumnType(T.Float, key=None),
-    "double": ColumnType(T.Double, key=None),
-    "bit": ColumnType(T.Long, key="int", select="{}"),
-    "date": ColumnType(T.Date),
-    "datetime": ColumnType(T.DateTime),
-    "timestamp": ColumnType(T.DateTime),
-    "time": ColumnType(T.String),
-    "year": ColumnType(T.Integer, key="int"),
+    "bigint": ColumnType(T.Long, key="int", write="int"),
+    "decimal": ColumnType(T.BigDecimal, key="decimal", write="decimal"),
+    "float": ColumnType(T.Float, key=None, write="float"),
+    "double": ColumnType(T.Double, key=None, write="float"),
+    "bit": ColumnType(T.Long, key="int", write="int"),
+    "date": ColumnType(T.Date, write="date"),
+    "datetime": ColumnType(T.DateTime, write="datetime"),
+    "timestamp": ColumnType(T.DateTime, write="timestamp"),
+    "time": ColumnType(T.String, write="time"),
+    "year": ColumnType(T.Integer, key="int", write="int"),
     "char": ColumnType(T.String),
     "varchar": ColumnType(T.String),
-    "tinytext": ColumnType(T.String, key=None),
-    "text": ColumnType(T.String, key=None),
-    "mediumtext": ColumnType(T.String, key=None),
-    "longtext": ColumnType(T.String, key=None),
-    "enum": ColumnType(T.String, key=None),
-    "set": ColumnType(T.String, key=None),
-    "json": ColumnType(T.Struct, key=None),
-    "binary": ColumnType(T.ByteArray, fixup=read_base64, key="hex"),
-    "varbinary": ColumnType(T.ByteArray, fixup=read_base64, key="hex"),
-    "tinyblob": ColumnType(T.ByteArray, fixup=read_base64, key=None),
-    "blob": ColumnType(T.ByteArray, fixup=read_base64, key=None),
-    "mediumblob": ColumnType(T.ByteArray, fixup=read_base64, key=None),
-    "longblob": ColumnType(T.ByteArray, fixup=read_base64, key=None),
-    **{geo: ColumnType(T.String, select="ST_AsText({})", key=None) for geo in (
+    "tinytext": _LONG_TEXT,
+    "text": _LONG_TEXT,
+    "mediumtext": _LONG_TEXT,
+    "longtext": _LONG_TEXT,
+    "enum": _LONG_TEXT,
+    "set": _LONG_TEXT,
+    "json": ColumnType(T.Struct, key=None, write="json"),
+    "binary": _BINARY,
+    "varbinary": _BINARY,
+    "tinyblob": _BLOB,
+    "blob": _BLOB,
+    "mediumblob": _BLOB,
+    "longblob": _BLOB,
+    **{geo: ColumnType(T.String, select="ST_AsText({})", key=None, write_sql="ST_GeomFromText(%s)") for geo in (
         "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
         "geometrycollection", "geomcollection")},
 }
 _UNKNOWN = ColumnType(T.String, key=None)
-_BOOLEAN_INT = ColumnType(T.Boolean, fixup=bool, key="int")
-_BOOLEAN_BIT = ColumnType(T.Boolean, fixup=bool, key="int")
-_STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_text, key=None)
+_BOOLEAN = ColumnType(T.Boolean, fixup=bool, key="int", write="boolean")
+_STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_text, key=None, write="json")
 _WIDENED = {"tinyint": T.Short, "smallint": T.Integer, "mediumint": T.Integer, "int": T.Long, "bigint": T.BigInteger}
 _SIGNED = {"tinyint": T.Short, "smallint": T.Short, "mediumint": T.Integer, "int": T.Integer, "bigint": T.Long}
 
@@ -194,16 +204,182 @@ def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: b
     data_type = data_type.lower()
     column_text = column_type_text.lower()
     if data_type == "tinyint" and column_text.startswith("tinyint(1)") and tinyint1_as_boolean:
-        return _BOOLEAN_INT
+        return _BOOLEAN
     if data_type == "bit" and column_text == "bit(1)":
-        return _BOOLEAN_BIT
+        return _BOOLEAN
     if json_checked and data_type == "longtext":
         return _STRUCT_TEXT  # MariaDB's JSON: LONGTEXT with a JSON_VALID check
     if data_type in _SIGNED:
         widened = _WIDENED if "unsigned" in column_text else _SIGNED
-        return ColumnType(widened[data_type], key="int")
+        return ColumnType(widened[data_type], key="int", write="int")
     found = TYPES.get(data_type)
     if found is None:
         logger.warning("unknown MySQL type %s: read as String", column_type_text)
         return _UNKNOWN
     return found
+
+
+# --- value limits (shared by the filter translator and the writer) --------------
+
+_INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
+
+
+def integer_range(data_type: str, column_type_text: str) -> tuple[int | None, int | None]:
+    """The values an integer-like column holds.
+
+    >>> integer_range("tinyint", "tinyint(3) unsigned"), integer_range("bit", "bit(12)")
+    ((0, 255), (0, 4095))
+    """
+    data_type, text = data_type.lower(), column_type_text.lower()
+    if data_type == "year":
+        return 0, 2155
+    if data_type == "bit":
+        match = re.search(r"\((\d+)\)", text)
+        return 0, 2 ** (int(match.group(1)) if match else 1) - 1
+    bits = _INTEGER_BITS.get(data_type)
+    if bits is None:
+        return None, None
+    return (0, 2**bits - 1) if "unsigned" in text else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+
+
+def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
+    """Why ``value`` does not fit a DECIMAL(p,s) column, or None when it does.
+
+    >>> decimal_problem(Decimal("123.45"), "decimal(5,2)") is None, decimal_problem(Decimal("1.234"), "decimal(5,2)")
+    (True, 'at most 3 digits before and 2 after the decimal point')
+    """
+    match = re.search(r"\((\d+)(?:\s*,\s*(\d+))?\)", column_type_text)
+    precision, scale = (int(match.group(1)), int(match.group(2) or 0)) if match else (10, 0)
+    if not value.is_finite():
+        return "a finite number"
+    with localcontext() as context:
+        context.prec = 200
+        normalized = value.normalize()
+    exponent = normalized.as_tuple().exponent
+    assert isinstance(exponent, int)
+    digits_after = max(0, -exponent)
+    digits_before = max(0, normalized.adjusted() + 1) if normalized else 0
+    if digits_after > scale or digits_before > precision - scale:
+        return f"at most {precision - scale} digits before and {scale} after the decimal point"
+    if value < 0 and "unsigned" in column_type_text.lower():
+        return "a number >= 0 (the column is unsigned)"
+    return None
+
+
+# --- write codecs: AppFlow's JSON value -> bound parameter ----------------------
+# Each raises ValueError(what the value should be); the writer names the field.
+
+def _expected(what: str) -> ValueError:
+    return ValueError(what)
+
+
+def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    whole = isinstance(value, int) or (
+        isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    ) or (isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value) is not None)
+    if not whole:
+        raise _expected("a whole number")
+    number = int(value)  # bool is an int: true/false write 1/0 (BIT and TINYINT(1) as Integer)
+    low, high = integer_range(data_type, column_type_text)
+    if (low is not None and number < low) or (high is not None and number > high):
+        msg = f"a whole number from {low} to {high}"
+        raise ValueError(msg)
+    return number
+
+
+def _write_boolean(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    if isinstance(value, bool) or (value in (0, 1) and not isinstance(value, str)):
+        return int(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return int(value.lower() == "true")
+    raise _expected("true or false")
+
+
+def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+        raise _expected("a decimal number")
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise _expected("a decimal number") from None
+    problem = decimal_problem(number, column_type_text)
+    if problem:
+        raise ValueError(problem)
+    return number
+
+
+def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+        raise _expected("a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise _expected("a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _expected("a finite number")
+    return number
+
+
+def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> date:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _expected("a date like 2024-01-31")
+
+
+def _write_datetime(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> datetime:
+    """ISO-8601; with an offset it is converted to the column's zone (source zone, or UTC for TIMESTAMP)."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+        if moment is not None:
+            if moment.tzinfo is None:
+                return moment  # already wall-clock time of the column's zone
+            target = zoneinfo.ZoneInfo("UTC") if data_type == "timestamp" else zone
+            return moment.astimezone(target).replace(tzinfo=None)
+    raise _expected("an ISO-8601 date-time like 2024-01-31T23:59:59Z")
+
+
+def _write_time(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,3}:\d{2}(:\d{2}(\.\d{1,6})?)?", value.strip()):
+        return value.strip()
+    raise _expected("a time like 13:45:00 (negative or over 24 h allowed)")
+
+
+def _write_text(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    raise _expected("a string")
+
+
+def _decimal_as_number(value: Any) -> orjson.Fragment:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(type(value).__name__)
+
+
+def _write_json(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    return orjson.dumps(value, default=_decimal_as_number).decode()
+
+
+def _write_binary(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> bytes:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    raise _expected("base64 text")
+
+
+WriteCodec = Callable[[Any, str, str, zoneinfo.ZoneInfo], Any]
+WRITE_CODECS: dict[str, WriteCodec] = {
+    "int": _write_int, "boolean": _write_boolean, "decimal": _write_decimal, "float": _write_float,
+    "date": _write_date, "datetime": _write_datetime, "timestamp": _write_datetime, "time": _write_time,
+    "text": _write_text, "json": _write_json, "binary": _write_binary,
+}
