@@ -37,6 +37,19 @@ class Column:
     def unsigned(self) -> bool:
         return "unsigned" in self.column_type.lower()
 
+    @property
+    def auto_increment(self) -> bool:
+        return "auto_increment" in self.extra.lower()
+
+    @property
+    def generated(self) -> bool:
+        return "generated" in self.extra.lower() and "default_generated" not in self.extra.lower()
+
+    @property
+    def required_on_insert(self) -> bool:
+        """NOT NULL without a default: an INSERT must give a value."""
+        return not self.nullable and self.default is None and not self.auto_increment and not self.generated
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -48,6 +61,7 @@ class Entity:
     comment: str
     columns: tuple[Column, ...]
     key: tuple[Column, ...] = field(default=())  # primary key, else first unique NOT NULL key; may be empty
+    unique_keys: tuple[tuple[Column, ...], ...] = field(default=())  # every PRIMARY/UNIQUE index, PRIMARY first
 
     @property
     def identifier(self) -> str:
@@ -131,22 +145,19 @@ def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
         )
         for name, data_type, col_type, nullable, default, extra, comment in column_rows
     )
-    return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, _page_key(columns, index_rows))
+    unique_keys = _unique_keys(columns, index_rows)
+    page_key = next((key for key in unique_keys
+                     if all(not c.nullable and c.type.key is not None for c in key)), ())
+    return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys)
 
 
-def _page_key(columns: tuple[Column, ...], index_rows: Any) -> tuple[Column, ...]:
-    """The primary key, else the first unique key whose columns are NOT NULL and orderable."""
+def _unique_keys(columns: tuple[Column, ...], index_rows: Any) -> tuple[tuple[Column, ...], ...]:
+    """Unique indexes made of plain columns, PRIMARY first (functional key parts are left out)."""
     by_name = {c.name: c for c in columns}
-    indexes: dict[str, list[Column]] = {}
+    indexes: dict[str, list[Column | None]] = {}
     for index_name, column_name in index_rows:
-        if column_name is None or column_name not in by_name:  # functional key parts
-            indexes.setdefault(str(index_name), []).append(None)  # type: ignore[arg-type]
-            continue
-        indexes.setdefault(str(index_name), []).append(by_name[column_name])
-    for key_columns in indexes.values():
-        if all(c is not None and not c.nullable and c.type.key is not None for c in key_columns):
-            return tuple(key_columns)
-    return ()
+        indexes.setdefault(str(index_name), []).append(by_name.get(column_name) if column_name else None)
+    return tuple(tuple(c for c in key if c is not None) for key in indexes.values() if None not in key)
 
 
 def _mariadb_json_columns(cur: Any, schema: str, table: str) -> set[str]:

@@ -13,6 +13,7 @@ from custom_connector_sdk.connector.configuration import (
     TriggerFrequency,
     TriggerType,
 )
+from custom_connector_sdk.connector.fields import WriteOperationType
 from custom_connector_sdk.connector.settings import ConnectorRuntimeSetting, ConnectorRuntimeSettingScope
 from custom_connector_sdk.lambda_handler.responses import DescribeConnectorConfigurationResponse
 
@@ -65,12 +66,12 @@ def describe_connector_configuration() -> DescribeConnectorConfigurationResponse
         connector_owner=CONNECTOR_OWNER,
         connector_name=CONNECTOR_NAME,
         connector_version=connector.__version__,
-        connector_modes=[ConnectorModes.SOURCE],
+        connector_modes=[ConnectorModes.SOURCE, ConnectorModes.DESTINATION],
         supported_api_versions=[API_VERSION],
         is_success=True,
         operators_supported=_OPERATORS,
         trigger_frequencies_supported=list(TriggerFrequency),
-        supported_write_operations=[],
+        supported_write_operations=list(WriteOperationType),
         supported_trigger_types=[TriggerType.ONDEMAND, TriggerType.SCHEDULED],
         authentication_config=AuthenticationConfig(
             is_basic_auth_supported=True,

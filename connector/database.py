@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import pymysql
+from pymysql.constants import CLIENT
 
 from connector.credentials import DbLogin
 from connector.errors import InvalidArgumentError, classify_mysql_error
@@ -64,13 +65,13 @@ def connect(
     if settings.tls_mode == "PREFERRED" and (login.host, login.port) in _NO_TLS:
         context = None
     try:
-        conn = _open(login, settings, context, read_timeout, conv)
+        conn = _open(login, settings, context, read_timeout, conv, read_only)
     except pymysql.err.OperationalError as exc:
         if not (settings.tls_mode == "PREFERRED" and context is not None and exc.args[0] == 2026):
             raise classify_mysql_error(exc, target) from exc
         _NO_TLS.add((login.host, login.port))  # PREFERRED: fall back to clear text
         try:
-            conn = _open(login, settings, None, read_timeout, conv)
+            conn = _open(login, settings, None, read_timeout, conv, read_only)
         except pymysql.err.MySQLError as retry_exc:
             raise classify_mysql_error(retry_exc, target) from retry_exc
     except pymysql.err.MySQLError as exc:
@@ -87,7 +88,7 @@ def connect(
 
 
 def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | None, read_timeout: float,
-          conv: dict[Any, Any] | None) -> pymysql.connections.Connection:
+          conv: dict[Any, Any] | None, read_only: bool) -> pymysql.connections.Connection:
     return pymysql.connect(
         host=login.host,
         port=login.port,
@@ -102,6 +103,8 @@ def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | N
         # With a context PyMySQL refuses a server without TLS before it logs in.
         ssl=context,
         ssl_disabled=context is None,
+        # Writers count matched rows, so that an UPDATE of an unchanged row is not "no such row".
+        client_flag=0 if read_only else CLIENT.FOUND_ROWS,
         **({"conv": conv} if conv is not None else {}),
     )
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pymysql
 from custom_connector_sdk.connector.context import Entity as SdkEntity
 from custom_connector_sdk.connector.context import EntityDefinition
-from custom_connector_sdk.connector.fields import FieldDefinition, ReadOperationProperty
+from custom_connector_sdk.connector.fields import (
+    FieldDefinition,
+    ReadOperationProperty,
+    WriteOperationProperty,
+    WriteOperationType,
+)
 from custom_connector_sdk.connector.settings import CacheControl, TimeUnit
 
 from connector.catalog import Column, Entity, list_schemas, list_tables
@@ -80,6 +85,25 @@ def _field(column: Column, entity: Entity) -> FieldDefinition:
             is_timestamp_field_for_incremental_queries=column.data_type in _INCREMENTAL_TYPES,
         ),
         filter_operators=operators,
+        write_properties=None if entity.is_view else _write_properties(column, entity),
+    )
+
+
+_BY_KEY = [WriteOperationType.UPDATE, WriteOperationType.UPSERT, WriteOperationType.DELETE]
+
+
+def _write_properties(column: Column, entity: Entity) -> WriteOperationProperty:
+    """What a destination flow may do with the column; key columns can be idFieldNames."""
+    assigned = column.auto_increment or column.generated
+    in_unique_key = any(column in key for key in entity.unique_keys)
+    return WriteOperationProperty(
+        is_creatable=not assigned,
+        is_updatable=not assigned,
+        is_nullable=column.nullable or column.default is not None or assigned,
+        is_upsertable=not column.generated,
+        is_defaulted_on_create=column.default is not None or assigned or column.nullable,
+        supported_write_operations=[WriteOperationType.INSERT, *_BY_KEY] if in_unique_key
+        else [WriteOperationType.INSERT],
     )
 
 

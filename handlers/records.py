@@ -1,4 +1,4 @@
-"""RecordHandler: reads (and, with the write issue, writes) rows."""
+"""RecordHandler: reads and writes rows."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from custom_connector_sdk.lambda_handler.handlers import RecordHandler
 from connector.catalog import load_entity, split_identifier
 from connector.credentials import DbLogin, SecretStore, with_profile_login
 from connector.database import session
-from connector.errors import InvalidArgumentError
+from connector.errors import ConnectorError, InvalidArgumentError
 from connector.query import query_page, retrieve_records
 from connector.settings import ProfileSettings
 from connector.types import decoders
+from connector.writer import WriteOutcome, write_records
 
 # Stop filling a page this long before Lambda's (and AppFlow's) 30 s run out.
 SAFETY_SECONDS = 5.0
@@ -62,5 +63,37 @@ class MySQLRecordHandler(RecordHandler):
         return with_profile_login(self.secrets, request.connector_context, run)
 
     def write_data(self, request: requests.WriteDataRequest) -> responses.WriteDataResponse:
-        msg = "WriteData is not supported yet: this connector is a SOURCE (DESTINATION comes with the write path)."
-        raise InvalidArgumentError(msg)
+        if request.operation is None:
+            msg = "WriteDataRequest needs operation: INSERT, UPDATE, UPSERT or DELETE."
+            raise InvalidArgumentError(msg)
+        operation = request.operation.name
+
+        def run(login: DbLogin, settings: ProfileSettings) -> WriteOutcome:
+            schema, table = split_identifier(request.entity_identifier, login.database)
+            with session(login, settings, read_only=False) as conn:
+                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
+                return write_records(conn, entity, operation=operation,  # type: ignore[arg-type]
+                                     id_fields=request.id_field_names, records=request.records or [],
+                                     all_or_none=bool(request.all_or_none),
+                                     source_time_zone=settings.source_time_zone,
+                                     target=login.target(settings))
+
+        try:
+            outcome = with_profile_login(self.secrets, request.connector_context, run)
+        except ConnectorError as exc:  # the call as a whole failed: still one result per record
+            everyone = [responses.WriteRecordResult(False, None, exc.message) for _ in request.records or []]
+            details = responses.ErrorDetails(exc.error_code, exc.message, exc.retry_after_seconds)
+            return responses.WriteDataResponse(is_success=False, error_details=details, write_record_results=everyone)
+        results = [responses.WriteRecordResult(r.ok, r.record_id, r.error) for r in outcome.results]
+        if outcome.first_failure is None:
+            return responses.WriteDataResponse(is_success=True, write_record_results=results)
+        if outcome.rolled_back:
+            details = responses.ErrorDetails(
+                responses.ErrorCode.InvalidArgument,
+                f"Nothing was written (allOrNone): {outcome.first_failure}")
+        else:
+            failed = sum(not r.ok for r in outcome.results)
+            details = responses.ErrorDetails(
+                responses.ErrorCode.PartialWriteFailure,
+                f"{failed} of {len(results)} records were not written; first: {outcome.first_failure}")
+        return responses.WriteDataResponse(is_success=False, error_details=details, write_record_results=results)

@@ -185,7 +185,7 @@ def test_the_artifact_alone_answers_describe_connector_configuration(local_twin:
     response = result["response"]
     assert response["isSuccess"] is True, response
     assert response["connectorName"] == "MySQL"
-    assert response["connectorModes"] == ["SOURCE"]
+    assert response["connectorModes"] == ["SOURCE", "DESTINATION"]
     # No boto3 in the artifact, and none needed for this call; nor the filter parser.
     assert result["heavy"] == [], f"imported on the cold path of DescribeConnectorConfiguration: {result['heavy']}"
 

@@ -31,8 +31,8 @@ def test_describe_connector_configuration_declares_exactly_what_we_support() -> 
     response = lambda_handler(event("describe_connector_configuration"), None)
     assert response["isSuccess"] is True
     assert response["connectorVersion"] == connector.__version__
-    assert response["connectorModes"] == ["SOURCE"]
-    assert response["supportedWriteOperations"] == []
+    assert response["connectorModes"] == ["SOURCE", "DESTINATION"]
+    assert response["supportedWriteOperations"] == ["INSERT", "UPDATE", "UPSERT", "DELETE"]
     assert set(response["operatorsSupported"]) == {
         "PROJECTION", "EQUAL_TO", "NOT_EQUAL_TO", "LESS_THAN", "LESS_THAN_OR_EQUAL_TO", "GREATER_THAN",
         "GREATER_THAN_OR_EQUAL_TO", "BETWEEN", "CONTAINS", "NO_OP"}

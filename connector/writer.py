@@ -1,0 +1,363 @@
+"""WriteData: INSERT, UPDATE, UPSERT and DELETE with one result per record, in input order.
+
+Every record is decoded with the inverse of the read codecs (the type table's
+write codecs) before anything reaches MySQL; a record that is not a JSON
+object, names an unknown field, holds a value of the wrong type or misses a
+required field fails alone with a message. The rest is written in one
+transaction: INSERT and UPSERT as multi-row statements (a failing batch is
+replayed row by row so that the failure lands on the right record), UPDATE
+and DELETE one statement per record so that "matches no row" is a failure
+and not a silent success. UPSERT is ``INSERT ... ON DUPLICATE KEY UPDATE``,
+never ``REPLACE`` (which deletes and re-inserts, fires cascades and changes
+ids). With ``allOrNone`` any failure rolls everything back.
+"""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+import pymysql
+
+from connector.catalog import Column, Entity
+from connector.errors import InvalidArgumentError, MySQLTarget, classify_mysql_error
+from connector.sql import quote, quote_table
+from connector.types import WRITE_CODECS
+
+__all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_records"]
+
+Operation = Literal["INSERT", "UPDATE", "UPSERT", "DELETE"]
+BATCH_ROWS = 500
+# Errors after which InnoDB has rolled back the whole transaction, not just the statement.
+_FATAL = {1205, 1213, 2006, 2013}
+
+
+class _Default:
+    """The column's DEFAULT, for an explicit null in a NOT NULL column that has one."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = _Default()
+
+
+@dataclass
+class RecordResult:
+    ok: bool
+    record_id: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class WriteOutcome:
+    results: list[RecordResult]
+    first_failure: str | None = None  # "record N: reason", when any record failed
+    rolled_back: bool = False
+
+
+@dataclass
+class _Record:
+    index: int
+    values: dict[str, Any]  # column name -> bound value (or DEFAULT)
+    keys: tuple[Any, ...] = ()  # the id fields' bound values (UPDATE, UPSERT, DELETE)
+    record_id: str | None = None
+    missing_generated: Column | None = None  # auto-increment key MySQL will generate
+    columns: tuple[str, ...] = field(default=())
+
+
+class _RecordFailed(Exception):
+    """One record cannot be written; the message says why."""
+
+
+def _record_id(values: Sequence[Any]) -> str | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return str(values[0])
+    return json.dumps([v if isinstance(v, int | str | float | None) else str(v) for v in values])
+
+
+class _Writer:
+    def __init__(self, conn: pymysql.connections.Connection, entity: Entity, operation: Operation,
+                 id_fields: Sequence[str], source_time_zone: str, target: MySQLTarget) -> None:
+        self.conn, self.entity, self.operation, self.target = conn, entity, operation, target
+        self.zone = zoneinfo.ZoneInfo(source_time_zone)
+        self.table = quote_table(entity.schema, entity.table)
+        self.id_columns = tuple(entity.column(name) for name in dict.fromkeys(id_fields))
+        identity = entity.unique_keys[0] if entity.unique_keys else ()
+        self.identity = self.id_columns if operation != "INSERT" else identity
+        self.generated_key = next((c for c in identity if c.auto_increment), None)
+
+    # --- decoding --------------------------------------------------------------
+
+    def decode(self, index: int, text: str) -> _Record:
+        try:
+            raw = json.loads(text, parse_float=Decimal)
+        except (TypeError, ValueError) as exc:
+            msg = f"record is not JSON ({exc})"
+            raise _RecordFailed(msg) from None
+        if not isinstance(raw, dict):
+            msg = f"record must be a JSON object of field values, got {type(raw).__name__}"
+            raise _RecordFailed(msg)
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            try:
+                column = self.entity.column(name)
+            except InvalidArgumentError as exc:
+                raise _RecordFailed(exc.message) from None
+            if self.operation == "DELETE" and column not in self.id_columns:
+                continue  # a DELETE needs only the id fields
+            values[name] = self._encode(column, value)
+        key_values = tuple(raw.get(c.name) for c in self.identity)
+        record = _Record(index, values)
+        if self.operation == "INSERT":
+            self._check_insert(record)
+            record.record_id = _record_id(key_values) if None not in key_values else None
+        else:
+            missing = [c.name for c in self.id_columns if raw.get(c.name) is None]
+            if missing:
+                msg = f"record lacks the id field(s) {', '.join(missing)} that {self.operation} matches rows by"
+                raise _RecordFailed(msg)
+            record.keys = tuple(values[c.name] for c in self.id_columns)
+            record.record_id = _record_id(key_values)
+            if self.operation == "UPSERT":
+                self._check_insert(record)
+            elif self.operation == "UPDATE" and len(values) == len(self.id_columns):
+                msg = "record has no field to update besides the id fields"
+                raise _RecordFailed(msg)
+        record.columns = tuple(values)
+        return record
+
+    def _encode(self, column: Column, value: Any) -> Any:
+        if column.generated:
+            msg = f"field {column.name!r} is generated by MySQL and cannot be written"
+            raise _RecordFailed(msg)
+        if column.auto_increment and self.operation in ("INSERT", "UPSERT", "UPDATE") \
+                and column not in self.id_columns:
+            msg = f"field {column.name!r} is auto-increment: MySQL assigns it; leave it out"
+            raise _RecordFailed(msg)
+        if value is None:
+            if column.nullable:
+                return None
+            if column.default is not None and self.operation in ("INSERT", "UPSERT"):
+                return DEFAULT
+            msg = f"field {column.name!r} is NOT NULL ({column.column_type}) and got null"
+            raise _RecordFailed(msg)
+        try:
+            return WRITE_CODECS[column.type.write](value, column.data_type, column.column_type, self.zone)
+        except ValueError as exc:
+            shown = json.dumps(value, default=str, ensure_ascii=False)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            msg = f"field {column.name!r} ({column.column_type}) needs {exc}, got {shown}"
+            raise _RecordFailed(msg) from None
+
+    def _check_insert(self, record: _Record) -> None:
+        missing = [c.name for c in self.entity.columns if c.required_on_insert and c.name not in record.values]
+        if missing:
+            msg = f"record lacks the required field(s) {', '.join(missing)} (NOT NULL without a default)"
+            raise _RecordFailed(msg)
+        if self.generated_key is not None and self.generated_key.name not in record.values:
+            record.missing_generated = self.generated_key
+
+    # --- statements ------------------------------------------------------------
+
+    def _cells(self, record: _Record) -> tuple[str, list[Any]]:
+        cells, params = [], []
+        for name in record.columns:
+            value = record.values[name]
+            if value is DEFAULT:
+                cells.append("DEFAULT")
+            else:
+                cells.append(self.entity.column(name).type.write_sql)
+                params.append(value)
+        return "(" + ", ".join(cells) + ")", params
+
+    def _insert_sql(self, batch: Sequence[_Record]) -> tuple[str, list[Any]]:
+        rows, params = [], []
+        for record in batch:
+            cells, values = self._cells(record)
+            rows.append(cells)
+            params.extend(values)
+        columns = ", ".join(quote(name) for name in batch[0].columns)
+        sql = f"INSERT INTO {self.table} ({columns}) VALUES {', '.join(rows)}"
+        if self.operation == "UPSERT":
+            keys = {c.name for c in self.id_columns}
+            updates = [f"{quote(n)} = VALUES({quote(n)})" for n in batch[0].columns if n not in keys]
+            first_key = quote(self.id_columns[0].name)
+            sql += " ON DUPLICATE KEY UPDATE " + (", ".join(updates) or f"{first_key} = {first_key}")
+        return sql, params
+
+    def _where_ids(self, record: _Record) -> tuple[str, list[Any]]:
+        return " AND ".join(f"{quote(c.name)} = %s" for c in self.id_columns), list(record.keys)
+
+    def execute(self, records: Sequence[_Record], results: list[RecordResult],
+                consecutive_ids: bool) -> None:
+        if self.operation in ("INSERT", "UPSERT"):
+            for batch in _batches(records):
+                needs_ids = any(r.missing_generated for r in batch)
+                if len(batch) > 1 and (consecutive_ids or not needs_ids):
+                    try:
+                        self._run_batch(batch, results)
+                        continue
+                    except pymysql.err.MySQLError as exc:
+                        self._raise_if_fatal(exc)  # otherwise InnoDB undid just that statement
+                for record in batch:
+                    self._run_one(record, results, lambda r: self._insert_sql([r]))
+        else:
+            for record in records:
+                self._run_one(record, results, self._change_sql, must_match=True)
+
+    def _change_sql(self, record: _Record) -> tuple[str, list[Any]]:
+        where, key_params = self._where_ids(record)
+        if self.operation == "DELETE":
+            return f"DELETE FROM {self.table} WHERE {where}", key_params
+        keys = {c.name for c in self.id_columns}
+        sets, params = [], []
+        for name in record.columns:
+            if name not in keys:
+                sets.append(f"{quote(name)} = {self.entity.column(name).type.write_sql}")
+                params.append(record.values[name])
+        return f"UPDATE {self.table} SET {', '.join(sets)} WHERE {where}", params + key_params
+
+    def _run_batch(self, batch: Sequence[_Record], results: list[RecordResult]) -> None:
+        sql, params = self._insert_sql(batch)
+        with self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            first_id = cur.lastrowid
+        increment = self._increment()
+        generated = 0
+        for record in batch:
+            record_id = record.record_id
+            if record.missing_generated is not None and self.operation == "INSERT":
+                record_id = str(first_id + generated * increment)
+                generated += 1
+            results[record.index] = RecordResult(True, record_id)
+
+    def _run_one(self, record: _Record, results: list[RecordResult], build: Any, must_match: bool = False) -> None:
+        sql, params = build(record)
+        try:
+            with self.conn.cursor() as cur:
+                affected = cur.execute(sql, params)
+                last_id = cur.lastrowid
+        except pymysql.err.MySQLError as exc:
+            self._raise_if_fatal(exc)
+            server_message = exc.args[1] if len(exc.args) > 1 else str(exc)
+            results[record.index] = RecordResult(False, record.record_id,
+                                                 f"{server_message} (MySQL error {exc.args[0]})")
+            return
+        if must_match and affected == 0:
+            keys = ", ".join(f"{c.name}={k!s}" for c, k in zip(self.id_columns, record.keys, strict=True))
+            results[record.index] = RecordResult(False, record.record_id,
+                                                 f"no row of {self.entity.identifier} has {keys}")
+            return
+        record_id = record.record_id
+        if record.missing_generated is not None and self.operation == "INSERT":
+            record_id = str(last_id)
+        results[record.index] = RecordResult(True, record_id)
+
+    def _increment(self) -> int:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT @@auto_increment_increment", ())
+            row = cur.fetchone()
+        return int(row[0]) if row else 1
+
+    def _raise_if_fatal(self, exc: pymysql.err.MySQLError) -> None:
+        if exc.args and exc.args[0] in _FATAL:
+            raise classify_mysql_error(exc, self.target) from exc
+
+
+def _batches(records: Sequence[_Record]) -> Iterator[list[_Record]]:
+    """Consecutive records with the same fields, at most BATCH_ROWS at a time."""
+    batch: list[_Record] = []
+    for record in records:
+        if batch and (record.columns != batch[0].columns or len(batch) >= BATCH_ROWS):
+            yield batch
+            batch = []
+        batch.append(record)
+    if batch:
+        yield batch
+
+
+def consecutive_auto_increment(conn: pymysql.connections.Connection) -> bool:
+    """Whether one multi-row INSERT gets consecutive auto-increment ids (InnoDB lock modes 0 and 1)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT @@innodb_autoinc_lock_mode", ())
+        row = cur.fetchone()
+    return row is not None and int(row[0]) < 2
+
+
+def _check_request(entity: Entity, operation: Operation, id_fields: Sequence[str]) -> None:
+    if entity.is_view:
+        msg = f"{entity.identifier} is a view; AppFlow can write only to base tables."
+        raise InvalidArgumentError(msg)
+    if operation == "INSERT":
+        return
+    if not id_fields:
+        msg = f"{operation} needs idFieldNames: the primary or unique key that identifies each row."
+        raise InvalidArgumentError(msg)
+    wanted = set(id_fields)
+    for name in wanted:
+        entity.column(name)  # names the field when it does not exist
+    if not any({c.name for c in key} == wanted for key in entity.unique_keys):
+        keys = "; ".join(", ".join(c.name for c in key) for key in entity.unique_keys) or "none"
+        msg = (f"idFieldNames {sorted(wanted)} are not a primary or unique key of {entity.identifier} "
+               f"(its keys: {keys}); {operation} must identify exactly one row per record.")
+        raise InvalidArgumentError(msg)
+
+
+def write_records(
+    conn: pymysql.connections.Connection,
+    entity: Entity,
+    *,
+    operation: Operation,
+    id_fields: Sequence[str] | None,
+    records: Sequence[str],
+    all_or_none: bool,
+    source_time_zone: str,
+    target: MySQLTarget,
+) -> WriteOutcome:
+    """Write ``records``; one RecordResult per record, in input order.
+
+    Raises:
+        InvalidArgumentError: the request as a whole cannot be carried out (a view, bad idFieldNames).
+        ConnectorError: the transaction died (deadlock, lost connection): nothing was written.
+    """
+    _check_request(entity, operation, id_fields or [])
+    writer = _Writer(conn, entity, operation, id_fields or [], source_time_zone, target)
+    results: list[RecordResult] = [RecordResult(False) for _ in records]
+    decoded: list[_Record] = []
+    for index, text in enumerate(records):
+        try:
+            decoded.append(writer.decode(index, text))
+        except _RecordFailed as exc:
+            results[index] = RecordResult(False, None, str(exc))
+    if all_or_none and len(decoded) < len(records):
+        return _nothing_written(results)
+    consecutive = operation == "INSERT" and consecutive_auto_increment(conn)
+    conn.begin()
+    try:
+        writer.execute(decoded, results, consecutive)
+    except BaseException:
+        conn.rollback()
+        raise
+    if all_or_none and not all(r.ok for r in results):
+        conn.rollback()
+        return _nothing_written(results)
+    conn.commit()
+    failed = next((i for i, r in enumerate(results) if not r.ok), None)
+    first = None if failed is None else f"record {failed}: {results[failed].error}"
+    return WriteOutcome(results, first)
+
+
+def _nothing_written(results: list[RecordResult]) -> WriteOutcome:
+    failed = next(i for i, r in enumerate(results) if not r.ok and r.error)
+    reason = f"record {failed}: {results[failed].error}"
+    for result in results:
+        if result.ok or not result.error:
+            result.ok, result.error = False, f"not written: allOrNone is set and {reason}"
+    return WriteOutcome(results, reason, rolled_back=True)
