@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pymysql
 from custom_connector_sdk.connector.auth import AuthenticationConfig, AuthParameter, CustomAuthConfig
 from custom_connector_sdk.connector.configuration import (
     ConnectorModes,
@@ -19,10 +18,9 @@ from custom_connector_sdk.lambda_handler.responses import DescribeConnectorConfi
 
 import connector
 from connector.credentials import CUSTOM_AUTH_TYPE, DbLogin, SecretStore
-from connector.database import session
-from connector.errors import AccessDeniedError, InvalidArgumentError
+from connector.database import check_select, session
+from connector.errors import InvalidArgumentError
 from connector.settings import SETTINGS, ProfileSettings, parse_settings
-from connector.sql import quote_table
 
 __all__ = [
     "API_VERSION",
@@ -114,26 +112,4 @@ def _probe(login: DbLogin, settings: ProfileSettings) -> None:
     with session(login, settings, read_timeout=settings.connect_timeout) as conn, conn.cursor() as cur:
         cur.execute("SELECT 1", ())
         if login.database:
-            _check_select(cur, login)
-
-
-def _check_select(cur: Any, login: DbLogin) -> None:
-    """Prove SELECT on the database by reading zero rows of one of its tables."""
-    database = str(login.database)
-    cur.execute(
-        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME LIMIT 1",
-        (login.database,),
-    )
-    row = cur.fetchone()
-    if row is None:
-        return  # an empty (or invisible) database: nothing to read yet, nothing to refuse
-    try:
-        cur.execute(f"SELECT 1 FROM {quote_table(database, row[0])} LIMIT 0", ())
-    except pymysql.err.OperationalError as exc:
-        if exc.args[0] in (1142, 1143):
-            msg = (f"User '{login.user}' cannot SELECT in database '{login.database}' at "
-                   f"{login.host}:{login.port} (tried table '{row[0]}'): the SELECT privilege is missing. "
-                   f"Grant it: GRANT SELECT ON `{login.database}`.* TO '{login.user}'@'%'.")
-            raise AccessDeniedError(msg) from exc
-        raise
-
+            check_select(cur, login)

@@ -76,6 +76,14 @@ class SecretStore:
             self._providers[key] = (SecretsProvider(boto3_client=client), client.meta.endpoint_url)
         return self._providers[key]
 
+    def endpoint_for(self, arn: str) -> tuple[str, str]:
+        """The region of ``arn`` and the Secrets Manager endpoint URL the connector would call."""
+        region = _secret_region(arn)
+        if region is None:
+            msg = f"Cannot tell the region of secret {arn}: give a full secret ARN or set AWS_REGION."
+            raise InvalidArgumentError(msg)
+        return region, self._provider(region)[1]
+
     def read(self, arn: str, *, refresh: bool = False) -> dict[str, Any]:
         """Return the secret's JSON object; ``refresh`` bypasses the cache (after a rotation)."""
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError

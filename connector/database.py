@@ -16,10 +16,11 @@ import pymysql
 from pymysql.constants import CLIENT
 
 from connector.credentials import DbLogin
-from connector.errors import InvalidArgumentError, classify_mysql_error
+from connector.errors import AccessDeniedError, InvalidArgumentError, classify_mysql_error
 from connector.settings import ProfileSettings
+from connector.sql import quote_table
 
-__all__ = ["DEFAULT_READ_TIMEOUT", "connect", "session"]
+__all__ = ["DEFAULT_READ_TIMEOUT", "check_select", "connect", "session"]
 
 # Data calls must answer AppFlow within 30 s; a statement that takes longer is dead anyway.
 DEFAULT_READ_TIMEOUT = 28.0
@@ -127,3 +128,25 @@ def session(
     finally:
         if conn.open:
             conn.close()
+
+
+def check_select(cur: Any, login: DbLogin) -> None:
+    """Prove SELECT on the database by reading zero rows of one of its tables."""
+    database = str(login.database)
+    cur.execute(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME LIMIT 1",
+        (login.database,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return  # an empty (or invisible) database: nothing to read yet, nothing to refuse
+    try:
+        cur.execute(f"SELECT 1 FROM {quote_table(database, row[0])} LIMIT 0", ())
+    except pymysql.err.OperationalError as exc:
+        if exc.args[0] in (1142, 1143):
+            msg = (f"User '{login.user}' cannot SELECT in database '{login.database}' at "
+                   f"{login.host}:{login.port} (tried table '{row[0]}'): the SELECT privilege is missing. "
+                   f"Grant it: GRANT SELECT ON `{login.database}`.* TO '{login.user}'@'%'.")
+            raise AccessDeniedError(msg) from exc
+        raise
+

@@ -49,6 +49,33 @@ def _failed_configuration(details: responses.ErrorDetails) -> Any:
     return response
 
 
+class DiagnoseRequest:
+    """The doctor's event: ``{"type": "DiagnoseRequest", "secretArn": ..., ...}``."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.secret_arn = str(event["secretArn"])
+        self.authentication_type = str(event.get("authenticationType") or "CustomAuth")
+        self.runtime_settings = event.get("connectorRuntimeSettings") or {}
+
+    @classmethod
+    def from_dict(cls, event: dict[str, Any]) -> DiagnoseRequest:
+        return cls(event)
+
+
+class _DiagnoseFailure:
+    def __init__(self, details: responses.ErrorDetails) -> None:
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"isSuccess": False, "errorDetails": self.details.to_dict(), "checks": []}
+
+
+def _diagnose(request: DiagnoseRequest) -> Any:
+    from connector.doctor import diagnose
+
+    return diagnose(request.secret_arn, request.authentication_type, request.runtime_settings, store=_secrets)
+
+
 ROUTES: dict[str, Route] = {
     "DescribeConnectorConfigurationRequest": (
         requests.DescribeConnectorConfigurationRequest, _configuration.describe_connector_configuration,
@@ -67,6 +94,7 @@ ROUTES: dict[str, Route] = {
     "RetrieveDataRequest": (
         requests.RetrieveDataRequest, _records.retrieve_data, _failed(responses.RetrieveDataResponse)),
     "WriteDataRequest": (requests.WriteDataRequest, _records.write_data, _failed(responses.WriteDataResponse)),
+    "DiagnoseRequest": (DiagnoseRequest, _diagnose, _DiagnoseFailure),
 }
 
 

@@ -72,6 +72,9 @@ _SHAPES: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
                                     "ids": _string_list}),
     "WriteDataRequest": (_DATA, {"operation": _one_of(WRITE_OPERATIONS), "idFieldNames": _string_list,
                                  "records": _string_list, "allOrNone": _optional_bool}),
+    # Not an AppFlow call: `aws lambda invoke` it to diagnose the VPC path from inside the function.
+    "DiagnoseRequest": ({"secretArn": _string}, {"authenticationType": _one_of(AUTH_TYPES),
+                                                 "connectorRuntimeSettings": _settings}),
 }
 REQUEST_TYPES = tuple(_SHAPES)
 
@@ -108,7 +111,8 @@ def check_event(event: Any) -> str:
     if request_type == "ValidateCredentialsRequest":
         _check_keys(event, request_type, {"credentials": _settings}, {})
         _check_keys(event["credentials"], f"{request_type}.credentials", _CREDENTIALS, {})
-    elif request_type not in ("DescribeConnectorConfigurationRequest", "ValidateConnectorRuntimeSettingsRequest"):
+    elif request_type not in ("DescribeConnectorConfigurationRequest", "ValidateConnectorRuntimeSettingsRequest",
+                              "DiagnoseRequest"):
         where = f"{request_type}.connectorContext"
         _check_keys(event, request_type, {"connectorContext": _settings}, {})
         context = event["connectorContext"]

@@ -1,0 +1,232 @@
+"""The network doctor: the user's checklist, automated, one link at a time.
+
+Secrets Manager endpoint DNS and TCP, GetSecretValue, the secret's content,
+database DNS, TCP, TLS, login and the SELECT privilege: each check passes or
+fails with what was observed and, when it fails, the exact fix; the checks after
+the first broken link are skipped. The same function answers the CLI's
+``appflow-mysql doctor`` and the Lambda's ``DiagnoseRequest`` event, so the
+VPC path can be diagnosed from where the connector really runs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import pymysql
+
+from connector.credentials import DbLogin, SecretStore, login_from_secret
+from connector.database import check_select, connect
+from connector.errors import ConnectorError, InvalidArgumentError, classify_mysql_error
+from connector.settings import ProfileSettings, parse_settings
+
+__all__ = ["Check", "Diagnosis", "diagnose"]
+
+_TCP_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One link of the path: passed (True), broken (False) or skipped (None)."""
+
+    name: str
+    ok: bool | None
+    seconds: float
+    detail: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    checks: list[Check]
+    first_broken: str | None
+
+    @property
+    def is_success(self) -> bool:
+        return self.first_broken is None
+
+    @property
+    def summary(self) -> str:
+        if self.first_broken is None:
+            return "All links work: the connector can read the secret and reach the database."
+        broken = next(c for c in self.checks if c.name == self.first_broken)
+        return f"First broken link: {broken.name}. {broken.fix or broken.detail}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"isSuccess": self.is_success, "firstBroken": self.first_broken, "summary": self.summary,
+                "checks": [asdict(c) for c in self.checks]}
+
+
+class _Broken(Exception):
+    """A check failed: what was seen and how to fix it."""
+
+    def __init__(self, detail: str, fix: str) -> None:
+        super().__init__(detail)
+        self.detail, self.fix = detail, fix
+
+
+class _Run:
+    """Runs checks in order, skipping all after the first failure."""
+
+    def __init__(self) -> None:
+        self.checks: list[Check] = []
+        self.broken: str | None = None
+
+    def check(self, name: str, probe: Callable[[], str]) -> bool:
+        if self.broken is not None:
+            self.checks.append(Check(name, None, 0.0, f"skipped: {self.broken} failed"))
+            return False
+        started = time.monotonic()
+        try:
+            detail, ok, fix = probe(), True, None
+        except _Broken as exc:
+            detail, ok, fix = exc.detail, False, exc.fix
+        except ConnectorError as exc:
+            detail, ok, fix = type(exc).__name__.removesuffix("Error"), False, exc.message
+        self.checks.append(Check(name, ok, round(time.monotonic() - started, 3), detail, fix))
+        if not ok:
+            self.broken = name
+        return ok
+
+
+def _resolve(host: str, port: int, what: str, fix: str) -> str:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        msg = f"{host} does not resolve ({exc.strerror})"
+        raise _Broken(msg, fix) from None
+    addresses = sorted({str(info[4][0]) for info in infos})
+    private = all(ipaddress.ip_address(a).is_private for a in addresses)
+    kind = "private" if private else "public"
+    return f"{what} {host} resolves to {', '.join(addresses)} ({kind})"
+
+
+def _tcp(host: str, port: int, timeout: float, refused_fix: str, silent_fix: str) -> str:
+    started = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except ConnectionRefusedError:
+        msg = f"{host}:{port} refused the connection"
+        raise _Broken(msg, refused_fix) from None
+    except TimeoutError:
+        msg = f"no answer from {host}:{port} within {timeout:g} s (packets dropped)"
+        raise _Broken(msg, silent_fix) from None
+    except OSError as exc:
+        msg = f"{host}:{port}: {exc.strerror or exc}"
+        raise _Broken(msg, silent_fix) from None
+    return f"{host}:{port} accepts connections ({(time.monotonic() - started) * 1000:.0f} ms)"
+
+
+def diagnose(
+    secret_arn: str,
+    authentication_type: str = "CustomAuth",
+    runtime_settings: Mapping[str, Any] | None = None,
+    *,
+    store: SecretStore | None = None,
+) -> Diagnosis:
+    """Check every link between the connector, Secrets Manager and the database."""
+    store = store or SecretStore()
+    run = _Run()
+    state: dict[str, Any] = {}
+
+    def settings_probe() -> str:
+        state["settings"] = parse_settings(runtime_settings)
+        return "runtime settings are valid"
+
+    run.check("Runtime settings", settings_probe)
+    region, endpoint = "?", "?"
+
+    def arn_probe() -> str:
+        nonlocal region, endpoint
+        region, endpoint = store.endpoint_for(secret_arn)
+        return f"secret in {region}; Secrets Manager endpoint {endpoint}"
+
+    run.check("Secret ARN", arn_probe)
+    parsed = urlparse(endpoint)
+    sm_host, sm_port = parsed.hostname or endpoint, parsed.port or (443 if parsed.scheme == "https" else 80)
+    route_fix = (f"Give the function's subnets a route to Secrets Manager: an interface VPC endpoint "
+                 f"com.amazonaws.{region}.secretsmanager with private DNS enabled (the VPC needs 'DNS hostnames' "
+                 f"and 'DNS resolution' on), or a NAT gateway.")
+    run.check("Secrets Manager DNS", lambda: _resolve(
+        sm_host, sm_port, "endpoint", route_fix + " Without VPC DNS resolution no name resolves at all."))
+    run.check(f"Secrets Manager TCP {sm_port}", lambda: _tcp(
+        sm_host, sm_port, _TCP_TIMEOUT,
+        f"The endpoint's security group must allow inbound TCP {sm_port} from the function's security group.",
+        route_fix + f" Check the endpoint's security group admits TCP {sm_port} from the function's security "
+                    "group, and the function's security group allows that egress."))
+
+    def secret_probe() -> str:
+        secret = store.read(secret_arn, refresh=True)
+        state["secret"] = secret
+        fields = sorted(secret.get("credentialsMap", secret))
+        return f"read {secret_arn} (fields: {', '.join(str(f) for f in fields)})"
+
+    run.check("GetSecretValue", secret_probe)
+
+    def login_probe() -> str:
+        settings: ProfileSettings = state["settings"]
+        state["login"] = login_from_secret(state["secret"], authentication_type, settings, secret_arn)
+        login = state["login"]
+        return f"user '{login.user}' at {login.host}:{login.port}, database {login.database or '(none)'}"
+
+    run.check("Secret content", login_probe)
+    login: DbLogin | None = state.get("login")
+    host = login.host if login else "?"
+    port = login.port if login else 3306
+    sg_rule = (f"Add an inbound rule to the database's security group: TCP {port} from the function's "
+               "security group (and allow that egress in the function's security group).")
+    run.check("Database DNS", lambda: _resolve(
+        host, port, "database host",
+        "Check the host in the connection profile (the cluster endpoint) and that the VPC has DNS resolution "
+        "and DNS hostnames enabled."))
+    settings = state.get("settings") or ProfileSettings()
+    run.check(f"Database TCP {port}", lambda: _tcp(
+        host, port, settings.connect_timeout,
+        f"Nothing listens on {host}:{port}, or it rejects us: check the port and that the database runs. {sg_rule}",
+        f"{sg_rule} Also check that the function's subnets route to the database's subnets and the network ACLs."))
+
+    def session_probe() -> str:
+        assert login is not None
+        conn = connect(login, settings, read_timeout=settings.connect_timeout)
+        state["conn"] = conn
+        with conn.cursor() as cur:
+            cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'", ())
+            row = cur.fetchone()
+        cipher = str(row[1]) if row and row[1] else ""
+        return f"TLS in use ({cipher})" if cipher else f"no TLS (tlsMode {settings.tls_mode}; the server offers none)"
+
+    def tls_and_login() -> str:
+        try:
+            return session_probe()
+        except InvalidArgumentError as exc:
+            if "TLS" in exc.message:
+                detail = "TLS handshake failed"
+                raise _Broken(detail, exc.message) from None
+            raise
+
+    run.check("TLS and login", tls_and_login)
+
+    def select_probe() -> str:
+        assert login is not None
+        conn = state["conn"]
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1", ())
+                if login.database:
+                    check_select(cur, login)
+        except pymysql.err.MySQLError as exc:
+            raise classify_mysql_error(exc, login.target(settings)) from exc
+        return f"SELECT works in {login.database}" if login.database else "SELECT 1 works (no database configured)"
+
+    try:
+        run.check("SELECT privilege", select_probe)
+    finally:
+        if "conn" in state:
+            state["conn"].close()
+    return Diagnosis(run.checks, run.broken)
