@@ -316,7 +316,7 @@ def machine(setup: Setup) -> str:
     except OSError:
         pass
     return (f"{dt.date.today().isoformat()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-            f"{setup.server_version}, PyMySQL {pymysql.__version__}, orjson {orjson.__version__}; "
+            f"{setup.server_version}, PyMySQL {pymysql.VERSION_STRING}, orjson {orjson.__version__}; "
             "server and client on the same machine, loopback TCP, no TLS")
 
 

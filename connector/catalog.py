@@ -7,6 +7,7 @@ checked against the live catalog before it reaches SQL.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,9 +113,28 @@ def list_tables(conn: pymysql.connections.Connection, schema: str) -> list[tuple
     return sorted((str(name), kind == "VIEW", str(comment or "")) for name, kind, comment in rows)
 
 
+# Continuation pages of a flow may reuse the entity read by an earlier page this recently.
+_ENTITIES: dict[tuple[Any, ...], tuple[float, Entity]] = {}
+
+
 def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
-                *, tinyint1_as_boolean: bool = True) -> Entity:
-    """Describe one table or view; ResourceNotFoundError when the user cannot see it."""
+                *, tinyint1_as_boolean: bool = True, max_age: float = 0.0) -> Entity:
+    """Describe one table or view; ResourceNotFoundError when the user cannot see it.
+
+    ``max_age`` > 0 accepts a description this many seconds old, read over the same
+    login; 0 always reads the live catalog.
+    """
+    key = (conn.host, conn.port, conn.user, schema, table, tinyint1_as_boolean)
+    hit = _ENTITIES.get(key)
+    if max_age > 0 and hit is not None and time.monotonic() - hit[0] < max_age:
+        return hit[1]
+    entity = _read_entity(conn, schema, table, tinyint1_as_boolean)
+    _ENTITIES[key] = (time.monotonic(), entity)
+    return entity
+
+
+def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
+                 tinyint1_as_boolean: bool) -> Entity:
     with conn.cursor() as cur:
         cur.execute("SELECT TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES "
                     "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s", (schema, table))

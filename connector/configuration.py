@@ -109,7 +109,7 @@ def _probe(login: DbLogin, settings: ProfileSettings) -> None:
     if not login.host:
         msg = "The database host is empty: set it in the connection profile."
         raise InvalidArgumentError(msg)
-    with session(login, settings, read_timeout=settings.connect_timeout) as conn, conn.cursor() as cur:
+    with session(login, settings, read_timeout=settings.connect_timeout, reuse=False) as conn, conn.cursor() as cur:
         cur.execute("SELECT 1", ())
         if login.database:
             check_select(cur, login)

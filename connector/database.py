@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import pymysql
-from pymysql.constants import CLIENT
+from pymysql.constants import CLIENT, SERVER_STATUS
 
 from connector.credentials import DbLogin
 from connector.errors import AccessDeniedError, InvalidArgumentError, classify_mysql_error
@@ -110,6 +110,24 @@ def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | N
     )
 
 
+# One idle connection per login and session kind, kept by a warm Lambda container between
+# calls: against Aurora a new TLS connection costs a handful of round trips per page.
+_IDLE: dict[tuple[Any, ...], pymysql.connections.Connection] = {}
+
+
+def _reusable(key: tuple[Any, ...]) -> pymysql.connections.Connection | None:
+    conn = _IDLE.pop(key, None)
+    if conn is None:
+        return None
+    try:
+        conn.ping(reconnect=False)
+    except pymysql.err.MySQLError:
+        if conn.open:
+            conn.close()
+        return None
+    return conn
+
+
 @contextmanager
 def session(
     login: DbLogin,
@@ -118,15 +136,31 @@ def session(
     read_only: bool = True,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     conv: dict[Any, Any] | None = None,
+    reuse: bool = True,
 ) -> Iterator[pymysql.connections.Connection]:
-    """A connection closed on exit; driver errors inside the block are classified."""
-    conn = connect(login, settings, read_only=read_only, read_timeout=read_timeout, conv=conv)
+    """A connection for one call; driver errors inside the block are classified.
+
+    With ``reuse`` a healthy connection of an earlier call with the same login and
+    session kind is taken again, and kept after a clean exit; a failed block closes it.
+    Checks that must prove a fresh login (ValidateCredentials) pass ``reuse=False``.
+    """
+    key = (login, settings.tls_mode, settings.tls_ca_bundle, settings.connect_timeout, read_only, read_timeout,
+           id(conv))
+    conn = (_reusable(key) if reuse else None) or connect(
+        login, settings, read_only=read_only, read_timeout=read_timeout, conv=conv)
+    clean = False
     try:
         yield conn
+        clean = True
     except pymysql.err.MySQLError as exc:
         raise classify_mysql_error(exc, login.target(settings)) from exc
     finally:
-        if conn.open:
+        if clean and reuse and conn.open and not conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
+            previous = _IDLE.pop(key, None)
+            if previous is not None and previous.open:
+                previous.close()
+            _IDLE[key] = conn
+        elif conn.open:
             conn.close()
 
 

@@ -32,6 +32,8 @@ __all__ = ["RESPONSE_BUDGET_BYTES", "Page", "query_page", "retrieve_records"]
 # Lambda's synchronous response limit is 6 MB; keep room for the envelope.
 RESPONSE_BUDGET_BYTES = 5_500_000
 _FETCH_CHUNK = 500
+# json.dumps writes one character of a record as at most 12 bytes (a surrogate pair as two \\uXXXX).
+_MAX_ESCAPED_CHAR = 12
 _UNORDERABLE = {"json", "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
                 "multipolygon", "geometrycollection", "geomcollection"}
 
@@ -58,6 +60,18 @@ def _key_copy(column: Column) -> str:
     if kind == "int":
         return f"{quoted} + 0"  # BIT and TINYINT(1) too, as plain integers
     return f"CAST({quoted} AS CHAR)"
+
+
+def _key_positions(key: Sequence[Column], selected: Sequence[Column]) -> list[int] | None:
+    """Where the key already stands in the selected fields, when it decodes as plain integers there.
+
+    Then the last row's key is read from the record's own columns, and no key copy is selected.
+    """
+    positions = {c.name: i for i, c in enumerate(selected)}
+    if key and all(c.name in positions and c.type.key == "int" and c.type.fixup is None
+                   and c.data_type != "bit" for c in key):
+        return [positions[c.name] for c in key]
+    return None
 
 
 def key_param(column: Column, text: str) -> Any:
@@ -148,8 +162,11 @@ def query_page(
 
     key = entity.key
     select = [c.type.select.format(quote(c.name)) for c in selected]
+    key_at = _key_positions(key, selected)
     if key:
-        select += [_key_copy(c) for c in key]
+        if key_at is None:
+            select += [_key_copy(c) for c in key]
+            key_at = list(range(len(selected), len(selected) + len(key)))
         order = [quote(c.name) for c in key]
         if state.after is not None:
             clause, after_params = _after_clause(key, state.after)
@@ -164,7 +181,8 @@ def query_page(
 
     write = _record_writer(selected)
     records: list[str] = []
-    budget = RESPONSE_BUDGET_BYTES
+    size_bound = 0  # cheap upper bound of the response bytes; exact counting starts only near the budget
+    exact: int | None = None
     last_row: Sequence[Any] | None = None
     stopped_early = False
     with conn.cursor(pymysql.cursors.SSCursor) as cur:
@@ -172,10 +190,15 @@ def query_page(
         while not stopped_early and (rows := cur.fetchmany(_FETCH_CHUNK)):
             for row in rows:
                 record = write(row)
-                budget -= _response_size(record)
-                if budget < 0 and records:
-                    stopped_early = True
-                    break
+                if exact is None:
+                    size_bound += _MAX_ESCAPED_CHAR * len(record) + 3
+                    if size_bound > RESPONSE_BUDGET_BYTES:
+                        exact = sum(_response_size(r) for r in records)
+                if exact is not None:
+                    exact += _response_size(record)
+                    if exact > RESPONSE_BUDGET_BYTES and records:
+                        stopped_early = True
+                        break
                 records.append(record)
                 last_row = row
                 if deadline is not None and time.monotonic() > deadline:
@@ -187,7 +210,7 @@ def query_page(
     if remaining == 0:
         return Page(records, None)
     if key:
-        after = tuple(str(v) for v in last_row[len(selected):])
+        after = tuple(str(last_row[i]) for i in key_at or ())
         following = PageState(after=after, left=remaining)
     else:
         following = PageState(offset=state.offset + len(records), left=remaining)

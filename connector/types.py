@@ -106,8 +106,9 @@ def read_json_text(text: str) -> orjson.Fragment:
     return orjson.Fragment(text)
 
 
+@lru_cache(maxsize=32)
 def decoders(source_time_zone: str) -> dict[Any, Any]:
-    """PyMySQL decoders for a connection that reads rows for AppFlow."""
+    """PyMySQL decoders for a connection that reads rows for AppFlow (one dict per zone: do not mutate)."""
     conv = dict(conversions)
     conv.update({
         FIELD_TYPE.DECIMAL: orjson.Fragment,
