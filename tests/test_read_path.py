@@ -202,3 +202,36 @@ def test_bad_filter_is_invalid_argument_and_tables_stay_intact(caller: Callable[
     with read_db["admin"].cursor() as cur:
         cur.execute(f"SELECT COUNT(*) FROM `{read_db['database']}`.seq")
         assert cur.fetchone()[0] == 150
+
+
+def _sessions(read_db: dict[str, Any]) -> list[int]:
+    with read_db["admin"].cursor() as cur:
+        cur.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s", (read_db["username"],))
+        return sorted(int(row[0]) for row in cur.fetchall())
+
+
+def test_a_warm_connection_is_reused_and_replaced_when_it_died(caller: Callable[..., dict[str, Any]],
+                                                               read_db: dict[str, Any]) -> None:
+    identifier = entity(read_db, "seq")
+    assert caller("QueryDataRequest", entityIdentifier=identifier, maxResults=2)["isSuccess"]
+    first = _sessions(read_db)
+    assert caller("QueryDataRequest", entityIdentifier=identifier, maxResults=2)["isSuccess"]
+    assert _sessions(read_db) == first and len(first) == 1
+    with read_db["admin"].cursor() as cur:
+        cur.execute(f"KILL {first[0]}")
+    response = caller("QueryDataRequest", entityIdentifier=identifier, maxResults=2)
+    assert response["isSuccess"] and len(response["records"]) == 2
+    assert _sessions(read_db) not in ([], first)
+
+
+def test_a_new_column_is_seen_by_the_next_flow(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
+    identifier = entity(read_db, "keyless")
+    caller("QueryDataRequest", entityIdentifier=identifier, maxResults=2)
+    with read_db["admin"].cursor() as cur:
+        cur.execute(f"ALTER TABLE `{read_db['database']}`.keyless ADD COLUMN added INT DEFAULT 7")
+    try:
+        fresh = caller("QueryDataRequest", entityIdentifier=identifier, maxResults=2)
+        assert json.loads(fresh["records"][0])["added"] == 7
+    finally:
+        with read_db["admin"].cursor() as cur:
+            cur.execute(f"ALTER TABLE `{read_db['database']}`.keyless DROP COLUMN added")
