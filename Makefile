@@ -42,10 +42,12 @@ EVENT ?= events/describe_connector_configuration.json
 invoke: check-server $(STAMP)
 	$(BIN)/python -m devkit.invoke $(EVENT)
 
-# Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min).
-# Smaller: make bench BENCH_ARGS="--rows 100000 --repeat 1"
+# Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min);
+# then write path: handler WriteData INSERT/UPSERT vs raw PyMySQL records/s (50k records per variant; ~6 min).
+# Smaller: make bench BENCH_ARGS="--rows 100000 --repeat 1" WRITE_BENCH_ARGS="--records 10000 --repeat 1"
 bench: check-server $(STAMP)
 	$(BIN)/python -m bench.read_bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.write_bench $(WRITE_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,358 @@
+"""Write-path benchmark: the handler's WriteData (INSERT, UPSERT) against raw PyMySQL inserts.
+
+    python -m bench.write_bench [--records 50000] [--batch 1000] [--repeat 3] [--profile FILE]
+
+Starts a throwaway MariaDB (or uses ``MYSQL_TEST_URL``) and moto's Secrets
+Manager, creates a table of ~250-byte rows (INT auto-increment key, a
+VARCHAR(64) unique key, VARCHAR(64), DECIMAL(12,2), DATETIME, TINYINT(1), a
+nullable TEXT), then measures records/s in one run, rounds interleaved so that
+machine noise hits every variant alike; the table is emptied (untimed) before
+every pass:
+
+* ``handlers.app.lambda_handler`` with WriteDataRequest events of ``--batch``
+  records (JSON strings, allOrNone false), each response ``json.dumps``-ed as
+  the Lambda runtime does: INSERT into the empty table, and UPSERT by the
+  unique key where every call is half existing rows, half new ones;
+* raw PyMySQL from ready-made Python tuples: row by row with autocommit (one
+  statement and one commit per row: the baseline), row by row with one
+  transaction per ``--batch`` rows, and ``executemany`` per ``--batch`` rows
+  (which PyMySQL rewrites into one multi-row INSERT), the last also from the
+  JSON strings (``json.loads`` per record) and as ``INSERT ... ON DUPLICATE KEY
+  UPDATE`` over the same half-existing rows as the handler's UPSERT.
+
+Medians over ``--repeat`` rounds; ratios are of medians measured in this same
+run. Not shipped in the Lambda.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pymysql
+
+from bench.read_bench import ACCOUNT, DATABASE, Setup, _drop, machine, raw_connect, silence_handler_logs
+from devkit.invoke import FakeLambdaContext
+from devkit.mariadb import MySQLServer
+from devkit.secrets import ENDPOINT_ENV, FAKE_AWS_ENV, moto_secrets_manager, put_secret
+
+TABLE = "writes"
+KEY = "sku"
+
+_DDL = f"""CREATE TABLE {DATABASE}.{TABLE} (
+    id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    sku VARCHAR(64) NOT NULL,
+    customer VARCHAR(64) NOT NULL,
+    amount DECIMAL(12,2) NOT NULL,
+    created_at DATETIME NOT NULL,
+    active TINYINT(1) NOT NULL,
+    note TEXT NULL,
+    UNIQUE KEY uk_sku (sku)
+) ENGINE=InnoDB"""
+_FIELDS = ("sku", "customer", "amount", "created_at", "active", "note")
+_COLUMNS = ", ".join(_FIELDS)
+_PLACEHOLDERS = ", ".join(["%s"] * len(_FIELDS))
+SQL_INSERT = f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
+SQL_UPSERT = SQL_INSERT + " ON DUPLICATE KEY UPDATE " + ", ".join(
+    f"{name} = VALUES({name})" for name in _FIELDS if name != KEY)
+
+
+# --- the records -----------------------------------------------------------------
+
+def record(n: int, version: int = 0) -> dict[str, Any]:
+    """Record n as AppFlow sends it (JSON values); ``version`` 1 changes every non-key field (UPSERT)."""
+    seed = n * 7919 + version * 104729
+    return {
+        "sku": f"sku-{n:08d}-{uuid.UUID(int=n * 2654435761 % 2**128).hex[:20]}",
+        "customer": f"customer {seed % 50000} {uuid.UUID(int=seed * 40503 % 2**128).hex[:24]}",
+        "amount": (seed % 100_000_000) / 100,
+        "created_at": (dt.datetime(2019, 1, 1) + dt.timedelta(seconds=seed % 157_680_000)).isoformat(),
+        "active": n % 3 == version,
+        "note": None if n % 5 == 0 else
+        f"note {uuid.UUID(int=seed * 69069 % 2**128).hex} {seed % 99991:05d} ok {n % 7} v{version}"
+        + " " * (n % 40),
+    }
+
+
+def as_row(fields: dict[str, Any]) -> tuple[Any, ...]:
+    """The bound parameters a hand-written PyMySQL loader would pass for a record."""
+    return (fields["sku"], fields["customer"], Decimal(repr(fields["amount"])),
+            dt.datetime.fromisoformat(fields["created_at"]), int(fields["active"]), fields["note"])
+
+
+@dataclass(frozen=True)
+class Workload:
+    insert_json: list[str]  # record 0..N-1, version 0
+    upsert_json: list[str]  # record 0..N-1, version 1
+    insert_rows: list[tuple[Any, ...]]
+    upsert_rows: list[tuple[Any, ...]]
+    existing_rows: list[tuple[Any, ...]]  # the even records (version 0): present before every UPSERT pass
+
+    @classmethod
+    def build(cls, count: int) -> Workload:
+        old = [record(n) for n in range(count)]
+        new = [record(n, 1) for n in range(count)]
+        insert_rows = [as_row(r) for r in old]
+        return cls([json.dumps(r) for r in old], [json.dumps(r) for r in new], insert_rows,
+                   [as_row(r) for r in new], insert_rows[::2])
+
+
+# --- set-up ----------------------------------------------------------------------
+
+@contextmanager
+def environment() -> Iterator[tuple[Setup, pymysql.Connection]]:
+    """Server + empty table + read-write user + moto secret; everything removed on exit."""
+    with ExitStack() as stack:
+        address = stack.enter_context(MySQLServer(buffer_pool="512M"))
+        admin = address.connect()
+        stack.callback(admin.close)
+        password = "bench-" + uuid.uuid4().hex[:12]
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4")
+            cur.execute(_DDL)
+            cur.execute("CREATE USER 'bench'@'%%' IDENTIFIED BY %s", (password,))
+            cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {DATABASE}.* TO 'bench'@'%'")
+            cur.execute("SELECT VERSION()")
+            version = str(cur.fetchone()[0])
+        stack.callback(_drop, admin)
+        for key, value in FAKE_AWS_ENV.items():
+            os.environ.setdefault(key, value)
+        endpoint = stack.enter_context(moto_secrets_manager())
+        os.environ[ENDPOINT_ENV] = endpoint
+        arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-write-bench", {
+            "customAuthenticationType": "MySQL", "host": address.host, "port": str(address.port),
+            "database": DATABASE, "username": "bench", "password": password})
+        yield Setup(address, "bench", password, arn, version), admin
+
+
+def reset(admin: pymysql.Connection, existing: Sequence[tuple[Any, ...]] = ()) -> None:
+    """Empty the table (auto-increment back to 1), then load ``existing`` rows; untimed."""
+    with admin.cursor() as cur:
+        cur.execute(f"TRUNCATE TABLE {DATABASE}.{TABLE}")
+        cur.execute(f"USE {DATABASE}")
+        for chunk in _chunks(existing, 5000):
+            cur.executemany(SQL_INSERT, chunk)
+
+
+def row_count(admin: pymysql.Connection) -> int:
+    with admin.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {DATABASE}.{TABLE}")
+        return int(cur.fetchone()[0])
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- the handler path ------------------------------------------------------------
+
+def write_event(setup: Setup, operation: str, records: Sequence[str]) -> dict[str, Any]:
+    # tlsMode DISABLED: loopback, and the raw baselines connect without TLS too.
+    return {"type": "WriteDataRequest", "entityIdentifier": f"{DATABASE}.{TABLE}", "operation": operation,
+            "idFieldNames": [KEY] if operation == "UPSERT" else None, "records": list(records),
+            "allOrNone": False, "connectorContext": {
+                "apiVersion": "v1", "credentials": {"secretArn": setup.secret_arn, "authenticationType": "CustomAuth"},
+                "connectorRuntimeSettings": {"tlsMode": "DISABLED"}}}
+
+
+def call_write(setup: Setup, operation: str, records: Sequence[str]) -> int:
+    """One WriteData call as AppFlow makes it; the number of records written."""
+    from handlers.app import lambda_handler
+
+    response = lambda_handler(write_event(setup, operation, records), FakeLambdaContext())
+    json.dumps(response)  # what the Lambda runtime puts on the wire to AppFlow
+    if not response.get("isSuccess"):
+        raise RuntimeError(f"WriteData {operation} failed: {response.get('errorDetails')}")
+    return sum(1 for r in response["writeRecordResults"] if r["isSuccess"])
+
+
+def handler_pass(setup: Setup, operation: str, records: Sequence[str], batch: int) -> tuple[int, float]:
+    written = 0
+    started = time.perf_counter()
+    for chunk in _chunks(records, batch):
+        written += call_write(setup, operation, chunk)
+    return written, time.perf_counter() - started
+
+
+# --- raw PyMySQL baselines ---------------------------------------------------------
+
+def row_by_row_autocommit(setup: Setup, rows: Sequence[tuple[Any, ...]], batch: int) -> tuple[int, float]:
+    """One INSERT and one commit per row: what a naive loader does."""
+    conn = raw_connect(setup)  # autocommit on
+    try:
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for row in rows:
+                cur.execute(SQL_INSERT, row)
+        return len(rows), time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def row_by_row_transaction(setup: Setup, rows: Sequence[tuple[Any, ...]], batch: int) -> tuple[int, float]:
+    """One INSERT per row, one commit per ``batch`` rows (as the handler commits per call)."""
+    conn = raw_connect(setup)
+    try:
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for chunk in _chunks(rows, batch):
+                conn.begin()
+                for row in chunk:
+                    cur.execute(SQL_INSERT, row)
+                conn.commit()
+        return len(rows), time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def executemany_pass(sql: str) -> Callable[[Setup, Sequence[Any], int], tuple[int, float]]:
+    def run(setup: Setup, rows: Sequence[Any], batch: int) -> tuple[int, float]:
+        """``executemany`` per ``batch`` rows (one multi-row statement), one commit each."""
+        conn = raw_connect(setup)
+        try:
+            started = time.perf_counter()
+            with conn.cursor() as cur:
+                for chunk in _chunks(rows, batch):
+                    conn.begin()
+                    cur.executemany(sql, chunk)
+                    conn.commit()
+            return len(rows), time.perf_counter() - started
+        finally:
+            conn.close()
+
+    return run
+
+
+def executemany_from_json(setup: Setup, records: Sequence[str], batch: int) -> tuple[int, float]:
+    """As ``executemany`` but starting from AppFlow's JSON strings: ``json.loads`` per record, no checks."""
+    conn = raw_connect(setup)
+    loads = json.loads
+    try:
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for chunk in _chunks(records, batch):
+                rows = []
+                for text in chunk:
+                    fields = loads(text, parse_float=Decimal)
+                    rows.append(tuple(fields.get(name) for name in _FIELDS))
+                conn.begin()
+                cur.executemany(SQL_INSERT, rows)
+                conn.commit()
+        return len(records), time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+# --- measuring -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    run: Callable[[], tuple[int, float]]
+    existing: Sequence[tuple[Any, ...]] = ()  # rows present before the pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=50_000, help="records written per variant (default 50,000)")
+    parser.add_argument("--batch", type=int, default=1000, help="records per WriteData call / commit (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (median; default 3)")
+    parser.add_argument("--profile", metavar="FILE", help="also profile a handler INSERT pass, stats to FILE")
+    args = parser.parse_args(argv)
+    if args.records < 2 * args.batch:
+        parser.error("--records must be at least 2 batches")
+
+    silence_handler_logs()
+    work = Workload.build(args.records)
+    row_bytes = sum(map(len, work.insert_json)) / args.records
+    with environment() as (setup, admin):
+        b = args.batch
+        variants = [
+            Variant(f"handler WriteData INSERT, {b} per call",
+                    lambda: handler_pass(setup, "INSERT", work.insert_json, b)),
+            Variant(f"handler WriteData UPSERT, {b} per call (1/2 new)",
+                    lambda: handler_pass(setup, "UPSERT", work.upsert_json, b), work.existing_rows),
+            Variant("pymysql row by row, autocommit",
+                    lambda: row_by_row_autocommit(setup, work.insert_rows, b)),
+            Variant(f"pymysql row by row, 1 transaction per {b}",
+                    lambda: row_by_row_transaction(setup, work.insert_rows, b)),
+            Variant(f"pymysql executemany INSERT, {b} per commit",
+                    lambda: executemany_pass(SQL_INSERT)(setup, work.insert_rows, b)),
+            Variant("  + json.loads per record",
+                    lambda: executemany_from_json(setup, work.insert_json, b)),
+            Variant(f"pymysql executemany UPSERT, {b} (1/2 new)",
+                    lambda: executemany_pass(SQL_UPSERT)(setup, work.upsert_rows, b), work.existing_rows),
+        ]
+        # Warm imports, the secret cache and the server once, untimed.
+        reset(admin)
+        call_write(setup, "INSERT", work.insert_json[:b])
+        passes: dict[str, list[tuple[int, float]]] = {}
+        for round_ in range(args.repeat):
+            for variant in variants:
+                reset(admin, variant.existing)
+                written, seconds = variant.run()
+                rows = row_count(admin)
+                if written != args.records or rows != args.records:
+                    raise RuntimeError(f"{variant.label}: {written} written, {rows} rows, expected {args.records}")
+                passes.setdefault(variant.label, []).append((written, seconds))
+                print(f"round {round_ + 1}: {variant.label.strip():50} {written / seconds:>10,.0f} records/s",
+                      file=sys.stderr, flush=True)
+
+        if args.profile:
+            reset(admin)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            handler_pass(setup, "INSERT", work.insert_json, b)
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+            pstats.Stats(args.profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(args.profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+        print(report(args, setup, passes, row_bytes))
+    return 0
+
+
+def report(args: argparse.Namespace, setup: Setup, passes: dict[str, list[tuple[int, float]]],
+           row_bytes: float) -> str:
+    rate = {label: statistics.median(r / s for r, s in runs) for label, runs in passes.items()}
+    labels = list(passes)
+    insert, upsert, base, many, many_upsert = labels[0], labels[1], labels[2], labels[4], labels[6]
+    lines = [
+        f"Write benchmark: {args.records:,} records of ~{row_bytes:.0f} B (JSON) per variant, "
+        f"batches of {args.batch}, allOrNone false",
+        f"machine: {machine(setup)}",
+        "",
+        f"{f'Median of {args.repeat} rounds':52}records/s  vs row by row  vs executemany",
+        "-" * 92,
+    ]
+    lines += [f"{label:50} {rate[label]:>10,.0f}   {rate[label] / rate[base]:11.2f}x   "
+              f"{rate[label] / rate[many]:12.2f}x" for label in labels]
+    calls = -(-args.records // args.batch)
+    lines += [
+        f"(handler: {calls} WriteData calls per pass; each call reads the cached secret, connects, reads the "
+        "catalog, decodes and checks every record, writes multi-row statements of at most 500 rows, commits once)",
+        f"(UPSERT: by the unique key {KEY}; every call updates {args.batch // 2} existing rows and inserts "
+        f"{args.batch - args.batch // 2}; upsert vs executemany UPSERT: {rate[upsert] / rate[many_upsert]:.2f}x)",
+        "",
+        "Target: handler INSERT >= 0.5x raw executemany INSERT: "
+        f"{'met' if rate[insert] >= 0.5 * rate[many] else 'NOT met'} ({rate[insert] / rate[many]:.2f}x)",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
