@@ -24,7 +24,7 @@ check-server:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cli]'
 	touch $(STAMP)
 
 demo: check-server $(STAMP)
@@ -37,10 +37,11 @@ lint: $(STAMP) lint-template
 test: check-server $(STAMP) lint
 	$(BIN)/python -m pytest
 
-# make invoke EVENT=events/validate_credentials.json  (Docker-less `sam local invoke -e`)
+# make invoke EVENT=events/validate_credentials.json  (Docker-less `sam local invoke -e`, on the local sample
+# database; against AWS: .venv/bin/appflow-mysql invoke EVENT.json)
 EVENT ?= events/describe_connector_configuration.json
 invoke: check-server $(STAMP)
-	$(BIN)/python -m devkit.invoke $(EVENT)
+	$(BIN)/appflow-mysql invoke --sample $(EVENT)
 
 # Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min);
 # then write path: handler WriteData INSERT/UPSERT vs raw PyMySQL records/s (50k records per variant; ~6 min).

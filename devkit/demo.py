@@ -1,18 +1,22 @@
-"""``make demo``: what AppFlow does when a connection profile is created, run locally.
+"""``make demo``: what AppFlow does when a connection profile is created and a flow runs, locally.
 
 Starts a throwaway MariaDB with a sample schema and moto's Secrets Manager
-holding an AppFlow-style profile secret, then calls the Lambda entry point
-the way AppFlow does and prints the answers.
+holding an AppFlow-style profile secret, calls the Lambda entry point the way
+AppFlow does while creating a profile, then runs ``appflow-mysql flow``: pages
+to files in AppFlow's S3 layout and, through WriteData, into appdb.orders_copy.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
+
+import pymysql
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # the JSON logs would drown the demo's output
 
@@ -70,44 +74,52 @@ def connection_checks(profile: LocalProfile) -> None:
     os.environ[ENDPOINT_ENV] = endpoint
 
 
-def _context(profile: LocalProfile) -> dict[str, Any]:
-    return {"apiVersion": "v1", "credentials": {"secretArn": profile.secret_arn, "authenticationType": "CustomAuth"},
-            "connectorRuntimeSettings": {"tlsMode": "PREFERRED"}}
-
-
 FLOW_FILTER = "status = 'paid' and updated_at between 2024-01-05T00:00:00Z and 2024-01-20T23:59:59Z"
 
 
-def run_flow(profile: LocalProfile, out_dir: Path) -> Path:
-    """A flow to S3, locally: list, describe, then QueryData pages written the way AppFlow lays out files."""
-    listed = call("ListEntities", {"type": "ListEntitiesRequest", "connectorContext": _context(profile)})
-    print("         entities: " + ", ".join(e["entityIdentifier"] for e in listed["entities"]))
-    described = call("DescribeEntity appdb.orders", {"type": "DescribeEntityRequest",
-                                                     "entityIdentifier": "appdb.orders",
-                                                     "connectorContext": _context(profile)})
-    for field in described["entityDefinition"]["fields"]:
-        print(f"         {field['fieldName']:<12} {field['dataTypeLabel']:<32} -> {field['dataType']}")
-    execution = uuid.uuid4().hex
-    target = out_dir / "local-flow" / execution
-    target.mkdir(parents=True)
-    token, pages, rows = None, 0, 0
-    print(f"\nQueryData appdb.orders with filter: {FLOW_FILTER}")
-    while True:
-        response = call(f"QueryData page {pages + 1}", {
-            "type": "QueryDataRequest", "entityIdentifier": "appdb.orders", "maxResults": 5,
-            "filterExpression": FLOW_FILTER, "nextToken": token, "connectorContext": _context(profile)})
-        if not response["isSuccess"]:
-            break
-        part = target / f"part-{pages:05d}-{uuid.uuid4().hex[:8]}.jsonl"
-        part.write_text("".join(record + "\n" for record in response["records"]), encoding="utf-8")
-        pages, rows, token = pages + 1, rows + len(response["records"]), response["nextToken"]
-        if token is None:
-            break
-    print(f"\nWrote {rows} records in {pages} files to {target}/ (AppFlow's S3 layout: <flow>/<execution id>/)")
-    first = sorted(target.iterdir())[0]
-    print(f"First lines of {first.name}:")
-    for line in first.read_text(encoding="utf-8").splitlines()[:3]:
+def _appflow_mysql() -> list[str]:
+    """The console script next to this interpreter (the venv's), else the module."""
+    script = Path(sys.executable).parent / "appflow-mysql"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+
+
+def _quoted(arg: str) -> str:
+    """Shell quoting that reads well for the filter: double quotes around single quotes."""
+    if "'" in arg and not any(c in arg for c in '"$`\\!'):
+        return f'"{arg}"'
+    return shlex.quote(arg)
+
+
+def run_flow(profile: LocalProfile, out_dir: Path) -> Path | None:
+    """``appflow-mysql flow`` as a user types it: to files in AppFlow's S3 layout and into appdb.orders_copy.
+
+    A separate process, reaching this demo's Secrets Manager through the environment
+    (AWS_ENDPOINT_URL_SECRETS_MANAGER), exactly as the connector reaches AWS's.
+    """
+    flow_name = "demo-orders"
+    args = ["flow", "appdb.orders", "--secret-arn", profile.secret_arn, "--setting", "tlsMode=PREFERRED",
+            "--filter", FLOW_FILTER, "--page-size", "5", "--out", str(out_dir), "--flow-name", flow_name,
+            "--to-table", "appdb.orders_copy"]
+    print("$ appflow-mysql " + " ".join(_quoted(arg) for arg in args), flush=True)
+    code = subprocess.run([*_appflow_mysql(), *args], check=False).returncode
+    if code != 0:
+        print(f"appflow-mysql flow exited with status {code}")
+        return None
+    runs = [path for path in (out_dir / flow_name).iterdir() if path.is_dir()]
+    target = max(runs, key=lambda path: path.stat().st_mtime)
+    files = sorted(target.iterdir())
+    print(f"\nThe output files are in {target}/ (AppFlow's S3 layout: <flow>/<execution id>/):")
+    print("  " + "  ".join(path.name for path in files[:6]) + ("  ..." if len(files) > 6 else ""))
+    print(f"First lines of {files[0].name}:")
+    for line in files[0].read_text(encoding="utf-8").splitlines()[:3]:
         print("  " + line)
+    records = sum(len(path.read_text(encoding="utf-8").splitlines()) for path in files)
+    with pymysql.connect(host=profile.host, port=profile.port, user=profile.username, password=profile.password,
+                         database=profile.database) as conn, conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*), SUM(total), MIN(id), MAX(id) FROM orders_copy")
+        count, total, low, high = cur.fetchone()
+    print(f"\nappdb.orders_copy now holds {count} rows (ids {low}..{high}, total {total}), written through "
+          f"WriteData; the files hold {records} records.")
     return target
 
 
@@ -118,10 +130,10 @@ def run() -> int:
         print(f"  secret   {profile.secret_arn}")
         print("\n=== Creating the connection profile")
         connection_checks(profile)
-        print("\n=== Running a flow to (local) S3")
-        run_flow(profile, Path(os.environ.get("DEMO_OUT", "out")))
+        print("\n=== Running a flow to (local) S3 and into a destination table")
+        target = run_flow(profile, Path(os.environ.get("DEMO_OUT", "out")))
         print("\nEvery answer above came from handlers.app.lambda_handler, the function AppFlow invokes.")
-    return 0
+    return 0 if target is not None else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 The Docker-less twin of ``sam local invoke -e EVENT``: the event's secret ARN and
 host/port/database are pointed at the local MariaDB and moto, then
-``handlers.app.lambda_handler`` answers it exactly as in Lambda.
+``handlers.app.lambda_handler`` answers it exactly as in Lambda. The command is
+``appflow-mysql invoke --sample`` (``make invoke``); this module keeps the
+Lambda-like context and the old entry point.
 
     python -m devkit.invoke events/validate_credentials.json [more.json ...]
 """
@@ -10,14 +12,12 @@ host/port/database are pointed at the local MariaDB and moto, then
 from __future__ import annotations
 
 import copy
-import json
 import sys
 import uuid
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from devkit.sample import LocalProfile, local_profile
+from devkit.sample import LocalProfile
 
 __all__ = ["FakeLambdaContext", "localise", "main"]
 
@@ -45,18 +45,13 @@ def localise(event: dict[str, Any], profile: LocalProfile) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    """``appflow-mysql invoke --sample EVENT...`` (kept for ``python -m devkit.invoke``)."""
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    from handlers.app import lambda_handler
+    from cli.main import cli
 
-    with local_profile() as profile:
-        for path in argv:
-            event = localise(json.loads(Path(path).read_text()), profile)
-            response = lambda_handler(event, FakeLambdaContext())
-            print(f"# {path}")
-            print(json.dumps(response, indent=2, ensure_ascii=False))
-    return 0
+    return int(cli.main(args=["invoke", "--sample", *argv], prog_name="appflow-mysql", standalone_mode=False) or 0)
 
 
 if __name__ == "__main__":

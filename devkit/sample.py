@@ -38,12 +38,16 @@ _SCHEMA = [
         KEY (updated_at),
         FOREIGN KEY (customer_id) REFERENCES {DATABASE}.customers(id)
     )""",
+    # The destination of the demo's write step (flow --to-table appdb.orders_copy): same columns, no rows.
+    f"CREATE TABLE {DATABASE}.orders_copy LIKE {DATABASE}.orders",
     f"CREATE VIEW {DATABASE}.paid_orders AS SELECT id, total FROM {DATABASE}.orders WHERE status = 'paid'",
 ]
 
 
 def _seed_rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     names = ["Aiko", "Björn", "Chloé", "Dmitri", "Eun-ji", "Farah", "Gustavo", "Hana"]
+    customers: list[tuple[object, ...]]
+    orders: list[tuple[object, ...]]
     customers = [(i + 1, name, f"{name.lower()}@example.com", int(i % 3 == 0), f"2024-01-0{i % 9 + 1} 09:00:00.250")
                  for i, name in enumerate(names)]
     orders = [(n, n % 8 + 1, f"{(n * 37) % 500 + 0.99:.2f}", ("new", "paid", "shipped")[n % 3],

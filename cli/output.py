@@ -1,0 +1,198 @@
+"""Flow output laid out like AppFlow's S3 destination: ``<out>/<flow name>/<execution id>/<files>``.
+
+One file per QueryData page (AppFlow's "don't aggregate"), or one file for the
+whole run (``aggregate``). JSON lines keep each record exactly as the connector
+sent it; CSV and Parquet decode it with the field types from DescribeEntity
+(DECIMAL digits stay exact in both).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import decimal
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+__all__ = ["FORMATS", "Format", "PageSink", "decode_record"]
+
+Format = Literal["jsonl", "csv", "parquet"]
+FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
+_EXTENSIONS: dict[Format, str] = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}
+
+
+def decode_record(record: str) -> dict[str, Any]:
+    """One record as the connector sent it, with exact decimals.
+
+    >>> decode_record('{"total": 9.90, "n": 3}')
+    {'total': Decimal('9.90'), 'n': 3}
+    """
+    return dict(json.loads(record, parse_float=decimal.Decimal))
+
+
+def _json_text(value: Any) -> str:
+    """JSON text of a decoded object or array (MySQL JSON numbers are doubles, so float is exact).
+
+    >>> _json_text({"n": [1, decimal.Decimal("2.5")], "s": "ü"})
+    '{"n": [1, 2.5], "s": "ü"}'
+    """
+    def plain(item: Any) -> Any:
+        if isinstance(item, decimal.Decimal):
+            return float(item)
+        if isinstance(item, dict):
+            return {key: plain(inner) for key, inner in item.items()}
+        if isinstance(item, list):
+            return [plain(inner) for inner in item]
+        return item
+
+    return json.dumps(plain(value), ensure_ascii=False)
+
+
+class _FileWriter(Protocol):
+    def write(self, records: Sequence[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _JsonLines:
+    def __init__(self, path: Path, fields: Sequence[Mapping[str, Any]]) -> None:
+        self._file = path.open("w", encoding="utf-8", newline="\n")
+
+    def write(self, records: Sequence[str]) -> None:
+        self._file.writelines(record + "\n" for record in records)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _csv_cell(value: Any) -> str:
+    """CSV text of a JSON value: empty for null, JSON for objects and arrays.
+
+    >>> [_csv_cell(v) for v in (None, True, decimal.Decimal("9.90"), {"k": [1]}, "a,b")]
+    ['', 'true', '9.90', '{"k": [1]}', 'a,b']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return _json_text(value)
+    return str(value)
+
+
+class _Csv:
+    def __init__(self, path: Path, fields: Sequence[Mapping[str, Any]]) -> None:
+        self._names = [f["fieldName"] for f in fields]
+        self._file = path.open("w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(self._names)
+
+    def write(self, records: Sequence[str]) -> None:
+        for record in records:
+            values = decode_record(record)
+            self._writer.writerow([_csv_cell(values.get(name)) for name in self._names])
+
+    def close(self) -> None:
+        self._file.close()
+
+
+_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)", re.IGNORECASE)
+
+
+def _arrow_column(field: Mapping[str, Any]) -> tuple[Any, Any]:
+    """(pyarrow type, value converter) for one DescribeEntity field."""
+    import pyarrow as pa
+
+    kind = field.get("dataType")
+    label = str(field.get("dataTypeLabel") or "")
+
+    def same(value: Any) -> Any:
+        return value
+
+    if kind == "Boolean":
+        return pa.bool_(), same
+    if kind in ("Byte", "Short", "Integer", "Long"):
+        return pa.int64(), same
+    if kind in ("Float", "Double"):
+        return pa.float64(), lambda v: None if v is None else float(v)
+    if kind == "BigInteger":
+        return pa.decimal128(20, 0), lambda v: None if v is None else decimal.Decimal(v)
+    if kind == "BigDecimal":
+        match = _DECIMAL.search(label)
+        precision, scale = (int(match[1]), int(match[2])) if match else (38, 10)
+        if precision <= 38:
+            return pa.decimal128(precision, scale), lambda v: None if v is None else decimal.Decimal(v)
+        return pa.string(), lambda v: None if v is None else str(v)  # beyond decimal128: exact digits as text
+    if kind == "Date":
+        return pa.date32(), lambda v: None if v is None else dt.date.fromisoformat(v)
+    if kind == "DateTime":
+        return pa.timestamp("us", tz="UTC"), lambda v: None if v is None else dt.datetime.fromisoformat(v)
+    if kind == "ByteArray":
+        return pa.binary(), lambda v: None if v is None else base64.b64decode(v)
+    if kind in ("Struct", "List", "Map"):
+        return pa.string(), lambda v: None if v is None else _json_text(v)
+    return pa.string(), lambda v: None if v is None else str(v)
+
+
+class _Parquet:
+    def __init__(self, path: Path, fields: Sequence[Mapping[str, Any]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._names = [f["fieldName"] for f in fields]
+        columns = [_arrow_column(f) for f in fields]
+        self._converters = [convert for _, convert in columns]
+        self._schema = pa.schema([pa.field(name, kind) for name, (kind, _) in zip(self._names, columns, strict=True)])
+        self._writer = pq.ParquetWriter(path, self._schema)
+
+    def write(self, records: Sequence[str]) -> None:
+        import pyarrow as pa
+
+        decoded = [decode_record(r) for r in records]
+        arrays = [pa.array([convert(row.get(name)) for row in decoded], type=kind)
+                  for name, convert, kind in zip(self._names, self._converters, self._schema.types, strict=True)]
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+_WRITERS: dict[Format, type[_JsonLines] | type[_Csv] | type[_Parquet]] = {
+    "jsonl": _JsonLines, "csv": _Csv, "parquet": _Parquet}
+
+
+class PageSink:
+    """Writes QueryData pages into one execution's directory; ``files`` lists what was written."""
+
+    def __init__(self, directory: Path, fmt: Format, fields: Sequence[Mapping[str, Any]],
+                 aggregate: bool = False) -> None:
+        self.directory = directory
+        self.format = fmt
+        self.files: list[Path] = []
+        self._fields = list(fields)
+        self._aggregate = aggregate
+        self._open: _FileWriter | None = None
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _new_file(self) -> _FileWriter:
+        path = self.directory / f"part-{len(self.files):05d}.{_EXTENSIONS[self.format]}"
+        self.files.append(path)
+        return _WRITERS[self.format](path, self._fields)
+
+    def write_page(self, records: Sequence[str]) -> None:
+        if not records and (not self._aggregate or self._open is not None):
+            return  # an empty page makes no file (one empty file when the whole flow is empty)
+        if self._open is None:
+            self._open = self._new_file()
+        self._open.write(records)
+        if not self._aggregate:
+            self.close()
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
