@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pymysql
@@ -34,19 +35,19 @@ class Column:
     comment: str
     type: ColumnType
 
-    @property
+    @cached_property
     def unsigned(self) -> bool:
         return "unsigned" in self.column_type.lower()
 
-    @property
+    @cached_property
     def auto_increment(self) -> bool:
         return "auto_increment" in self.extra.lower()
 
-    @property
+    @cached_property
     def generated(self) -> bool:
         return "generated" in self.extra.lower() and "default_generated" not in self.extra.lower()
 
-    @property
+    @cached_property
     def required_on_insert(self) -> bool:
         """NOT NULL without a default: an INSERT must give a value."""
         return not self.nullable and self.default is None and not self.auto_increment and not self.generated

@@ -243,16 +243,30 @@ def integer_range(data_type: str, column_type_text: str) -> tuple[int | None, in
     return (0, 2**bits - 1) if "unsigned" in text else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
 
 
+@lru_cache(maxsize=512)
+def _decimal_shape(column_type_text: str) -> tuple[int, int, bool]:
+    match = re.search(r"\((\d+)(?:\s*,\s*(\d+))?\)", column_type_text)
+    precision, scale = (int(match.group(1)), int(match.group(2) or 0)) if match else (10, 0)
+    return precision, scale, "unsigned" in column_type_text.lower()
+
+
 def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
     """Why ``value`` does not fit a DECIMAL(p,s) column, or None when it does.
 
     >>> decimal_problem(Decimal("123.45"), "decimal(5,2)") is None, decimal_problem(Decimal("1.234"), "decimal(5,2)")
     (True, 'at most 3 digits before and 2 after the decimal point')
+    >>> decimal_problem(Decimal("1.500"), "decimal(3,1)") is None
+    True
     """
-    match = re.search(r"\((\d+)(?:\s*,\s*(\d+))?\)", column_type_text)
-    precision, scale = (int(match.group(1)), int(match.group(2) or 0)) if match else (10, 0)
+    precision, scale, unsigned = _decimal_shape(column_type_text)
     if not value.is_finite():
         return "a finite number"
+    if value < 0 and unsigned:
+        return "a number >= 0 (the column is unsigned)"
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    if -exponent <= scale and len(digits) + exponent <= precision - scale:
+        return None  # the common case: fits as written, no normalising needed
     with localcontext() as context:
         context.prec = 200
         normalized = value.normalize()
@@ -262,8 +276,6 @@ def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
     digits_before = max(0, normalized.adjusted() + 1) if normalized else 0
     if digits_after > scale or digits_before > precision - scale:
         return f"at most {precision - scale} digits before and {scale} after the decimal point"
-    if value < 0 and "unsigned" in column_type_text.lower():
-        return "a number >= 0 (the column is unsigned)"
     return None
 
 

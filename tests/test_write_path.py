@@ -228,3 +228,23 @@ def test_describe_entity_write_properties(writer: Caller, write_db: dict[str, An
     assert fields["name"]["supportedWriteOperations"] == ["INSERT"]
     view = writer("DescribeEntityRequest", entityIdentifier=f"{write_db['database']}.pairs_view")
     assert view["entityDefinition"]["entity"]["isWritable"] is False
+
+
+def _insert_statements(db: dict[str, Any]) -> int:
+    return int(rows(db, "SHOW GLOBAL STATUS LIKE 'Com_insert'")[0][1])
+
+
+def test_insert_and_upsert_batches_are_one_statement(writer: Caller, write_db: dict[str, Any]) -> None:
+    before = _insert_statements(write_db)
+    inserted = write(writer, write_db, "customers", "INSERT",
+                     [{"email": f"b{i}@batch.io", "name": f"B{i}"} for i in range(5)])
+    assert all(outcomes(inserted)) and _insert_statements(write_db) - before == 1
+    ids = [int(r["recordId"]) for r in inserted["writeRecordResults"]]
+    assert rows(write_db, "SELECT id FROM {db}.customers WHERE email LIKE '%@batch.io' ORDER BY email") == [
+        (i,) for i in ids]
+    before = _insert_statements(write_db)
+    upserted = write(writer, write_db, "customers", "UPSERT",
+                     [{"email": f"b{i}@batch.io", "name": f"U{i}"} for i in range(3, 8)], ids=["email"])
+    assert all(outcomes(upserted)) and _insert_statements(write_db) - before == 1
+    assert rows(write_db, "SELECT COUNT(*), SUM(name LIKE 'U%') FROM {db}.customers WHERE email LIKE '%@batch.io'") == [
+        (8, 5)]
