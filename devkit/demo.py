@@ -90,6 +90,13 @@ def _quoted(arg: str) -> str:
     return shlex.quote(arg)
 
 
+def run_doctor(profile: LocalProfile) -> None:
+    """``appflow-mysql doctor`` on the profile: every link from the function to the database, timed."""
+    args = ["doctor", "--secret-arn", profile.secret_arn, "--setting", "tlsMode=PREFERRED"]
+    print("$ appflow-mysql " + " ".join(_quoted(arg) for arg in args), flush=True)
+    subprocess.run([*_appflow_mysql(), *args], check=False)
+
+
 def run_flow(profile: LocalProfile, out_dir: Path) -> Path | None:
     """``appflow-mysql flow`` as a user types it: to files in AppFlow's S3 layout and into appdb.orders_copy.
 
@@ -130,6 +137,8 @@ def run() -> int:
         print(f"  secret   {profile.secret_arn}")
         print("\n=== Creating the connection profile")
         connection_checks(profile)
+        print("\n=== The doctor: every link of the profile's path, checked in order")
+        run_doctor(profile)
         print("\n=== Running a flow to (local) S3 and into a destination table")
         target = run_flow(profile, Path(os.environ.get("DEMO_OUT", "out")))
         print("\nEvery answer above came from handlers.app.lambda_handler, the function AppFlow invokes.")
