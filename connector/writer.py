@@ -32,6 +32,7 @@ __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_rec
 
 Operation = Literal["INSERT", "UPDATE", "UPSERT", "DELETE"]
 BATCH_ROWS = 500
+_DECODER = json.JSONDecoder(parse_float=Decimal)  # exact decimals; built once, not per record
 # Errors after which InnoDB has rolled back the whole transaction, not just the statement.
 _FATAL = {1205, 1213, 2006, 2013}
 
@@ -101,7 +102,7 @@ class _Writer:
 
     def decode(self, index: int, text: str) -> _Record:
         try:
-            raw = json.loads(text, parse_float=Decimal)
+            raw = _DECODER.decode(text)
         except (TypeError, ValueError) as exc:
             msg = f"record is not JSON ({exc})"
             raise _RecordFailed(msg) from None
