@@ -55,7 +55,7 @@ def render(diagnosis: Mapping[str, Any]) -> list[str]:
     FAIL  Login                12 ms  denied for app
           fix: Check the password.
     SKIP  SELECT privilege      -     (an earlier link is broken)
-    First broken link: Login. 1 of 3 checks passed.
+    First broken link: Login. 1 of 3 checks passed; fix that link first (the checks after it did not run).
     """
     checks = list(diagnosis.get("checks") or [])
     width = max((len(str(c.get("name"))) for c in checks), default=10)
@@ -73,10 +73,11 @@ def render(diagnosis: Mapping[str, Any]) -> list[str]:
                          for i, line in enumerate(str(check["fix"]).splitlines()))
     passed = sum(1 for c in checks if c.get("ok") is True)
     first = _get(diagnosis, "first_broken", "firstBroken")
-    if diagnosis.get("summary"):
+    if first:
+        lines.append(f"First broken link: {first}. {passed} of {len(checks)} checks passed; "
+                     f"fix that link first (the checks after it did not run).")
+    elif diagnosis.get("summary"):
         lines.append(f"{diagnosis['summary']} ({passed} of {len(checks)} checks passed)")
-    elif first:
-        lines.append(f"First broken link: {first}. {passed} of {len(checks)} checks passed.")
     else:
         lines.append(f"All {len(checks)} checks passed: the connector can reach and read the database.")
     return lines
