@@ -344,7 +344,8 @@ def report(args: argparse.Namespace, setup: Setup, passes: dict[str, list[tuple[
     calls = -(-args.records // args.batch)
     lines += [
         f"(handler: {calls} WriteData calls per pass; each call reads the cached secret, reuses a warm "
-        "connection, reads the catalog, decodes and checks every record, writes multi-row statements of at most 500 rows, commits once)",
+        "connection, reads the catalog, decodes and checks every record, writes multi-row statements of at "
+        "most 500 rows, commits once)",
         f"(UPSERT: by the unique key {KEY}; every call updates {args.batch // 2} existing rows and inserts "
         f"{args.batch - args.batch // 2}; upsert vs executemany UPSERT: {rate[upsert] / rate[many_upsert]:.2f}x)",
         "",
