@@ -129,21 +129,27 @@ def environment(rows: int) -> Iterator[Setup]:
         print(f"building {rows:,} rows ...", file=sys.stderr, flush=True)
         seconds = build_table(admin, rows)
         print(f"built in {seconds:.1f} s", file=sys.stderr, flush=True)
-        password = "bench-" + uuid.uuid4().hex[:12]
-        with admin.cursor() as cur:
-            cur.execute("CREATE USER 'bench'@'%%' IDENTIFIED BY %s", (password,))
-            cur.execute(f"GRANT SELECT ON {DATABASE}.* TO 'bench'@'%'")
-            cur.execute("SELECT VERSION()")
-            version = str(cur.fetchone()[0])
-        stack.callback(_drop, admin)
-        for key, value in FAKE_AWS_ENV.items():
-            os.environ.setdefault(key, value)
-        endpoint = stack.enter_context(moto_secrets_manager())
-        os.environ[ENDPOINT_ENV] = endpoint
-        arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-bench", {
-            "customAuthenticationType": "MySQL", "host": address.host, "port": str(address.port),
-            "database": DATABASE, "username": "bench", "password": password})
-        yield Setup(address, "bench", password, arn, version)
+        yield bench_profile(stack, address, admin, "SELECT", "bench")
+
+
+def bench_profile(stack: ExitStack, address: ServerAddress, admin: pymysql.Connection, grants: str,
+                  label: str) -> Setup:
+    """The 'bench' user with ``grants`` on the bench database, and its profile secret on moto."""
+    password = "bench-" + uuid.uuid4().hex[:12]
+    with admin.cursor() as cur:
+        cur.execute("CREATE USER 'bench'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute(f"GRANT {grants} ON {DATABASE}.* TO 'bench'@'%'")
+        cur.execute("SELECT VERSION()")
+        version = str(cur.fetchone()[0])
+    stack.callback(_drop, admin)
+    for key, value in FAKE_AWS_ENV.items():
+        os.environ.setdefault(key, value)
+    endpoint = stack.enter_context(moto_secrets_manager())
+    os.environ[ENDPOINT_ENV] = endpoint
+    arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-{label}", {
+        "customAuthenticationType": "MySQL", "host": address.host, "port": str(address.port),
+        "database": DATABASE, "username": "bench", "password": password})
+    return Setup(address, "bench", password, arn, version)
 
 
 def _drop(admin: pymysql.Connection) -> None:

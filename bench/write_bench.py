@@ -30,7 +30,6 @@ import argparse
 import cProfile
 import datetime as dt
 import json
-import os
 import pstats
 import statistics
 import sys
@@ -44,10 +43,9 @@ from typing import Any
 
 import pymysql
 
-from bench.read_bench import ACCOUNT, DATABASE, Setup, _drop, machine, raw_connect, silence_handler_logs
+from bench.read_bench import DATABASE, Setup, bench_profile, machine, raw_connect, silence_handler_logs
 from devkit.invoke import FakeLambdaContext
 from devkit.mariadb import MySQLServer
-from devkit.secrets import ENDPOINT_ENV, FAKE_AWS_ENV, moto_secrets_manager, put_secret
 
 TABLE = "writes"
 KEY = "sku"
@@ -119,23 +117,10 @@ def environment() -> Iterator[tuple[Setup, pymysql.Connection]]:
         address = stack.enter_context(MySQLServer(buffer_pool="512M"))
         admin = address.connect()
         stack.callback(admin.close)
-        password = "bench-" + uuid.uuid4().hex[:12]
         with admin.cursor() as cur:
             cur.execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4")
             cur.execute(_DDL)
-            cur.execute("CREATE USER 'bench'@'%%' IDENTIFIED BY %s", (password,))
-            cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {DATABASE}.* TO 'bench'@'%'")
-            cur.execute("SELECT VERSION()")
-            version = str(cur.fetchone()[0])
-        stack.callback(_drop, admin)
-        for key, value in FAKE_AWS_ENV.items():
-            os.environ.setdefault(key, value)
-        endpoint = stack.enter_context(moto_secrets_manager())
-        os.environ[ENDPOINT_ENV] = endpoint
-        arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-write-bench", {
-            "customAuthenticationType": "MySQL", "host": address.host, "port": str(address.port),
-            "database": DATABASE, "username": "bench", "password": password})
-        yield Setup(address, "bench", password, arn, version), admin
+        yield bench_profile(stack, address, admin, "SELECT, INSERT, UPDATE, DELETE", "write-bench"), admin
 
 
 def reset(admin: pymysql.Connection, existing: Sequence[tuple[Any, ...]] = ()) -> None:

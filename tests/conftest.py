@@ -209,3 +209,19 @@ def profile_caller(db: dict[str, Any], endpoint: str) -> Callable[..., dict[str,
 def caller(read_db: dict[str, Any], aws_env: str) -> Callable[..., dict[str, Any]]:
     """Answers events for the read-only profile of ``read_db``."""
     return profile_caller(read_db, aws_env)
+
+
+@pytest.fixture
+def insert_only_user(mysql_server: ServerAddress, app_db: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A login of ``app_db`` with INSERT but no SELECT on its database."""
+    password = new_password("noselect")
+    admin = mysql_server.connect()
+    with admin.cursor() as cur:
+        cur.execute("CREATE USER 'noselect'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute(f"GRANT INSERT ON `{app_db['database']}`.* TO 'noselect'@'%'")
+    try:
+        yield {**app_db, "username": "noselect", "password": password}
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("DROP USER 'noselect'@'%'")
+        admin.close()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from devkit.mariadb import ServerAddress, free_port
+from devkit.mariadb import free_port
 from devkit.network import blackholed_port
 from handlers.app import lambda_handler
 from tests.conftest import KNOWN_PASSWORDS, new_password
@@ -81,21 +81,6 @@ def test_blackholed_database(make_secret: Callable[..., str], app_db: dict[str, 
 def test_wrong_password(make_secret: Callable[..., str], app_db: dict[str, Any]) -> None:
     name, check = broken(diagnose(make_secret(secret_for(app_db, password=new_password("doctor-wrong")))))
     assert name == "TLS and login" and check["detail"] == "InvalidCredentials" and app_db["username"] in check["fix"]
-
-
-@pytest.fixture
-def insert_only_user(mysql_server: ServerAddress, app_db: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    password = new_password("doctor-noselect")
-    admin = mysql_server.connect()
-    with admin.cursor() as cur:
-        cur.execute("CREATE USER 'doc_noselect'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT INSERT ON `{app_db['database']}`.* TO 'doc_noselect'@'%'")
-    try:
-        yield {**app_db, "username": "doc_noselect", "password": password}
-    finally:
-        with admin.cursor() as cur:
-            cur.execute("DROP USER 'doc_noselect'@'%'")
-        admin.close()
 
 
 def test_missing_select_grant(make_secret: Callable[..., str], insert_only_user: dict[str, Any]) -> None:

@@ -157,27 +157,11 @@ def test_access_denied_names_the_arn_and_the_iam_action(iam_enforcing_moto: str)
     assert_failure(response, "AccessDenied", iam_enforcing_moto, "secretsmanager:GetSecretValue", "appflow!")
 
 
-@pytest.fixture
-def limited_user(mysql_server: ServerAddress, app_db: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """A user with INSERT but no SELECT on the database."""
-    password = new_password("noselect")
-    admin = mysql_server.connect()
-    with admin.cursor() as cur:
-        cur.execute("CREATE USER 'noselect'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT INSERT ON `{app_db['database']}`.* TO 'noselect'@'%'")
-    try:
-        yield {**app_db, "username": "noselect", "password": password}
-    finally:
-        with admin.cursor() as cur:
-            cur.execute("DROP USER 'noselect'@'%'")
-        admin.close()
-
-
 def test_missing_select_grant_is_access_denied_naming_database_and_privilege(
-    make_secret: Callable[..., str], limited_user: dict[str, Any]
+    make_secret: Callable[..., str], insert_only_user: dict[str, Any]
 ) -> None:
-    response = validate(make_secret(custom_secret(limited_user)))
-    assert_failure(response, "AccessDenied", limited_user["database"], "SELECT", "noselect")
+    response = validate(make_secret(custom_secret(insert_only_user)))
+    assert_failure(response, "AccessDenied", insert_only_user["database"], "SELECT", "noselect")
 
 
 def test_no_privileges_on_database_is_access_denied(
