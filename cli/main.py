@@ -151,6 +151,8 @@ def flow(entity: str, secret_arn: str | None, credentials_file: Path | None, aut
 
 def _point_at(event: dict[str, Any], secret_arn: str | None, settings: dict[str, str]) -> dict[str, Any]:
     """The event with its secret ARN (and runtime settings) replaced, wherever the event carries them."""
+    if secret_arn and isinstance(event.get("secretArn"), str):  # DiagnoseRequest
+        event["secretArn"] = secret_arn
     for holder in (event, event.get("connectorContext") or {}):
         if secret_arn and isinstance(holder.get("credentials"), dict):
             holder["credentials"]["secretArn"] = secret_arn

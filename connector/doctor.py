@@ -94,7 +94,7 @@ class _Run:
         return ok
 
 
-def _resolve(host: str, port: int, what: str, fix: str) -> str:
+def _resolve(host: str, port: int, what: str, fix: str, meaning: Mapping[str, str] | None = None) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -103,7 +103,8 @@ def _resolve(host: str, port: int, what: str, fix: str) -> str:
     addresses = sorted({str(info[4][0]) for info in infos})
     private = all(ipaddress.ip_address(a).is_private for a in addresses)
     kind = "private" if private else "public"
-    return f"{what} {host} resolves to {', '.join(addresses)} ({kind})"
+    explained = f"{kind}: {meaning[kind]}" if meaning else kind
+    return f"{what} {host} resolves to {', '.join(addresses)} ({explained})"
 
 
 def _tcp(host: str, port: int, timeout: float, refused_fix: str, silent_fix: str) -> str:
@@ -154,7 +155,9 @@ def diagnose(
                  f"com.amazonaws.{region}.secretsmanager with private DNS enabled (the VPC needs 'DNS hostnames' "
                  f"and 'DNS resolution' on), or a NAT gateway.")
     run.check("Secrets Manager DNS", lambda: _resolve(
-        sm_host, sm_port, "endpoint", route_fix + " Without VPC DNS resolution no name resolves at all."))
+        sm_host, sm_port, "endpoint", route_fix + " Without VPC DNS resolution no name resolves at all.",
+        {"private": "an interface VPC endpoint with private DNS answers",
+         "public": "from a VPC this needs a NAT gateway, or an interface endpoint with private DNS"}))
     run.check(f"Secrets Manager TCP {sm_port}", lambda: _tcp(
         sm_host, sm_port, _TCP_TIMEOUT,
         f"The endpoint's security group must allow inbound TCP {sm_port} from the function's security group.",

@@ -11,15 +11,11 @@ Lambda-like context and the old entry point.
 
 from __future__ import annotations
 
-import copy
 import sys
 import uuid
 from types import SimpleNamespace
-from typing import Any
 
-from devkit.sample import LocalProfile
-
-__all__ = ["FakeLambdaContext", "localise", "main"]
+__all__ = ["FakeLambdaContext", "main"]
 
 
 class FakeLambdaContext(SimpleNamespace):
@@ -31,17 +27,6 @@ class FakeLambdaContext(SimpleNamespace):
         deadline = time.monotonic() + budget_ms / 1000
         super().__init__(aws_request_id=str(uuid.uuid4()), function_name="appflow-mysql-local",
                          get_remaining_time_in_millis=lambda: int((deadline - time.monotonic()) * 1000))
-
-
-def localise(event: dict[str, Any], profile: LocalProfile) -> dict[str, Any]:
-    """Point an event's credentials and settings at the local profile."""
-    event = copy.deepcopy(event)
-    for holder in (event, event.get("connectorContext") or {}):
-        if isinstance(holder.get("credentials"), dict):
-            holder["credentials"]["secretArn"] = profile.secret_arn
-        if isinstance(holder.get("connectorRuntimeSettings"), dict):
-            holder["connectorRuntimeSettings"].update(profile.settings)
-    return event
 
 
 def main(argv: list[str]) -> int:
