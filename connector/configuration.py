@@ -102,7 +102,7 @@ def validate_credentials(
         ConnectorError: the first link that is broken, classified.
     """
     settings = parse_settings(raw_settings)
-    store.with_login(secret_arn, authentication_type, settings, lambda login: _probe(login, settings))
+    store.with_login(secret_arn, authentication_type, settings, lambda login: _probe(login, settings), fresh=True)
 
 
 def _probe(login: DbLogin, settings: ProfileSettings) -> None:

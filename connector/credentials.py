@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -46,11 +47,23 @@ class DbLogin:
         return MySQLTarget(self.host, self.port, self.user, self.database, settings.connect_timeout)
 
 
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+
+
 def _secret_region(arn: str) -> str | None:
     parts = arn.split(":")
     if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "secretsmanager":
+        if not _REGION.fullmatch(parts[3]):
+            msg = f"Secret ARN {arn} names no valid region ({parts[3]!r}); check the connection profile's secret."
+            raise InvalidArgumentError(msg)
         return parts[3]
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def secret_partition(arn: str) -> str:
+    """The ARN's partition (aws, aws-cn, aws-us-gov), for IAM advice."""
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
 
 
 class SecretStore:
@@ -121,16 +134,21 @@ class SecretStore:
         authentication_type: str,
         settings: ProfileSettings,
         use: Callable[[DbLogin], T],
+        *,
+        fresh: bool = False,
     ) -> T:
-        """Call ``use(login)``; after InvalidCredentials, re-read the secret once in case it was rotated."""
-        secret = self.read(arn)
+        """Call ``use(login)``; after InvalidCredentials, re-read the secret once in case it was rotated.
+
+        ``fresh`` skips the cache (ValidateCredentials must judge the secret as it is now).
+        """
+        secret = self.read(arn, refresh=fresh)
         try:
             return use(login_from_secret(secret, authentication_type, settings, arn))
         except InvalidCredentialsError:
-            fresh = self.read(arn, refresh=True)
-            if fresh == secret:
+            rotated = self.read(arn, refresh=True)
+            if rotated == secret:
                 raise
-            return use(login_from_secret(fresh, authentication_type, settings, arn))
+            return use(login_from_secret(rotated, authentication_type, settings, arn))
 
 
 def with_profile_login(
@@ -174,7 +192,7 @@ def login_from_secret(
             raise InvalidArgumentError(msg)
         _require(fields, ("host", "username", "password"), f"Secret {arn} (CustomAuth {CUSTOM_AUTH_TYPE})")
         port_text = str(fields.get("port") or settings.port)
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
             msg = f"Secret {arn}: port must be a TCP port number (got {port_text[:20]!r})."
             raise InvalidArgumentError(msg)
         return DbLogin(

@@ -7,6 +7,7 @@ a classified ConnectorError, so callers never see driver exceptions.
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -38,7 +39,7 @@ def _tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
         return context
     try:
         context = ssl.create_default_context(cafile=ca_bundle)
-    except (OSError, ssl.SSLError) as exc:
+    except (OSError, ssl.SSLError, ValueError) as exc:
         msg = f"tlsCaBundle {ca_bundle!r} cannot be loaded as a PEM CA bundle: {exc}"
         raise InvalidArgumentError(msg) from exc
     context.check_hostname = mode == "VERIFY_IDENTITY"
@@ -77,6 +78,15 @@ def connect(
             raise classify_mysql_error(retry_exc, target) from retry_exc
     except pymysql.err.MySQLError as exc:
         raise classify_mysql_error(exc, target) from exc
+    except UnicodeError:  # an unusable host name; the exception text may quote the password, so not shown
+        msg = (f"The host name {login.host[:80]!r} is not a valid DNS name. Check the host of the "
+               "connection profile.")
+        raise InvalidArgumentError(msg) from None
+    except RuntimeError as exc:  # PyMySQL: an authentication plugin that needs an extra package
+        msg = (f"MySQL at {target.where} asks user '{login.user}' to log in with a method PyMySQL cannot use "
+               f"here ({exc}). Use tlsMode REQUIRED (caching_sha2_password then needs no RSA), or give the "
+               "user mysql_native_password.")
+        raise InvalidArgumentError(msg) from None
     try:
         with conn.cursor() as cur:
             cur.execute("SET time_zone = '+00:00', net_write_timeout = 600, net_read_timeout = 600")
@@ -94,7 +104,7 @@ def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | N
         host=login.host,
         port=login.port,
         user=login.user,
-        password=login.password,
+        password=login.password.encode("utf-8"),  # PyMySQL would encode a str as latin-1
         database=login.database,
         charset="utf8mb4",
         connect_timeout=settings.connect_timeout,
@@ -110,22 +120,42 @@ def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | N
     )
 
 
-# One idle connection per login and session kind, kept by a warm Lambda container between
-# calls: against Aurora a new TLS connection costs a handful of round trips per page.
-_IDLE: dict[tuple[Any, ...], pymysql.connections.Connection] = {}
+# Idle connections kept by a warm Lambda container between calls: against Aurora a new TLS
+# connection costs a handful of round trips per page. Each is pinged, re-enters its database
+# (MySQL re-checks database privileges on USE) and is dropped when older than IDLE_SECONDS.
+IDLE_SECONDS = 60.0
+_IDLE_MAX = 4
+_IDLE: dict[tuple[Any, ...], tuple[float, pymysql.connections.Connection]] = {}
 
 
-def _reusable(key: tuple[Any, ...]) -> pymysql.connections.Connection | None:
-    conn = _IDLE.pop(key, None)
-    if conn is None:
+def _reusable(key: tuple[Any, ...], database: str | None) -> pymysql.connections.Connection | None:
+    found = _IDLE.pop(key, None)
+    if found is None:
         return None
+    since, conn = found
     try:
+        if time.monotonic() - since > IDLE_SECONDS:
+            raise pymysql.err.OperationalError(0, "idle too long")
         conn.ping(reconnect=False)
+        if database:
+            conn.select_db(database)
     except pymysql.err.MySQLError:
         if conn.open:
             conn.close()
         return None
     return conn
+
+
+def _keep(key: tuple[Any, ...], conn: pymysql.connections.Connection) -> None:
+    _, old = _IDLE.pop(key, (0.0, None))
+    if old is not None and old.open:
+        old.close()
+    while len(_IDLE) >= _IDLE_MAX:  # drop the one idle longest
+        oldest_key = min(_IDLE, key=lambda k: _IDLE[k][0])
+        _, oldest = _IDLE.pop(oldest_key)
+        if oldest.open:
+            oldest.close()
+    _IDLE[key] = (time.monotonic(), conn)
 
 
 @contextmanager
@@ -146,7 +176,7 @@ def session(
     """
     key = (login, settings.tls_mode, settings.tls_ca_bundle, settings.connect_timeout, read_only, read_timeout,
            id(conv))
-    conn = (_reusable(key) if reuse else None) or connect(
+    conn = (_reusable(key, login.database) if reuse else None) or connect(
         login, settings, read_only=read_only, read_timeout=read_timeout, conv=conv)
     clean = False
     try:
@@ -156,10 +186,7 @@ def session(
         raise classify_mysql_error(exc, login.target(settings)) from exc
     finally:
         if clean and reuse and conn.open and not conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
-            previous = _IDLE.pop(key, None)
-            if previous is not None and previous.open:
-                previous.close()
-            _IDLE[key] = conn
+            _keep(key, conn)
         elif conn.open:
             conn.close()
 

@@ -100,6 +100,9 @@ def _resolve(host: str, port: int, what: str, fix: str, meaning: Mapping[str, st
     except socket.gaierror as exc:
         msg = f"{host} does not resolve ({exc.strerror})"
         raise _Broken(msg, fix) from None
+    except UnicodeError:
+        msg = f"{host[:80]!r} is not a valid DNS name"
+        raise _Broken(msg, fix) from None
     addresses = sorted({str(info[4][0]) for info in infos})
     private = all(ipaddress.ip_address(a).is_private for a in addresses)
     kind = "private" if private else "public"
@@ -167,7 +170,8 @@ def diagnose(
     def secret_probe() -> str:
         secret = store.read(secret_arn, refresh=True)
         state["secret"] = secret
-        fields = sorted(secret.get("credentialsMap", secret))
+        nested = secret.get("credentialsMap")
+        fields = sorted(str(key) for key in (nested if isinstance(nested, dict) else secret))  # names, never values
         return f"read {secret_arn} (fields: {', '.join(str(f) for f in fields)})"
 
     run.check("GetSecretValue", secret_probe)

@@ -131,7 +131,16 @@ _MYSQL_ERRORS: dict[int, tuple[type[ConnectorError], str]] = {
            "MySQL at {where} does not accept logins of user '{user}' from the connector's address. "
            "Create the account for the Lambda subnets' addresses (e.g. '{user}'@'10.%')."),
     1142: (AccessDeniedError, "User '{user}' lacks a privilege at {where}: {server_message}. "
-                              "Grant it, e.g. GRANT SELECT ON `{database}`.* TO '{user}'@'%'."),
+                              "Grant the command it names, e.g. GRANT SELECT (to read; INSERT, UPDATE, DELETE "
+                              "to write) ON `{database}`.* TO '{user}'@'%'."),
+    1698: (InvalidCredentialsError,
+           "MySQL at {where} rejected the login of user '{user}' ({server_message}): the account may need a "
+           "password login (not unix_socket/auth_socket). Check the user and password of the profile."),
+    3159: (InvalidArgumentError,
+           "MySQL at {where} requires TLS (require_secure_transport): set tlsMode to REQUIRED or VERIFY_*."),
+    1129: (ServiceUnavailableError,
+           "MySQL at {where} blocks the connector's address after too many failed connections "
+           "(max_connect_errors). Run FLUSH HOSTS on the server, then fix what made them fail."),
     1143: (AccessDeniedError, "User '{user}' lacks a column privilege at {where}: {server_message}."),
     1146: (ResourceNotFoundError, "Table not found at {where}: {server_message}."),
     1040: (ServiceUnavailableError,
@@ -221,7 +230,7 @@ _AWS_ERRORS: dict[str, tuple[type[ConnectorError], str]] = {
     "AccessDeniedException": (
         AccessDeniedError,
         "The function's role may not read {arn}: allow secretsmanager:GetSecretValue on "
-        "arn:aws:secretsmanager:{region}:<account>:secret:appflow!<account>-<connector label>-* "
+        "arn:{partition}:secretsmanager:{region}:<account>:secret:appflow!<account>-<connector label>-* "
         "(and kms:Decrypt if the profile uses a customer managed KMS key)."),
     "DecryptionFailure": (
         AccessDeniedError,
@@ -251,7 +260,10 @@ def classify_aws_error(exc: BaseException, *, arn: str, endpoint: str, region: s
     """Map a botocore error from GetSecretValue to a ConnectorError."""
     from botocore import exceptions as bx  # botocore loads only on calls that read secrets
 
-    fields = {"arn": arn, "endpoint": endpoint, "region": region, "server_message": str(exc)}
+    parts = arn.split(":")
+    partition = parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
+    fields = {"arn": arn, "endpoint": endpoint, "region": region, "partition": partition,
+              "server_message": str(exc)}
     if isinstance(exc, bx.ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         fields["server_message"] = exc.response.get("Error", {}).get("Message", code)

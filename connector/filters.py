@@ -715,5 +715,10 @@ def compile_filter(expression: str | None, columns: Mapping[str, FilterColumn],
     if expression is None or not expression.strip():
         return CompiledFilter("", (), None)
     zone = _zone(source_time_zone)
-    tree, parser_class, strings = _parse(expression)
-    return _Translator(parser_class, strings, columns, zone).root(tree)
+    try:
+        tree, parser_class, strings = _parse(expression)
+        return _Translator(parser_class, strings, columns, zone).root(tree)
+    except RecursionError:  # the SDK's ANTLR parser recurses per operator and parenthesis
+        msg = ("The filter is nested or chained too deeply to parse (hundreds of AND/OR/NOT or parentheses); "
+               "use IN (...) or BETWEEN for long lists of values.")
+        raise InvalidArgumentError(msg) from None

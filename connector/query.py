@@ -14,7 +14,8 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -42,6 +43,26 @@ _UNORDERABLE = {"json", "geometry", "point", "linestring", "polygon", "multipoin
 class Page:
     records: list[str]
     next_token: str | None
+
+
+@contextmanager
+def _streaming(conn: pymysql.connections.Connection, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    """An unbuffered cursor; leaving before the last row closes the connection.
+
+    Closing an unbuffered cursor would read (and discard) the rest of the result, which for
+    a page stopped at the size or time budget can be far more than the page itself.
+    """
+    cur = conn.cursor(pymysql.cursors.SSCursor)
+    cur.execute(sql, params)
+    try:
+        yield cur
+    except BaseException:
+        conn.close()
+        raise
+    if cur.fetchone() is None:  # nothing left unread
+        cur.close()
+    else:
+        conn.close()
 
 
 def _select_fields(entity: Entity, names: Sequence[str] | None) -> list[Column]:
@@ -185,8 +206,7 @@ def query_page(
     exact: int | None = None
     last_row: Sequence[Any] | None = None
     stopped_early = False
-    with conn.cursor(pymysql.cursors.SSCursor) as cur:
-        cur.execute(sql, params)
+    with _streaming(conn, sql, params) as cur:
         while not stopped_early and (rows := cur.fetchmany(_FETCH_CHUNK)):
             for row in rows:
                 record = write(row)
@@ -237,8 +257,7 @@ def retrieve_records(
     write = _record_writer(selected)
     records: list[str] = []
     budget = RESPONSE_BUDGET_BYTES
-    with conn.cursor(pymysql.cursors.SSCursor) as cur:
-        cur.execute(sql, values)
+    with _streaming(conn, sql, values) as cur:
         while rows := cur.fetchmany(_FETCH_CHUNK):
             for row in rows:
                 record = write(row)

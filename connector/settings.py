@@ -8,6 +8,7 @@ parsing that every other operation does.
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ TLS_MODES: tuple[TlsMode, ...] = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_C
 
 
 def _port(value: str) -> int:
-    if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+    if not (value.strip().isascii() and value.strip().isdigit()) or not 1 <= int(value) <= 65535:
         msg = "must be a TCP port between 1 and 65535"
         raise ValueError(msg)
     return int(value)
@@ -147,7 +148,17 @@ def setting_errors(raw: Mapping[str, Any] | None) -> dict[str, str]:
             spec.parse(str(value))
         except ValueError as exc:
             errors[key] = f"{exc} (got {str(value)[:80]!r})"
+    if not errors:
+        errors.update(_cross_field_errors(raw or {}))
     return errors
+
+
+def _cross_field_errors(raw: Mapping[str, Any]) -> dict[str, str]:
+    mode = str(raw.get("tlsMode") or "REQUIRED").strip().upper()
+    bundle = str(raw.get("tlsCaBundle") or "").strip()
+    if bundle and mode in ("VERIFY_CA", "VERIFY_IDENTITY") and not os.path.isfile(bundle):
+        return {"tlsCaBundle": f"no file {bundle[:120]!r} in the function (ship it in the artifact or a layer)"}
+    return {}
 
 
 def parse_settings(raw: Mapping[str, Any] | None) -> ProfileSettings:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation, localcontext
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -106,7 +106,7 @@ def read_json_text(text: str) -> orjson.Fragment:
     return orjson.Fragment(text)
 
 
-@lru_cache(maxsize=32)
+@cache  # never evicted: a connection's pool key holds the dict's id
 def decoders(source_time_zone: str) -> dict[Any, Any]:
     """PyMySQL decoders for a connection that reads rows for AppFlow (one dict per zone: do not mutate)."""
     conv = dict(conversions)

@@ -33,8 +33,9 @@ __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_rec
 Operation = Literal["INSERT", "UPDATE", "UPSERT", "DELETE"]
 BATCH_ROWS = 500
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # exact decimals; built once, not per record
-# Errors after which InnoDB has rolled back the whole transaction, not just the statement.
-_FATAL = {1205, 1213, 2006, 2013}
+# Errors after which InnoDB has rolled back the whole transaction (deadlock, lost connection), and
+# missing privileges or a read-only server, which every other record would meet too: the call fails.
+_FATAL = {1205, 1213, 2006, 2013, 1044, 1142, 1143, 1290, 1792}
 
 
 class _Default:

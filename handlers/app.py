@@ -112,7 +112,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         request_class, handle, _ = route
         try:
             request = request_class.from_dict(event)
-        except (AssertionError, KeyError, TypeError, ValueError) as exc:
+        except (AssertionError, AttributeError, KeyError, TypeError, ValueError) as exc:
             msg = f"Malformed {request_type} event: {exc}"
             raise InvalidArgumentError(msg) from exc
         response = handle(request)

@@ -29,8 +29,8 @@ def _optional_string(value: Any) -> str | None:
 
 
 def _positive_int(value: Any) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    return None if ok else "a positive whole number (omit the key for the default of 1000)"
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31 - 1
+    return None if ok else "a whole number from 1 to 2147483647 (omit the key for the default of 1000)"
 
 
 def _string_list(value: Any) -> str | None:
@@ -51,6 +51,14 @@ def _optional_bool(value: Any) -> str | None:
 
 def _settings(value: Any) -> str | None:
     return None if value is None or isinstance(value, Mapping) else "an object of setting names to values"
+
+
+def _entity_definition(value: Any) -> str | None:
+    """The connector reads the live catalog, but the SDK parses this first: it must have its shape."""
+    ok = value is None or (
+        isinstance(value, Mapping) and isinstance(value.get("entity"), Mapping)
+        and isinstance(value.get("fields"), list) and all(isinstance(f, Mapping) for f in value["fields"]))
+    return None if ok else "null or an object with 'entity' (an object) and 'fields' (a list of objects)"
 
 
 _CREDENTIALS: dict[str, Check] = {"secretArn": _string, "authenticationType": _one_of(AUTH_TYPES)}
@@ -116,6 +124,7 @@ def check_event(event: Any) -> str:
         where = f"{request_type}.connectorContext"
         _check_keys(event, request_type, {"connectorContext": _settings}, {})
         context = event["connectorContext"]
-        _check_keys(context, where, {**_CONTEXT, "credentials": _settings}, {"connectorRuntimeSettings": _settings})
+        _check_keys(context, where, {**_CONTEXT, "credentials": _settings},
+                    {"connectorRuntimeSettings": _settings, "entityDefinition": _entity_definition})
         _check_keys(context["credentials"], f"{where}.credentials", _CREDENTIALS, {})
     return str(request_type)

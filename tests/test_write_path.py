@@ -248,3 +248,20 @@ def test_insert_and_upsert_batches_are_one_statement(writer: Caller, write_db: d
     assert all(outcomes(upserted)) and _insert_statements(write_db) - before == 1
     assert rows(write_db, "SELECT COUNT(*), SUM(name LIKE 'U%') FROM {db}.customers WHERE email LIKE '%@batch.io'") == [
         (8, 5)]
+
+
+def test_missing_insert_grant_fails_the_call_as_access_denied(mysql_server: ServerAddress, write_db: dict[str, Any],
+                                                              aws_env: str) -> None:
+    password = new_password("readonly-writer")
+    admin = write_db["admin"]
+    with admin.cursor() as cur:
+        cur.execute("CREATE USER 'ro_writer'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute(f"GRANT SELECT ON `{write_db['database']}`.* TO 'ro_writer'@'%'")
+    try:
+        reader = profile_caller({**write_db, "username": "ro_writer", "password": password}, aws_env)
+        response = write(reader, write_db, "pairs", "INSERT", [{"k1": "g", "k2": 1}, {"k1": "g", "k2": 2}])
+        assert response["errorDetails"]["errorCode"] == "AccessDenied"
+        assert "INSERT" in response["errorDetails"]["errorMessage"] and outcomes(response) == [False, False]
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("DROP USER 'ro_writer'@'%'")

@@ -1,0 +1,119 @@
+"""Inputs and states that once got a wrong answer or an UnknownError; each must now be answered properly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from devkit.mariadb import ServerAddress
+from handlers.app import lambda_handler
+from tests.conftest import KNOWN_PASSWORDS, new_password, profile_caller
+
+Caller = Callable[..., dict[str, Any]]
+
+
+def code_of(response: dict[str, Any]) -> str:
+    assert response["isSuccess"] is False, response
+    return str(response["errorDetails"]["errorCode"])
+
+
+@pytest.fixture
+def own_user(mysql_server: ServerAddress, read_db: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A fresh login with SELECT on read_db and a password outside latin-1."""
+    password = new_password("pässwörd€")
+    admin = mysql_server.connect()
+    with admin.cursor() as cur:
+        cur.execute("CREATE USER 'own'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute(f"GRANT SELECT ON `{read_db['database']}`.* TO 'own'@'%'")
+    try:
+        yield {**read_db, "username": "own", "password": password, "admin": admin}
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("DROP USER IF EXISTS 'own'@'%'")
+        admin.close()
+
+
+def test_a_non_latin1_password_logs_in(own_user: dict[str, Any], aws_env: str) -> None:
+    call = profile_caller(own_user, aws_env)
+    assert call("QueryDataRequest", entityIdentifier=f"{own_user['database']}.seq", maxResults=1)["isSuccess"]
+
+
+def test_a_revoked_grant_is_seen_by_a_warm_container(own_user: dict[str, Any], aws_env: str) -> None:
+    call = profile_caller(own_user, aws_env)
+    identifier = f"{own_user['database']}.seq"
+    assert call("QueryDataRequest", entityIdentifier=identifier, maxResults=1)["isSuccess"]
+    with own_user["admin"].cursor() as cur:
+        cur.execute(f"REVOKE SELECT ON `{own_user['database']}`.* FROM 'own'@'%'")
+    assert code_of(call("QueryDataRequest", entityIdentifier=identifier, maxResults=1)) == "AccessDenied"
+
+
+def test_validate_credentials_reads_the_secret_as_it_is_now(make_secret: Callable[..., str], app_db: dict[str, Any],
+                                                            aws_env: str) -> None:
+    secret = {"customAuthenticationType": "MySQL", "host": app_db["host"], "port": str(app_db["port"]),
+              "database": app_db["database"], "username": app_db["username"], "password": app_db["password"]}
+    arn = make_secret(secret)
+    event = {"type": "ValidateCredentialsRequest", "credentials": {"secretArn": arn, "authenticationType":
+             "CustomAuth"}, "connectorRuntimeSettings": {"tlsMode": "PREFERRED"}}
+    assert lambda_handler(event, None)["isSuccess"]
+    boto3.client("secretsmanager", endpoint_url=aws_env, region_name="us-east-1").put_secret_value(
+        SecretId=arn, SecretString=json.dumps({**secret, "host": "no-such-host.invalid"}))
+    assert code_of(lambda_handler(event, None)) == "InvalidArgument"
+
+
+def test_doctor_lists_field_names_only(make_secret: Callable[..., str]) -> None:
+    arn = make_secret({"customAuthenticationType": "MySQL", "credentialsMap": "s3cr3t-value"})
+    response = lambda_handler({"type": "DiagnoseRequest", "secretArn": arn}, None)
+    assert "s3cr3t" not in json.dumps(response) and response["firstBroken"] == "Secret content"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "names"),
+    [
+        pytest.param(lambda e: e["connectorContext"].update(entityDefinition="garbage"), "entityDefinition",
+                     id="entityDefinition not an object"),
+        pytest.param(lambda e: e["connectorContext"].update(entityDefinition={"entity": 5, "fields": "x"}),
+                     "entityDefinition", id="entityDefinition of the wrong shape"),
+        pytest.param(lambda e: e.update(maxResults=10**30), "maxResults", id="maxResults beyond any page"),
+        pytest.param(lambda e: e["connectorContext"]["credentials"].update(
+            secretArn="arn:aws:secretsmanager:not a region!:1:secret:x"), "region", id="ARN with a bad region"),
+    ],
+)
+def test_malformed_inputs_are_invalid_argument(caller: Caller, read_db: dict[str, Any],
+                                               mutate: Callable[[dict[str, Any]], None], names: str) -> None:
+    event: dict[str, Any] = {
+        "type": "QueryDataRequest", "entityIdentifier": f"{read_db['database']}.seq", "maxResults": 5,
+        "connectorContext": {"apiVersion": "v1", "connectorRuntimeSettings": {"tlsMode": "PREFERRED"},
+                             "credentials": {"secretArn": "arn:aws:secretsmanager:us-east-1:1:secret:x",
+                                             "authenticationType": "CustomAuth"}}}
+    mutate(event)
+    response = lambda_handler(event, None)
+    assert code_of(response) == "InvalidArgument" and names in response["errorDetails"]["errorMessage"]
+
+
+def test_a_filter_too_deep_to_parse_is_invalid_argument(caller: Caller, read_db: dict[str, Any]) -> None:
+    response = caller("QueryDataRequest", entityIdentifier=f"{read_db['database']}.seq",
+                      filterExpression=" or ".join(["grp = 1"] * 3000))
+    assert code_of(response) == "InvalidArgument" and "IN (" in response["errorDetails"]["errorMessage"]
+
+
+def test_an_invalid_dns_name_is_invalid_argument(make_secret: Callable[..., str], app_db: dict[str, Any]) -> None:
+    arn = make_secret({"customAuthenticationType": "MySQL", "host": "db..example.com", "username": "u",
+                       "password": app_db["password"]})
+    event = {"type": "ValidateCredentialsRequest", "credentials": {"secretArn": arn, "authenticationType":
+             "CustomAuth"}, "connectorRuntimeSettings": {"tlsMode": "PREFERRED"}}
+    response = lambda_handler(event, None)
+    assert code_of(response) == "InvalidArgument" and "db..example.com" in response["errorDetails"]["errorMessage"]
+    assert not any(p in json.dumps(response) for p in KNOWN_PASSWORDS)
+    diagnosis = lambda_handler({"type": "DiagnoseRequest", "secretArn": arn}, None)
+    assert diagnosis["firstBroken"] == "Database DNS"
+
+
+def test_a_missing_ca_bundle_is_reported_per_field() -> None:
+    response = lambda_handler({"type": "ValidateConnectorRuntimeSettingsRequest", "scope": "CONNECTOR_PROFILE",
+                               "connectorRuntimeSettings": {"tlsMode": "VERIFY_CA",
+                                                            "tlsCaBundle": "/opt/nope/ca.pem"}}, None)
+    assert response["isSuccess"] is False and "/opt/nope/ca.pem" in response["errorsByInputField"]["tlsCaBundle"]
