@@ -92,6 +92,9 @@ def connect(
             cur.execute("SET time_zone = '+00:00', net_write_timeout = 600, net_read_timeout = 600")
             if read_only:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
+            else:  # a value that does not fit fails its record instead of being truncated
+                cur.execute("SET SESSION sql_mode = IF(@@SESSION.sql_mode = '', 'STRICT_ALL_TABLES', "
+                            "CONCAT(@@SESSION.sql_mode, ',STRICT_ALL_TABLES'))")
     except pymysql.err.MySQLError as exc:
         conn.close()
         raise classify_mysql_error(exc, target) from exc

@@ -10,10 +10,9 @@ at ``maxResults`` rows, ~5.5 MB of response, or the time budget.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import time
+import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from connector.catalog import Column, Entity
 from connector.errors import InvalidArgumentError
 from connector.paging import PageState, decode_token, encode_token, fingerprint
 from connector.sql import quote, quote_table
+from connector.types import WRITE_CODECS
 
 __all__ = ["RESPONSE_BUDGET_BYTES", "Page", "query_page", "retrieve_records"]
 
@@ -93,6 +93,14 @@ def _key_positions(key: Sequence[Column], selected: Sequence[Column]) -> list[in
                    and c.data_type != "bit" for c in key):
         return [positions[c.name] for c in key]
     return None
+
+
+def _too_wide(entity: Entity, selected: Sequence[Column], row: Sequence[Any], key_at: list[int] | None,
+              size: int) -> InvalidArgumentError:
+    where = ", ".join(f"{c.name}={row[i]}" for c, i in zip(entity.key, key_at or (), strict=False)) or "a row"
+    msg = (f"{where} of {entity.identifier} is {size / 1e6:.1f} MB as JSON, more than one Lambda response can "
+           "carry (6 MB): leave its widest fields out with selectedFieldNames.")
+    return InvalidArgumentError(msg)
 
 
 def key_param(column: Column, text: str) -> Any:
@@ -216,7 +224,9 @@ def query_page(
                         exact = sum(_response_size(r) for r in records)
                 if exact is not None:
                     exact += _response_size(record)
-                    if exact > RESPONSE_BUDGET_BYTES and records:
+                    if exact > RESPONSE_BUDGET_BYTES:
+                        if not records:
+                            raise _too_wide(entity, selected, row, key_at, _response_size(record))
                         stopped_early = True
                         break
                 records.append(record)
@@ -244,13 +254,14 @@ def retrieve_records(
     fields: Sequence[str] | None,
     id_field: str,
     ids: Sequence[str],
+    source_time_zone: str = "UTC",
 ) -> list[str]:
     """The rows whose ``id_field`` is one of ``ids`` (bound, converted to the field's type)."""
     selected = _select_fields(entity, fields)
     id_column = entity.column(id_field)
     if not ids:
         return []
-    values = [_id_param(id_column, text) for text in dict.fromkeys(ids)]
+    values = [_id_param(id_column, text, source_time_zone) for text in dict.fromkeys(ids)]
     sql = (f"SELECT {', '.join(c.type.select.format(quote(c.name)) for c in selected)} "
            f"FROM {quote_table(entity.schema, entity.table)} "
            f"WHERE {quote(id_column.name)} IN ({', '.join(['%s'] * len(values))})")
@@ -270,13 +281,14 @@ def retrieve_records(
     return records
 
 
-def _id_param(column: Column, text: str) -> Any:
-    """An id as RetrieveData sends it (the JSON form we emit) -> the column's bound type."""
-    if column.type.fixup is not None and column.type.key == "hex":  # binary ids arrive as base64
+def _id_param(column: Column, text: str, source_time_zone: str) -> Any:
+    """An id as RetrieveData sends it (the JSON form QueryData emits) -> the column's bound type."""
+    if column.type.write in ("binary", "date", "datetime", "timestamp"):
         try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            msg = f"id {text[:40]!r} of binary field {column.name!r} is not base64"
+            return WRITE_CODECS[column.type.write](text, column.data_type, column.column_type,
+                                                   zoneinfo.ZoneInfo(source_time_zone))
+        except ValueError as exc:
+            msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be {exc}"
             raise InvalidArgumentError(msg) from None
     if column.type.key in ("int", "decimal"):
         return key_param(column, text)

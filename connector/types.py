@@ -30,6 +30,7 @@ from pymysql.converters import conversions
 
 __all__ = [
     "TYPES", "WRITE_CODECS", "ColumnType", "Fixup", "column_type", "decimal_problem", "decoders", "integer_range",
+    "read_json_checked",
 ]
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,23 @@ def read_base64(raw: bytes | str) -> str:
 
 
 def read_json_text(text: str) -> orjson.Fragment:
-    """JSON text the server validated, embedded as-is (MySQL's JSON, MariaDB's JSON_VALID LONGTEXT)."""
+    """MySQL's JSON column text: the server normalised it, so it is embedded as-is."""
+    return orjson.Fragment(text)
+
+
+def read_json_checked(text: str) -> orjson.Fragment | str:
+    """MariaDB's JSON (LONGTEXT with JSON_VALID): embedded when strict JSON, else kept as a string.
+
+    MariaDB's JSON_VALID admits forms a JSON parser refuses (``1.``), and orjson does
+    not check fragments, so the text is checked here.
+
+    >>> read_json_checked('{"a": [1, 2]}') is not None, read_json_checked("1.")
+    (True, '1.')
+    """
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
     return orjson.Fragment(text)
 
 
@@ -186,7 +203,8 @@ TYPES: dict[str, ColumnType] = {
 }
 _UNKNOWN = ColumnType(T.String, key=None)
 _BOOLEAN = ColumnType(T.Boolean, fixup=bool, key="int", write="boolean")
-_STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_text, key=None, write="json")
+_STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_checked, key=None, write="json")
+_BIT64 = ColumnType(T.BigInteger, key="int", write="int")  # BIT(64) holds up to 2**64 - 1, beyond Long
 _WIDENED = {"tinyint": T.Short, "smallint": T.Integer, "mediumint": T.Integer, "int": T.Long, "bigint": T.BigInteger}
 _SIGNED = {"tinyint": T.Short, "smallint": T.Short, "mediumint": T.Integer, "int": T.Integer, "bigint": T.Long}
 
@@ -208,6 +226,8 @@ def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: b
         return _BOOLEAN
     if data_type == "bit" and column_text == "bit(1)":
         return _BOOLEAN
+    if data_type == "bit" and column_text == "bit(64)":
+        return _BIT64
     if json_checked and data_type == "longtext":
         return _STRUCT_TEXT  # MariaDB's JSON: LONGTEXT with a JSON_VALID check
     if data_type in _SIGNED:
@@ -287,6 +307,12 @@ def _expected(what: str) -> ValueError:
 
 
 def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    # size first: int() of 1e10000000 or of a 5000-digit string would take seconds or raise
+    if (isinstance(value, Decimal) and value.is_finite() and value.adjusted() > 40) or \
+            (isinstance(value, str) and len(value) > 48):
+        low, high = integer_range(data_type, column_type_text)
+        msg = f"a whole number from {low} to {high}"
+        raise ValueError(msg)
     whole = isinstance(value, int) or (
         isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
     ) or (isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value) is not None)
@@ -334,7 +360,7 @@ def _write_float(value: Any, data_type: str, column_type_text: str, zone: zonein
 
 
 def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> date:
-    if isinstance(value, str) and len(value) == 10:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
             return date.fromisoformat(value)
         except ValueError:
@@ -377,14 +403,28 @@ def _decimal_as_number(value: Any) -> orjson.Fragment:
     raise TypeError(type(value).__name__)
 
 
+def _exact_numbers(value: Any) -> Any:
+    """Integers beyond 64 bits as fragments of their digits (orjson refuses them otherwise)."""
+    if isinstance(value, dict):
+        return {key: _exact_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact_numbers(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return orjson.Fragment(str(value))
+    return value
+
+
 def _write_json(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
-    return orjson.dumps(value, default=_decimal_as_number).decode()
+    try:
+        return orjson.dumps(value, default=_decimal_as_number).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits somewhere inside
+        return orjson.dumps(_exact_numbers(value), default=_decimal_as_number).decode()
 
 
 def _write_binary(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> bytes:
     if isinstance(value, str):
         try:
-            return base64.b64decode(value, validate=True)
+            return base64.b64decode("".join(value.split()), validate=True)  # line breaks are allowed
         except (binascii.Error, ValueError):
             pass
     raise _expected("base64 text")

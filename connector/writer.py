@@ -32,7 +32,13 @@ __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_rec
 
 Operation = Literal["INSERT", "UPDATE", "UPSERT", "DELETE"]
 BATCH_ROWS = 500
-_DECODER = json.JSONDecoder(parse_float=Decimal)  # exact decimals; built once, not per record
+def _no_constants(name: str) -> Any:
+    msg = f"{name} is not JSON (use null or a number)"
+    raise ValueError(msg)
+
+
+# exact decimals, and no NaN/Infinity (Python's json accepts them); built once, not per record
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constants)
 # Errors after which InnoDB has rolled back the whole transaction (deadlock, lost connection), and
 # missing privileges or a read-only server, which every other record would meet too: the call fails.
 _FATAL = {1205, 1213, 2006, 2013, 1044, 1142, 1143, 1290, 1792}
@@ -98,6 +104,11 @@ class _Writer:
         self.by_name = {c.name: c for c in entity.columns}
         self.required = tuple(c.name for c in entity.columns if c.required_on_insert)
         self.codecs = {c.name: WRITE_CODECS[c.type.write] for c in entity.columns}
+        # ON DUPLICATE KEY UPDATE fires on a clash with ANY unique key. It is safe only when every other
+        # unique key holds an auto-increment column, which UPSERT records cannot set; otherwise each
+        # record is UPDATE by its ids, then INSERT when nothing matched (a clash elsewhere then fails it).
+        others = [key for key in entity.unique_keys if set(key) != set(self.id_columns)]
+        self.on_duplicate = all(any(c.auto_increment for c in key) for key in others)
 
     # --- decoding --------------------------------------------------------------
 
@@ -162,7 +173,7 @@ class _Writer:
             raise _RecordFailed(msg)
         try:
             return self.codecs[column.name](value, column.data_type, column.column_type, self.zone)
-        except ValueError as exc:
+        except (ValueError, TypeError, ArithmeticError) as exc:
             shown = json.dumps(value, default=str, ensure_ascii=False)
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             msg = f"field {column.name!r} ({column.column_type}) needs {exc}, got {shown}"
@@ -189,7 +200,7 @@ class _Writer:
                 params.append(value)
         return "(" + ", ".join(cells) + ")", params
 
-    def _insert_sql(self, batch: Sequence[_Record]) -> tuple[str, list[Any]]:
+    def _insert_sql(self, batch: Sequence[_Record], on_duplicate: bool = True) -> tuple[str, list[Any]]:
         rows, params = [], []
         for record in batch:
             cells, values = self._cells(record)
@@ -197,7 +208,7 @@ class _Writer:
             params.extend(values)
         columns = ", ".join(quote(name) for name in batch[0].columns)
         sql = f"INSERT INTO {self.table} ({columns}) VALUES {', '.join(rows)}"
-        if self.operation == "UPSERT":
+        if self.operation == "UPSERT" and on_duplicate:
             keys = {c.name for c in self.id_columns}
             updates = [f"{quote(n)} = VALUES({quote(n)})" for n in batch[0].columns if n not in keys]
             first_key = quote(self.id_columns[0].name)
@@ -209,7 +220,10 @@ class _Writer:
 
     def execute(self, records: Sequence[_Record], results: list[RecordResult],
                 consecutive_ids: bool) -> None:
-        if self.operation in ("INSERT", "UPSERT"):
+        if self.operation == "UPSERT" and not self.on_duplicate:
+            for record in records:
+                self._update_then_insert(record, results)
+        elif self.operation in ("INSERT", "UPSERT"):
             for batch in _batches(records):
                 needs_ids = any(r.missing_generated for r in batch)
                 if len(batch) > 1 and (consecutive_ids or not needs_ids):
@@ -224,17 +238,38 @@ class _Writer:
             for record in records:
                 self._run_one(record, results, self._change_sql, must_match=True)
 
-    def _change_sql(self, record: _Record) -> tuple[str, list[Any]]:
+    def _update_then_insert(self, record: _Record, results: list[RecordResult]) -> None:
+        sql, params = self._change_sql(record, update=True)
+        try:
+            with self.conn.cursor() as cur:
+                matched = cur.execute(sql, params)
+        except pymysql.err.MySQLError as exc:
+            self._raise_if_fatal(exc)
+            results[record.index] = _db_failure(record, exc)
+            return
+        if matched:
+            results[record.index] = RecordResult(True, record.record_id)
+            return
+        self._run_one(record, results, lambda r: self._insert_sql([r], on_duplicate=False))
+
+    def _change_sql(self, record: _Record, update: bool = False) -> tuple[str, list[Any]]:
         where, key_params = self._where_ids(record)
-        if self.operation == "DELETE":
+        if self.operation == "DELETE" and not update:
             return f"DELETE FROM {self.table} WHERE {where}", key_params
         keys = {c.name for c in self.id_columns}
         sets, params = [], []
         for name in record.columns:
-            if name not in keys:
+            if name in keys:
+                continue
+            value = record.values[name]
+            if value is DEFAULT:
+                sets.append(f"{quote(name)} = DEFAULT")
+            else:
                 sets.append(f"{quote(name)} = {self.by_name[name].type.write_sql}")
-                params.append(record.values[name])
-        return f"UPDATE {self.table} SET {', '.join(sets)} WHERE {where}", params + key_params
+                params.append(value)
+        first_key = quote(self.id_columns[0].name)
+        assignments = ", ".join(sets) or f"{first_key} = {first_key}"  # matched rows count all the same
+        return f"UPDATE {self.table} SET {assignments} WHERE {where}", params + key_params
 
     def _run_batch(self, batch: Sequence[_Record], results: list[RecordResult]) -> None:
         sql, params = self._insert_sql(batch)
@@ -258,9 +293,7 @@ class _Writer:
                 last_id = cur.lastrowid
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
-            server_message = exc.args[1] if len(exc.args) > 1 else str(exc)
-            results[record.index] = RecordResult(False, record.record_id,
-                                                 f"{server_message} (MySQL error {exc.args[0]})")
+            results[record.index] = _db_failure(record, exc)
             return
         if must_match and affected == 0:
             keys = ", ".join(f"{c.name}={k!s}" for c, k in zip(self.id_columns, record.keys, strict=True))
@@ -281,6 +314,11 @@ class _Writer:
     def _raise_if_fatal(self, exc: pymysql.err.MySQLError) -> None:
         if exc.args and exc.args[0] in _FATAL:
             raise classify_mysql_error(exc, self.target) from exc
+
+
+def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
+    server_message = exc.args[1] if len(exc.args) > 1 else str(exc)
+    return RecordResult(False, record.record_id, f"{server_message} (MySQL error {exc.args[0]})")
 
 
 def _batches(records: Sequence[_Record]) -> Iterator[list[_Record]]:

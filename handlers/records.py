@@ -60,7 +60,8 @@ class MySQLRecordHandler(RecordHandler):
             with session(login, settings, conv=decoders(settings.source_time_zone)) as conn:
                 entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
                 records = retrieve_records(conn, entity, fields=request.selected_field_names,
-                                           id_field=str(request.id_field_name), ids=request.ids or [])
+                                           id_field=str(request.id_field_name), ids=request.ids or [],
+                                           source_time_zone=settings.source_time_zone)
             return responses.RetrieveDataResponse(is_success=True, records=records)
 
         return with_profile_login(self.secrets, request.connector_context, run)

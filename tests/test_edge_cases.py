@@ -117,3 +117,56 @@ def test_a_missing_ca_bundle_is_reported_per_field() -> None:
                                "connectorRuntimeSettings": {"tlsMode": "VERIFY_CA",
                                                             "tlsCaBundle": "/opt/nope/ca.pem"}}, None)
     assert response["isSuccess"] is False and "/opt/nope/ca.pem" in response["errorsByInputField"]["tlsCaBundle"]
+
+
+def test_a_row_wider_than_a_response_is_named(caller: Caller, read_db: dict[str, Any]) -> None:
+    with read_db["admin"].cursor() as cur:
+        cur.execute(f"INSERT INTO `{read_db['database']}`.wide VALUES (99, REPEAT('y', 6500000))")
+    try:
+        response = caller("QueryDataRequest", entityIdentifier=f"{read_db['database']}.wide",
+                          filterExpression="id = 99")
+        assert code_of(response) == "InvalidArgument"
+        assert "id=99" in response["errorDetails"]["errorMessage"]
+        assert "selectedFieldNames" in response["errorDetails"]["errorMessage"]
+    finally:
+        with read_db["admin"].cursor() as cur:
+            cur.execute(f"DELETE FROM `{read_db['database']}`.wide WHERE id = 99")
+
+
+def test_retrieve_data_takes_the_datetimes_query_data_returns(caller: Caller, read_db: dict[str, Any]) -> None:
+    identifier = f"{read_db['database']}.all_types"
+    for settings, stamp in (({}, "2024-01-02T03:04:05.123456Z"),
+                            ({"sourceTimeZone": "Asia/Tokyo"}, "2024-01-02T03:04:05.123456+09:00")):
+        response = caller("RetrieveDataRequest", settings=settings, entityIdentifier=identifier, idFieldName="dtm",
+                          ids=[stamp], selectedFieldNames=["id", "dtm"])
+        assert [json.loads(r) for r in response["records"]] == [{"id": 1, "dtm": stamp}]
+
+
+def test_mariadb_json_that_json_parsers_refuse_reads_as_a_string(caller: Caller, read_db: dict[str, Any]) -> None:
+    with read_db["admin"].cursor() as cur:
+        cur.execute("SELECT JSON_VALID('1.')")
+        if cur.fetchone()[0] != 1:  # MySQL 8: a real JSON type never holds such text
+            return
+        cur.execute(f"INSERT INTO `{read_db['database']}`.all_types (id, js) VALUES (98, '1.')")
+    try:
+        response = caller("RetrieveDataRequest", entityIdentifier=f"{read_db['database']}.all_types",
+                          idFieldName="id", ids=["98"], selectedFieldNames=["id", "js"])
+        assert [json.loads(r) for r in response["records"]] == [{"id": 98, "js": "1."}]
+    finally:
+        with read_db["admin"].cursor() as cur:
+            cur.execute(f"DELETE FROM `{read_db['database']}`.all_types WHERE id = 98")
+
+
+def test_bit64_is_declared_big_integer(caller: Caller, read_db: dict[str, Any]) -> None:
+    with read_db["admin"].cursor() as cur:
+        cur.execute(f"CREATE TABLE `{read_db['database']}`.bits (id INT PRIMARY KEY, b BIT(64))")
+        cur.execute(f"INSERT INTO `{read_db['database']}`.bits VALUES (1, 18446744073709551615)")
+    try:
+        identifier = f"{read_db['database']}.bits"
+        fields = caller("DescribeEntityRequest", entityIdentifier=identifier)["entityDefinition"]["fields"]
+        assert {f["fieldName"]: f["dataType"] for f in fields} == {"id": "Integer", "b": "BigInteger"}
+        records = caller("QueryDataRequest", entityIdentifier=identifier)["records"]
+        assert records == ['{"id":1,"b":18446744073709551615}']
+    finally:
+        with read_db["admin"].cursor() as cur:
+            cur.execute(f"DROP TABLE `{read_db['database']}`.bits")

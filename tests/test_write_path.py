@@ -265,3 +265,37 @@ def test_missing_insert_grant_fails_the_call_as_access_denied(mysql_server: Serv
     finally:
         with admin.cursor() as cur:
             cur.execute("DROP USER 'ro_writer'@'%'")
+
+
+def test_upsert_never_updates_a_row_matched_by_another_unique_key(writer: Caller, write_db: dict[str, Any]) -> None:
+    created = write(writer, write_db, "customers", "INSERT", [{"email": "victim@x.io", "name": "Victim"}])
+    victim = int(created["writeRecordResults"][0]["recordId"])
+    response = write(writer, write_db, "customers", "UPSERT", [
+        {"id": 999_000, "email": "victim@x.io", "name": "HIJACK"},  # new id, but the email of another row
+        {"id": victim, "email": "victim@x.io", "name": "Renamed"},  # the same row by its id: an update
+    ], ids=["id"])
+    assert outcomes(response) == [False, True]
+    assert "Duplicate entry" in response["writeRecordResults"][0]["errorMessage"]
+    assert rows(write_db, "SELECT id, name FROM {db}.customers WHERE email = 'victim@x.io'") == [(victim, "Renamed")]
+
+
+@pytest.mark.parametrize(
+    ("record", "says"),
+    [
+        pytest.param('{"k1": "n", "k2": 1, "v": NaN}', "NaN", id="NaN is not JSON"),
+        pytest.param('{"k1": "n", "k2": 1e10000000}', "whole number", id="huge exponent"),
+        pytest.param('{"k1": "n", "k2": "' + "9" * 5000 + '"}', "whole number", id="5000 digits"),
+    ],
+)
+def test_hostile_numbers_fail_their_record_quickly(writer: Caller, write_db: dict[str, Any], record: str,
+                                                   says: str) -> None:
+    response = write(writer, write_db, "pairs", "INSERT", [record, {"k1": uuid.uuid4().hex[:10], "k2": 7}])
+    assert outcomes(response) == [False, True] and says in response["writeRecordResults"][0]["errorMessage"]
+
+
+def test_json_values_beyond_64_bits_are_written_exactly(writer: Caller, write_db: dict[str, Any]) -> None:
+    huge = '{"id": 77, "js": {"big": 123456789012345678901234567890, "neg": -99999999999999999999}}'
+    assert outcomes(write(writer, write_db, "all_types_copy", "INSERT", [huge])) == [True]
+    back = writer("RetrieveDataRequest", entityIdentifier=f"{write_db['database']}.all_types_copy",
+                  idFieldName="id", ids=["77"], selectedFieldNames=["js"])
+    assert back["records"] == ['{"js":{"big":123456789012345678901234567890,"neg":-99999999999999999999}}']
