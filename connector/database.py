@@ -139,9 +139,10 @@ def _reusable(key: tuple[Any, ...], database: str | None) -> pymysql.connections
     try:
         if time.monotonic() - since > IDLE_SECONDS:
             raise pymysql.err.OperationalError(0, "idle too long")
-        conn.ping(reconnect=False)
         if database:
-            conn.select_db(database)
+            conn.select_db(database)  # one round trip: proves the connection alive too
+        else:
+            conn.ping(reconnect=False)
     except pymysql.err.MySQLError:
         if conn.open:
             conn.close()

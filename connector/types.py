@@ -40,12 +40,23 @@ Fixup = Callable[[Any], Any]
 
 # --- codecs: wire text -> JSON-ready value ------------------------------------
 
+def _plainly_valid(text: str) -> bool:
+    """A date part every calendar has (year > 0, month set, day 1..28): no parse needed.
+
+    MySQL's own text always has a month of 00..12 and a day of 00..31; only a zero part
+    or a day past the 28th can make it invalid (zero dates, ALLOW_INVALID_DATES).
+    """
+    return text[:4] != "0000" and text[5:7] != "00" and "01" <= text[8:10] <= "28"
+
+
 def read_date(text: str) -> str | None:
     """DATE as 'YYYY-MM-DD'; zero or invalid dates (MySQL lets them in) are null.
 
-    >>> read_date("2024-02-29"), read_date("0000-00-00"), read_date("2022-11-00")
-    ('2024-02-29', None, None)
+    >>> read_date("2024-02-29"), read_date("0000-00-00"), read_date("2022-11-00"), read_date("2023-02-30")
+    ('2024-02-29', None, None, None)
     """
+    if _plainly_valid(text):
+        return text
     try:
         date.fromisoformat(text)
     except ValueError:
@@ -58,11 +69,14 @@ def read_datetime_utc(text: str) -> str | None:
 
     >>> read_datetime_utc("2024-01-02 03:04:05.250"), read_datetime_utc("0000-00-00 00:00:00")
     ('2024-01-02T03:04:05.250Z', None)
+    >>> read_datetime_utc("2023-02-30 00:00:00"), read_datetime_utc("2024-02-29 23:59:59")
+    (None, '2024-02-29T23:59:59Z')
     """
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return None
+    if not _plainly_valid(text):
+        try:
+            datetime.fromisoformat(text)
+        except ValueError:
+            return None
     return f"{text[:10]}T{text[11:]}Z"
 
 
