@@ -58,7 +58,7 @@ deploy: build
 # Wheels for the Lambda platform, never a local compile: the only sdist among the runtime
 # dependencies (antlr4-python3-runtime 4.9.3, pure Python) is first built into a wheel.
 # boto3/botocore (and their own dependencies) come from the Lambda runtime unless
-# BUNDLE_BOTO3=1: see docs/deploy.md, "What the artifact contains".
+# BUNDLE_BOTO3=1: see README.md, "What the artifact contains".
 LAMBDA_PLATFORM       ?= manylinux2014_aarch64
 LAMBDA_PYTHON_VERSION ?= 3.12
 BUNDLE_BOTO3          ?= 0
