@@ -48,7 +48,7 @@ import pymysql.cursors
 
 from devkit.invoke import FakeLambdaContext
 from devkit.mariadb import MySQLServer, ServerAddress
-from devkit.secrets import ENDPOINT_ENV, FAKE_AWS_ENV, moto_secrets_manager, put_secret
+from devkit.secrets import local_secrets_manager, put_secret
 
 DATABASE = "bench"
 TABLE = "events"
@@ -142,10 +142,7 @@ def bench_profile(stack: ExitStack, address: ServerAddress, admin: pymysql.Conne
         cur.execute("SELECT VERSION()")
         version = str(cur.fetchone()[0])
     stack.callback(_drop, admin)
-    for key, value in FAKE_AWS_ENV.items():
-        os.environ.setdefault(key, value)
-    endpoint = stack.enter_context(moto_secrets_manager())
-    os.environ[ENDPOINT_ENV] = endpoint
+    endpoint = stack.enter_context(local_secrets_manager())
     arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-{label}", {
         "customAuthenticationType": "MySQL", "host": address.host, "port": str(address.port),
         "database": DATABASE, "username": "bench", "password": password})

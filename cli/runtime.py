@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -107,20 +106,10 @@ def secret_from_file(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     The connector then reads it through botocore exactly as in Lambda (the
     standard ``AWS_ENDPOINT_URL_SECRETS_MANAGER`` points at moto for the duration).
     """
-    from devkit.secrets import ENDPOINT_ENV, FAKE_AWS_ENV, moto_secrets_manager, put_secret
+    from devkit.secrets import FAKE_AWS_ENV, local_secrets_manager, put_secret
 
     secret = read_credentials_file(path)
-    saved = {key: os.environ.get(key) for key in (*FAKE_AWS_ENV, ENDPOINT_ENV)}
-    os.environ.update(FAKE_AWS_ENV)
-    try:
-        with moto_secrets_manager() as endpoint:
-            os.environ[ENDPOINT_ENV] = endpoint
-            arn = put_secret(endpoint, f"appflow!{LOCAL_ACCOUNT}-mysql-connector-local-{uuid.uuid4().hex[:8]}",
-                             secret, region=FAKE_AWS_ENV["AWS_REGION"])
-            yield arn, secret
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with local_secrets_manager() as endpoint:
+        arn = put_secret(endpoint, f"appflow!{LOCAL_ACCOUNT}-mysql-connector-local-{uuid.uuid4().hex[:8]}",
+                         secret, region=FAKE_AWS_ENV["AWS_REGION"])
+        yield arn, secret

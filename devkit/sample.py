@@ -5,14 +5,13 @@ Used by ``make demo`` and ``make invoke``; not shipped.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from devkit.mariadb import MySQLServer
-from devkit.secrets import ENDPOINT_ENV, FAKE_AWS_ENV, moto_secrets_manager, put_secret
+from devkit.secrets import local_secrets_manager, put_secret
 
 __all__ = ["LocalProfile", "local_profile"]
 
@@ -88,22 +87,9 @@ def local_profile() -> Iterator[LocalProfile]:
             cur.executemany(f"INSERT INTO {DATABASE}.orders VALUES (%s, %s, %s, %s, %s, %s)", orders)
             cur.execute("CREATE USER 'appflow'@'%%' IDENTIFIED BY %s", (password,))
             cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {DATABASE}.* TO 'appflow'@'%'")
-        saved = {key: os.environ.get(key) for key in (*FAKE_AWS_ENV, ENDPOINT_ENV)}
-        stack.callback(_restore, saved)
-        for key, value in FAKE_AWS_ENV.items():
-            os.environ.setdefault(key, value)
-        endpoint = stack.enter_context(moto_secrets_manager())
-        os.environ[ENDPOINT_ENV] = endpoint
+        endpoint = stack.enter_context(local_secrets_manager())
         profile = LocalProfile(server.host, server.port, DATABASE, "appflow", password)
         arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-local-profile", {
             "customAuthenticationType": "MySQL", "host": profile.host, "port": str(profile.port),
             "database": DATABASE, "username": profile.username, "password": password})
         yield LocalProfile(profile.host, profile.port, DATABASE, profile.username, password, arn)
-
-
-def _restore(saved: dict[str, str | None]) -> None:
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value

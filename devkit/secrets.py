@@ -18,7 +18,7 @@ from moto.server import ThreadedMotoServer
 
 from devkit.mariadb import free_port
 
-__all__ = ["ENDPOINT_ENV", "FAKE_AWS_ENV", "moto_secrets_manager", "put_secret"]
+__all__ = ["ENDPOINT_ENV", "FAKE_AWS_ENV", "local_secrets_manager", "moto_secrets_manager", "put_secret"]
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 FAKE_AWS_ENV = {
@@ -41,6 +41,27 @@ def moto_secrets_manager() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@contextmanager
+def local_secrets_manager() -> Iterator[str]:
+    """Moto's server with fake AWS credentials and the endpoint variable set; the environment is restored after.
+
+    Everything that talks to it (the connector included) goes through botocore's
+    standard ``AWS_ENDPOINT_URL_SECRETS_MANAGER``.
+    """
+    saved = {key: os.environ.get(key) for key in (*FAKE_AWS_ENV, ENDPOINT_ENV)}
+    os.environ.update(FAKE_AWS_ENV)
+    try:
+        with moto_secrets_manager() as endpoint:
+            os.environ[ENDPOINT_ENV] = endpoint
+            yield endpoint
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def put_secret(endpoint: str, name: str, value: dict[str, Any], region: str = "us-east-1") -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from devkit.mariadb import MySQLServer, ServerAddress
-from devkit.secrets import ENDPOINT_ENV, FAKE_AWS_ENV, moto_secrets_manager, put_secret
+from devkit.secrets import local_secrets_manager, put_secret
 
 ACCOUNT = "123456789012"
 ODD_TABLE = "order.items ü `x` 100%"
@@ -79,18 +78,8 @@ def mysql_server() -> Iterator[ServerAddress]:
 @pytest.fixture(scope="session")
 def aws_env() -> Iterator[str]:
     """Moto's server on loopback, reached only through AWS_ENDPOINT_URL_SECRETS_MANAGER."""
-    saved = {key: os.environ.get(key) for key in (*FAKE_AWS_ENV, ENDPOINT_ENV)}
-    os.environ.update(FAKE_AWS_ENV)
-    with moto_secrets_manager() as endpoint:
-        os.environ[ENDPOINT_ENV] = endpoint
-        try:
-            yield endpoint
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with local_secrets_manager() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
