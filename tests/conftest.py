@@ -11,6 +11,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -200,17 +201,28 @@ def caller(read_db: dict[str, Any], aws_env: str) -> Callable[..., dict[str, Any
     return profile_caller(read_db, aws_env)
 
 
+@contextmanager
+def temporary_login(admin: Any, user: str, grants: str | None = None, database: str | None = None,
+                    label: str = "temp") -> Iterator[str]:
+    """A MySQL account for one test, with ``grants`` on ``database``; yields its (leak-watched) password."""
+    password = new_password(label)
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
+        if grants:
+            cur.execute(f"GRANT {grants} ON `{database}`.* TO '{user}'@'%'")
+    try:
+        yield password
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+
+
 @pytest.fixture
 def insert_only_user(mysql_server: ServerAddress, app_db: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A login of ``app_db`` with INSERT but no SELECT on its database."""
-    password = new_password("noselect")
     admin = mysql_server.connect()
-    with admin.cursor() as cur:
-        cur.execute("CREATE USER 'noselect'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT INSERT ON `{app_db['database']}`.* TO 'noselect'@'%'")
     try:
-        yield {**app_db, "username": "noselect", "password": password}
+        with temporary_login(admin, "noselect", "INSERT", app_db["database"], "noselect") as password:
+            yield {**app_db, "username": "noselect", "password": password}
     finally:
-        with admin.cursor() as cur:
-            cur.execute("DROP USER 'noselect'@'%'")
         admin.close()

@@ -11,7 +11,7 @@ import pytest
 
 from devkit.mariadb import ServerAddress
 from handlers.app import lambda_handler
-from tests.conftest import KNOWN_PASSWORDS, new_password, profile_caller
+from tests.conftest import KNOWN_PASSWORDS, profile_caller, temporary_login
 
 Caller = Callable[..., dict[str, Any]]
 
@@ -24,16 +24,11 @@ def code_of(response: dict[str, Any]) -> str:
 @pytest.fixture
 def own_user(mysql_server: ServerAddress, read_db: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A fresh login with SELECT on read_db and a password outside latin-1."""
-    password = new_password("pässwörd€")
     admin = mysql_server.connect()
-    with admin.cursor() as cur:
-        cur.execute("CREATE USER 'own'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT SELECT ON `{read_db['database']}`.* TO 'own'@'%'")
     try:
-        yield {**read_db, "username": "own", "password": password, "admin": admin}
+        with temporary_login(admin, "own", "SELECT", read_db["database"], "pässwörd€") as password:
+            yield {**read_db, "username": "own", "password": password, "admin": admin}
     finally:
-        with admin.cursor() as cur:
-            cur.execute("DROP USER IF EXISTS 'own'@'%'")
         admin.close()
 
 

@@ -15,7 +15,7 @@ import pytest
 from devkit.mariadb import ServerAddress, free_port
 from devkit.network import blackholed_port
 from handlers.app import lambda_handler
-from tests.conftest import KNOWN_PASSWORDS, new_password
+from tests.conftest import KNOWN_PASSWORDS, new_password, temporary_login
 
 NO_DB_SETTINGS = {"tlsMode": "PREFERRED", "connectTimeoutSeconds": "2"}
 
@@ -167,16 +167,12 @@ def test_missing_select_grant_is_access_denied_naming_database_and_privilege(
 def test_no_privileges_on_database_is_access_denied(
     make_secret: Callable[..., str], mysql_server: ServerAddress, app_db: dict[str, Any]
 ) -> None:
-    password = new_password("nogrant")
     admin = mysql_server.connect()
-    with admin.cursor() as cur:
-        cur.execute("CREATE USER 'nogrant'@'%%' IDENTIFIED BY %s", (password,))
     try:
-        response = validate(make_secret(custom_secret(app_db, username="nogrant", password=password)))
+        with temporary_login(admin, "nogrant", label="nogrant") as password:
+            response = validate(make_secret(custom_secret(app_db, username="nogrant", password=password)))
         assert_failure(response, "AccessDenied", app_db["database"], "GRANT SELECT")
     finally:
-        with admin.cursor() as cur:
-            cur.execute("DROP USER 'nogrant'@'%'")
         admin.close()
 
 

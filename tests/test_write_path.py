@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from devkit.mariadb import ServerAddress
-from tests.conftest import new_password, profile_caller
+from tests.conftest import new_password, profile_caller, temporary_login
 
 Caller = Callable[..., dict[str, Any]]
 
@@ -252,19 +252,11 @@ def test_insert_and_upsert_batches_are_one_statement(writer: Caller, write_db: d
 
 def test_missing_insert_grant_fails_the_call_as_access_denied(mysql_server: ServerAddress, write_db: dict[str, Any],
                                                               aws_env: str) -> None:
-    password = new_password("readonly-writer")
-    admin = write_db["admin"]
-    with admin.cursor() as cur:
-        cur.execute("CREATE USER 'ro_writer'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT SELECT ON `{write_db['database']}`.* TO 'ro_writer'@'%'")
-    try:
+    with temporary_login(write_db["admin"], "ro_writer", "SELECT", write_db["database"], "ro-writer") as password:
         reader = profile_caller({**write_db, "username": "ro_writer", "password": password}, aws_env)
         response = write(reader, write_db, "pairs", "INSERT", [{"k1": "g", "k2": 1}, {"k1": "g", "k2": 2}])
-        assert response["errorDetails"]["errorCode"] == "AccessDenied"
-        assert "INSERT" in response["errorDetails"]["errorMessage"] and outcomes(response) == [False, False]
-    finally:
-        with admin.cursor() as cur:
-            cur.execute("DROP USER 'ro_writer'@'%'")
+    assert response["errorDetails"]["errorCode"] == "AccessDenied"
+    assert "INSERT" in response["errorDetails"]["errorMessage"] and outcomes(response) == [False, False]
 
 
 def test_upsert_never_updates_a_row_matched_by_another_unique_key(writer: Caller, write_db: dict[str, Any]) -> None:
