@@ -1,13 +1,13 @@
 """What the database holds: schemas, tables, views, columns and their keys.
 
-Read from information_schema on every call (a few small queries), so that a
-column added a minute ago is visible and every identifier a request names is
-checked against the live catalog before it reaches SQL.
+Read from information_schema on every call, continuation pages included (a few
+small queries), so that a column added a minute ago is visible, a table changed
+during a flow is noticed, and every identifier a request names is checked
+against the live catalog before it reaches SQL.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -15,11 +15,14 @@ from typing import Any
 import pymysql
 
 from connector.errors import InvalidArgumentError, ResourceNotFoundError
+from connector.sql import quote, quote_table
 from connector.types import ColumnType, column_type
 
 __all__ = ["SYSTEM_SCHEMAS", "Column", "Entity", "list_schemas", "list_tables", "load_entity", "split_identifier"]
 
 SYSTEM_SCHEMAS = ("mysql", "sys", "information_schema", "performance_schema")
+# max_sort_length's default on MySQL and MariaDB: sorts compare only this many leading bytes.
+_SORTED_PREFIX_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,22 @@ class Column:
     extra: str
     comment: str
     type: ColumnType
+    collation: str | None = None  # None for non-string columns
+    octet_length: int | None = None  # the longest value in bytes, for string and binary columns
+
+    @property
+    def signature(self) -> tuple[str, str, str | None]:
+        """What the column means to a page: name, declared type and collation."""
+        return (self.name, self.column_type, self.collation)
+
+    def order_terms(self) -> list[str]:
+        """ORDER BY terms that sort this column by its stored bytes ([] when the type cannot order rows)."""
+        quoted = quote(self.name)
+        terms = [term.format(quoted) for term in self.type.order]
+        # past max_sort_length (1024 bytes by default) the server compares nothing: a digest decides
+        if self.type.order_hash and (self.octet_length is None or self.octet_length > _SORTED_PREFIX_BYTES):
+            terms.append(self.type.order_hash.format(quoted))
+        return terms
 
     @cached_property
     def unsigned(self) -> bool:
@@ -55,7 +74,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Entity:
-    """A base table or view, its columns in ordinal order, and the key pages are ordered by."""
+    """A base table or view, its columns in ordinal order, its primary key and the key pages are ordered by.
+
+    The page key is an internal choice (the primary key when its types can carry a keyset,
+    else the first unique NOT NULL key that can); what AppFlow is told is the primary key.
+    """
 
     schema: str
     table: str
@@ -64,6 +87,7 @@ class Entity:
     columns: tuple[Column, ...]
     key: tuple[Column, ...] = field(default=())  # primary key, else first unique NOT NULL key; may be empty
     unique_keys: tuple[tuple[Column, ...], ...] = field(default=())  # every PRIMARY/UNIQUE index, PRIMARY first
+    primary_key: tuple[Column, ...] = field(default=())  # the PRIMARY KEY's columns (views have none)
 
     @property
     def identifier(self) -> str:
@@ -114,24 +138,14 @@ def list_tables(conn: pymysql.connections.Connection, schema: str) -> list[tuple
     return sorted((str(name), kind == "VIEW", str(comment or "")) for name, kind, comment in rows)
 
 
-# Continuation pages of a flow may reuse the entity read by an earlier page this recently.
-_ENTITIES: dict[tuple[Any, ...], tuple[float, Entity]] = {}
-
-
 def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
-                *, tinyint1_as_boolean: bool = True, max_age: float = 0.0) -> Entity:
-    """Describe one table or view; ResourceNotFoundError when the user cannot see it.
+                *, tinyint1_as_boolean: bool = True) -> Entity:
+    """Describe one table or view from the live catalog.
 
-    ``max_age`` > 0 accepts a description this many seconds old, read over the same
-    login; 0 always reads the live catalog.
+    Raises ResourceNotFoundError when the user cannot see it, InvalidArgumentError for a
+    view the server can no longer read (a table or column it uses was dropped).
     """
-    key = (conn.host, conn.port, conn.user, schema, table, tinyint1_as_boolean)
-    hit = _ENTITIES.get(key)
-    if max_age > 0 and hit is not None and time.monotonic() - hit[0] < max_age:
-        return hit[1]
-    entity = _read_entity(conn, schema, table, tinyint1_as_boolean)
-    _ENTITIES[key] = (time.monotonic(), entity)
-    return entity
+    return _read_entity(conn, schema, table, tinyint1_as_boolean)
 
 
 def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
@@ -145,10 +159,13 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
                    "privilege on it. Check the name with ListEntities.")
             raise ResourceNotFoundError(msg)
         cur.execute(
-            "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT "
+            "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, "
+            "CHARACTER_SET_NAME, COLLATION_NAME, CHARACTER_OCTET_LENGTH "
             "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
             "ORDER BY ORDINAL_POSITION", (schema, table))
         column_rows = cur.fetchall()
+        if not column_rows:  # a view whose base table or column is gone lists no columns
+            raise _unreadable_view(cur, schema, table)
         json_columns = _mariadb_json_columns(cur, schema, table) if any(
             str(row[1]).lower() == "longtext" for row in column_rows) else set()
         cur.execute(
@@ -162,23 +179,40 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
             nullable=nullable == "YES", default=None if default is None else str(default),
             extra=str(extra or ""), comment=str(comment or ""),
             type=column_type(str(data_type), str(col_type), tinyint1_as_boolean=tinyint1_as_boolean,
-                             json_checked=name in json_columns),
+                             json_checked=name in json_columns, charset=None if charset is None else str(charset)),
+            collation=None if collation is None else str(collation),
+            octet_length=None if octets is None else int(octets),
         )
-        for name, data_type, col_type, nullable, default, extra, comment in column_rows
+        for name, data_type, col_type, nullable, default, extra, comment, charset, collation, octets in column_rows
     )
-    unique_keys = _unique_keys(columns, index_rows)
+    indexes = _unique_indexes(columns, index_rows)
+    unique_keys = tuple(indexes.values())
     page_key = next((key for key in unique_keys
                      if all(not c.nullable and c.type.key is not None for c in key)), ())
-    return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys)
+    return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys,
+                  primary_key=indexes.get("PRIMARY", ()))
 
 
-def _unique_keys(columns: tuple[Column, ...], index_rows: Any) -> tuple[tuple[Column, ...], ...]:
-    """Unique indexes made of plain columns, PRIMARY first (functional key parts are left out)."""
+def _unreadable_view(cur: Any, schema: str, table: str) -> InvalidArgumentError:
+    """Why the server cannot read a table or view that lists no columns, in its own words."""
+    reason = "the server lists no columns for it"
+    try:
+        cur.execute(f"SELECT * FROM {quote_table(schema, table)} LIMIT 0", ())
+    except pymysql.err.MySQLError as exc:
+        reason = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+    msg = (f"Entity {schema}.{table} cannot be read: {reason}. A view whose base table or column was dropped or "
+           "renamed, or whose definer lost a privilege, fails like this: fix the view (SHOW CREATE VIEW) or "
+           "leave it out of the flow.")
+    return InvalidArgumentError(msg)
+
+
+def _unique_indexes(columns: tuple[Column, ...], index_rows: Any) -> dict[str, tuple[Column, ...]]:
+    """Unique indexes made of plain columns by name, PRIMARY first (functional key parts are left out)."""
     by_name = {c.name: c for c in columns}
     indexes: dict[str, list[Column | None]] = {}
     for index_name, column_name in index_rows:
         indexes.setdefault(str(index_name), []).append(by_name.get(column_name) if column_name else None)
-    return tuple(tuple(c for c in key if c is not None) for key in indexes.values() if None not in key)
+    return {name: tuple(c for c in key if c is not None) for name, key in indexes.items() if None not in key}
 
 
 def _mariadb_json_columns(cur: Any, schema: str, table: str) -> set[str]:

@@ -44,7 +44,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
@@ -56,7 +56,7 @@ from custom_connector_sdk.connector.fields import FieldDataType
 
 from connector.errors import InvalidArgumentError
 from connector.sql import quote
-from connector.types import decimal_problem, integer_range
+from connector.types import decimal_problem, integer_range, wall_clock
 
 __all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for"]
 
@@ -82,6 +82,8 @@ class CompiledFilter:
     sql: str
     params: tuple[object, ...]
     limit: int | None
+    # the columns the filter names (a token checks they did not change); not part of what the filter means
+    columns: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 # --- column kinds and the operators each allows -------------------------------
@@ -348,6 +350,7 @@ class _Translator:
         self.strings = strings
         self.columns = columns
         self.zone = zone
+        self.used: set[str] = set()
 
     # structure
 
@@ -355,7 +358,7 @@ class _Translator:
         limit_ctx = ctx.limitexpression()
         if limit_ctx is None:
             sql, params = self.expression(ctx.expression())
-            return CompiledFilter(sql, params, None)
+            return CompiledFilter(sql, params, None, frozenset(self.used))
         count = int(limit_ctx.count().getText())
         if count > _MAX_LIMIT:
             msg = f"Invalid filter at {self.at(limit_ctx.count())}: LIMIT {count} is larger than {_MAX_LIMIT}."
@@ -363,7 +366,7 @@ class _Translator:
         if limit_ctx.expression() is None:
             return CompiledFilter("", (), count)
         sql, params = self.expression(limit_ctx.expression())
-        return CompiledFilter(sql, params, count)
+        return CompiledFilter(sql, params, count, frozenset(self.used))
 
     def expression(self, ctx: Any) -> _Sql:
         handler: Callable[[Any], _Sql] | None = getattr(self, "_" + type(ctx).__name__, None)
@@ -547,6 +550,7 @@ class _Translator:
                 msg = (f"Invalid filter at {self.at(ctx)}: {shown or _OP_TEXT[op]} is not allowed on column "
                        f"{_show(name)} ({described}); allowed: {names}.")
             raise InvalidArgumentError(msg)
+        self.used.add(column.name)
         return column, quote(column.name)
 
     def literal(self, ctx: Any) -> _Literal:
@@ -657,7 +661,7 @@ class _Translator:
                 assert isinstance(literal.value, datetime)
                 if kind == "timestamp":  # read in a '+00:00' session
                     return literal.value.replace(tzinfo=None)
-                return literal.value.astimezone(self.zone).replace(tzinfo=None)  # wall clock of the source
+                return wall_clock(literal.value, self.zone)  # the source's reading, as writes and ids take it
             assert isinstance(literal.value, date)
             if kind == "date":
                 return literal.value

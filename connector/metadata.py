@@ -76,7 +76,7 @@ def _field(column: Column, entity: Entity) -> FieldDefinition:
         data_type_label=column.column_type,
         label=column.name,
         description=column.comment or None,
-        is_primary_key=column in entity.key,
+        is_primary_key=column in entity.primary_key,
         default_value=column.default,
         read_properties=ReadOperationProperty(
             is_retrievable=True,

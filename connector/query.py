@@ -2,8 +2,11 @@
 
 A page is ``SELECT <fields>, <key copies> FROM t WHERE (<filter>) AND (<after
 last key>) ORDER BY <key> LIMIT n``: its cost does not grow with depth. Tables
-without a usable key are ordered by every orderable column and paged with
-OFFSET (exact for a table not written during the flow; cost grows with depth).
+without a usable key, and views, are ordered by every column's stored bytes
+(not its collation, under which 'k01', 'K01' and 'k01 ' tie) and paged with
+OFFSET: exact for a table not written during the flow; cost grows with depth.
+Every continuation page reads the live catalog and its token checks that the
+key and the columns used still mean what they meant on the first page.
 Rows stream through an unbuffered cursor and a page ends early, with a token,
 at ``maxResults`` rows, ~5.5 MB of response, or the time budget.
 """
@@ -24,9 +27,9 @@ import pymysql.cursors
 
 from connector.catalog import Column, Entity
 from connector.errors import InvalidArgumentError
-from connector.paging import PageState, decode_token, encode_token, fingerprint
+from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
-from connector.types import WRITE_CODECS
+from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, integer_range
 
 __all__ = ["RESPONSE_BUDGET_BYTES", "Page", "query_page", "retrieve_records"]
 
@@ -35,8 +38,8 @@ RESPONSE_BUDGET_BYTES = 5_500_000
 _FETCH_CHUNK = 500
 # json.dumps writes one character of a record as at most 12 bytes (a surrogate pair as two \\uXXXX).
 _MAX_ESCAPED_CHAR = 12
-_UNORDERABLE = {"json", "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
-                "multipolygon", "geometrycollection", "geomcollection"}
+# A key value from outside (a token, RetrieveData's ids) longer than this is no value of its column.
+_MAX_NUMBER_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -104,27 +107,61 @@ def _too_wide(entity: Entity, selected: Sequence[Column], row: Sequence[Any], ke
 
 
 def key_param(column: Column, text: str) -> Any:
-    """Bind a key value carried as text (a token, or RetrieveData's ids) in the column's own type."""
+    """Bind a key value carried as text (a token, or RetrieveData's ids) in the column's own type.
+
+    The value is checked to fit the column first: ``1E+200000000`` for a DECIMAL would
+    otherwise be expanded to 200 million digits by the driver.
+    """
     kind = column.type.key
+    problem = None
     try:
         if kind == "int":
             if text in ("true", "false"):
                 return int(text == "true")
-            return int(text)
-        if kind == "decimal":
-            return Decimal(text)
-        if kind == "hex":
-            return bytes.fromhex(text)
+            if len(text) > _MAX_NUMBER_CHARS:
+                raise ValueError
+            number = int(text)
+            low, high = integer_range(column.data_type, column.column_type)
+            if (low is not None and number < low) or (high is not None and number > high):
+                problem = f"a whole number from {low} to {high}"
+            else:
+                return number
+        elif kind == "decimal":
+            if len(text) > _MAX_NUMBER_CHARS:
+                raise ValueError
+            value = Decimal(text)
+            problem = decimal_problem(value, column.column_type)
+            if problem is None:
+                return value
+        elif kind == "hex":
+            if column.octet_length is not None and len(text) > 2 * column.octet_length:
+                problem = f"at most {column.octet_length} bytes"
+            else:
+                return bytes.fromhex(text)
+        elif column.octet_length is not None and len(text) > column.octet_length:
+            problem = f"at most {column.octet_length} bytes"
+        else:
+            return text
     except (ValueError, InvalidOperation):
-        msg = f"{text[:40]!r} is not a value of field {column.name!r} ({column.column_type})"
-        raise InvalidArgumentError(msg) from None
-    return text
+        pass
+    msg = f"{text[:40]!r} is not a value of field {column.name!r} ({column.column_type})"
+    raise InvalidArgumentError(msg + (f": it must be {problem}" if problem else ""))
+
+
+def _compile(entity: Entity, filter_expression: str | None, source_time_zone: str) -> Any:
+    from connector.filters import CompiledFilter, FilterColumn, compile_filter
+
+    if not filter_expression or not filter_expression.strip():
+        return CompiledFilter("", (), None)
+    return compile_filter(filter_expression, {
+        c.name: FilterColumn(c.name, c.type.field_type, c.data_type, c.unsigned, c.column_type)
+        for c in entity.columns}, source_time_zone)
 
 
 def _after_clause(key: Sequence[Column], values: Sequence[str]) -> tuple[str, list[Any]]:
     """``(k1, k2) > (v1, v2)`` spelled out, which both MySQL and MariaDB turn into index ranges."""
     if len(values) != len(key):
-        msg = "nextToken does not match the entity's key (the table changed?); start the flow again."
+        msg = "nextToken is malformed (its key has the wrong number of values); start again without one."
         raise InvalidArgumentError(msg)
     ors: list[str] = []
     params: list[Any] = []
@@ -142,7 +179,7 @@ def _response_size(record: str) -> int:
     return len(json.dumps(record)) + 1
 
 
-def _record_writer(fields: Sequence[Column]) -> Callable[[Sequence[Any]], str]:
+def _record_writer(entity: Entity, fields: Sequence[Column]) -> Callable[[Sequence[Any]], str]:
     names = [c.name for c in fields]
     fixups = [(i, c.type.fixup) for i, c in enumerate(fields) if c.type.fixup is not None]
     dumps = orjson.dumps
@@ -152,9 +189,20 @@ def _record_writer(fields: Sequence[Column]) -> Callable[[Sequence[Any]], str]:
             row = list(row)
             for i, fixup in fixups:
                 if row[i] is not None:
-                    row[i] = fixup(row[i])  # type: ignore[misc]
+                    try:
+                        row[i] = fixup(row[i])  # type: ignore[misc]
+                    except UnreadableValueError as exc:
+                        msg = (f"Field {names[i]!r} of {entity.identifier} {exc}; leave the field out with "
+                               "selectedFieldNames, or fix the stored value.")
+                        raise InvalidArgumentError(msg) from None
         # zip stops at the last field: trailing key copies stay out of the record
-        return dumps(dict(zip(names, row, strict=False))).decode()
+        try:
+            return dumps(dict(zip(names, row, strict=False))).decode()
+        except TypeError as exc:  # a value of a kind the type table did not expect for its column
+            kinds = {n: type(v).__name__ for n, v in zip(names, row, strict=False)
+                     if not isinstance(v, str | int | float | bool | orjson.Fragment | None)}
+            msg = f"{entity.identifier} returned values the connector cannot encode ({exc}): {kinds}"
+            raise InvalidArgumentError(msg) from None
 
     return write
 
@@ -171,25 +219,28 @@ def query_page(
     deadline: float | None = None,
 ) -> Page:
     """One page of records and the token for the next (None at the end)."""
-    selected = _select_fields(entity, fields)
-    bound_to = fingerprint(entity.identifier, filter_expression or "", [c.name for c in selected])
-    state = decode_token(next_token, bound_to)
-    where, params, limit = ["TRUE"], [], None
-    if filter_expression and filter_expression.strip():
-        from connector.filters import FilterColumn, compile_filter
-
-        compiled = compile_filter(filter_expression, {
-            c.name: FilterColumn(c.name, c.type.field_type, c.data_type, c.unsigned, c.column_type)
-            for c in entity.columns}, source_time_zone)
-        limit = compiled.limit  # a filter may be only "LIMIT n"
-        if compiled.sql:
-            where, params = [compiled.sql], list(compiled.params)
-    left = state.left if next_token else limit
+    query = fingerprint(entity.identifier, filter_expression or "", list(dict.fromkeys(fields)) if fields else None)
+    issued = decode_token(next_token, query)
+    try:
+        selected = _select_fields(entity, fields)
+        compiled = _compile(entity, filter_expression, source_time_zone)
+    except InvalidArgumentError:
+        if issued is None:
+            raise
+        # the first page read the same fields and filter: a field it used is gone
+        raise table_changed(entity.identifier, "no longer has a field the flow reads or filters on") from None
+    key = entity.key
+    filtered = [c for c in entity.columns if c.name in compiled.columns]
+    used = [*key, *selected, *filtered] if key else list(entity.columns)  # OFFSET pages sort by every column
+    binding = TableBinding.of(query, [c.signature for c in key] if key else None, [c.signature for c in used])
+    state = issued.check_table(binding, entity.identifier) if issued else PageState()
+    where: list[str] = [compiled.sql] if compiled.sql else ["TRUE"]
+    params: list[Any] = list(compiled.params)
+    left = state.left if issued else compiled.limit  # a filter may be only "LIMIT n"
     if left == 0:
         return Page([], None)
     size = max_results if left is None else min(max_results, left)
 
-    key = entity.key
     select = [c.type.select.format(quote(c.name)) for c in selected]
     key_at = _key_positions(key, selected)
     if key:
@@ -201,14 +252,14 @@ def query_page(
             clause, after_params = _after_clause(key, state.after)
             where.append(clause)
             params += after_params
-        tail = f"LIMIT {size}"
+        tail = f"LIMIT {size:d}"
     else:
-        order = [quote(c.name) for c in entity.columns if c.data_type not in _UNORDERABLE]
-        tail = f"LIMIT {size} OFFSET {state.offset}"
+        order = [term for c in entity.columns for term in c.order_terms()]
+        tail = f"LIMIT {size:d} OFFSET {state.offset:d}"
     sql = (f"SELECT {', '.join(select)} FROM {quote_table(entity.schema, entity.table)} "
            f"WHERE {' AND '.join(where)} ORDER BY {', '.join(order) or 'NULL'} {tail}")
 
-    write = _record_writer(selected)
+    write = _record_writer(entity, selected)
     records: list[str] = []
     size_bound = 0  # cheap upper bound of the response bytes; exact counting starts only near the budget
     exact: int | None = None
@@ -244,7 +295,7 @@ def query_page(
         following = PageState(after=after, left=remaining)
     else:
         following = PageState(offset=state.offset + len(records), left=remaining)
-    return Page(records, encode_token(following, bound_to))
+    return Page(records, encode_token(following, binding))
 
 
 def retrieve_records(
@@ -265,7 +316,7 @@ def retrieve_records(
     sql = (f"SELECT {', '.join(c.type.select.format(quote(c.name)) for c in selected)} "
            f"FROM {quote_table(entity.schema, entity.table)} "
            f"WHERE {quote(id_column.name)} IN ({', '.join(['%s'] * len(values))})")
-    write = _record_writer(selected)
+    write = _record_writer(entity, selected)
     records: list[str] = []
     budget = RESPONSE_BUDGET_BYTES
     with _streaming(conn, sql, values) as cur:

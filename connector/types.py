@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import re
 import zoneinfo
@@ -49,19 +50,38 @@ def _plainly_valid(text: str) -> bool:
     return text[:4] != "0000" and text[5:7] != "00" and "01" <= text[8:10] <= "28"
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def calendar_date(text: str) -> bool:
+    """Whether 'YYYY-MM-DD...' names a real day in MySQL's calendar (year 0 included, not leap).
+
+    Only a zero part (``0000-00-00``, ``2022-11-00``) or a day the month lacks
+    (``2023-02-30`` under ALLOW_INVALID_DATES) is not a date; ``0000-11-30`` is.
+
+    >>> [calendar_date(d) for d in ("0000-11-30", "0000-02-29", "2024-02-29", "2022-11-00")]
+    [True, False, True, False]
+    """
+    try:
+        year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
+    except ValueError:
+        return False
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    # MySQL's calc_days_in_year: year 0 is not a leap year
+    leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or (year % 400 == 0 and year != 0))
+    return day <= _DAYS_IN_MONTH[month - 1] + leap
+
+
 def read_date(text: str) -> str | None:
-    """DATE as 'YYYY-MM-DD'; zero or invalid dates (MySQL lets them in) are null.
+    """DATE as 'YYYY-MM-DD'; dates with a zero part or a day the month lacks are null.
 
     >>> read_date("2024-02-29"), read_date("0000-00-00"), read_date("2022-11-00"), read_date("2023-02-30")
     ('2024-02-29', None, None, None)
+    >>> read_date("0000-11-30")
+    '0000-11-30'
     """
-    if _plainly_valid(text):
-        return text
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return None
-    return text
+    return text if _plainly_valid(text) or calendar_date(text) else None
 
 
 def read_datetime_utc(text: str) -> str | None:
@@ -71,13 +91,64 @@ def read_datetime_utc(text: str) -> str | None:
     ('2024-01-02T03:04:05.250Z', None)
     >>> read_datetime_utc("2023-02-30 00:00:00"), read_datetime_utc("2024-02-29 23:59:59")
     (None, '2024-02-29T23:59:59Z')
+    >>> read_datetime_utc("0000-11-30 10:00:00")
+    '0000-11-30T10:00:00Z'
     """
-    if not _plainly_valid(text):
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            return None
+    if not (_plainly_valid(text) or calendar_date(text)):
+        return None
     return f"{text[:10]}T{text[11:]}Z"
+
+
+# Python has no year 0. MySQL's year 0 (not leap) is computed as year 401 (not leap either, and as
+# far before any zone rule, so the same local mean time offset), then written back as 0000.
+_YEAR0_STAND_IN = 401
+
+
+def parse_wall_clock(text: str) -> tuple[datetime, bool]:
+    """MySQL's 'YYYY-MM-DD[ T]hh:mm:ss[.f][offset]' as a datetime, and whether year 0 became the stand-in year."""
+    if text[:4] == "0000":
+        return datetime.fromisoformat(f"{_YEAR0_STAND_IN:04d}{text[4:]}"), True
+    return datetime.fromisoformat(text), False
+
+
+def format_wall_clock(moment: datetime, shifted: bool, separator: str = "T") -> str:
+    """The inverse of ``parse_wall_clock`` (an aware moment keeps its offset).
+
+    >>> format_wall_clock(*parse_wall_clock("0000-11-30 10:00:00"))
+    '0000-11-30T10:00:00'
+    """
+    text = moment.isoformat(separator)
+    if not shifted:
+        return text
+    year = moment.year - _YEAR0_STAND_IN
+    if year < 0:
+        msg = "a date-time within years 0000-9999"
+        raise ValueError(msg)
+    return f"{year:04d}{text[4:]}"
+
+
+def wall_clock(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The wall-clock reading in ``zone`` that an ISO value with offset stands for: the read codec's inverse.
+
+    Reads attach the offset ``zone`` has at the reading (fold 0), also for a reading inside a
+    spring-forward gap, which no instant has. A value carrying exactly that offset therefore
+    means that reading, and finds its row again; any other offset is a real instant and is
+    converted. A naive value already is a reading.
+
+    >>> ny = zoneinfo.ZoneInfo("America/New_York")
+    >>> wall_clock(datetime.fromisoformat("2024-03-10T02:30:00-05:00"), ny)  # in the gap, as read
+    datetime.datetime(2024, 3, 10, 2, 30)
+    >>> wall_clock(datetime.fromisoformat("2024-03-10T07:30:00+00:00"), ny)  # the same instant from elsewhere
+    datetime.datetime(2024, 3, 10, 3, 30)
+    >>> wall_clock(datetime.fromisoformat("2024-11-03T01:30:00-05:00"), ny)  # the repeated hour, second time
+    datetime.datetime(2024, 11, 3, 1, 30)
+    """
+    if moment.tzinfo is None:
+        return moment
+    reading = moment.replace(tzinfo=None)
+    if moment.utcoffset() == reading.replace(tzinfo=zone).utcoffset():
+        return reading
+    return moment.astimezone(zone).replace(tzinfo=None, fold=0)
 
 
 @lru_cache(maxsize=32)
@@ -92,10 +163,10 @@ def datetime_reader(zone_name: str) -> Callable[[str], str | None]:
     zone = zoneinfo.ZoneInfo(zone_name)
 
     def read(text: str) -> str | None:
-        try:
-            return datetime.fromisoformat(text).replace(tzinfo=zone).isoformat()
-        except ValueError:
+        if not (_plainly_valid(text) or calendar_date(text)):
             return None
+        moment, shifted = parse_wall_clock(text)
+        return format_wall_clock(moment.replace(tzinfo=zone), shifted)
 
     return read
 
@@ -121,20 +192,49 @@ def read_json_text(text: str) -> orjson.Fragment:
     return orjson.Fragment(text)
 
 
-def read_json_checked(text: str) -> orjson.Fragment | str:
-    """MariaDB's JSON (LONGTEXT with JSON_VALID): embedded when strict JSON, else kept as a string.
+# MariaDB's JSON_VALID admits a number with a dot and no fraction digits ("1.", "1.e5"): JSON wants "1.0".
+_LENIENT_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d+)\.(?=[eE\s,\]}]|$)')
 
-    MariaDB's JSON_VALID admits forms a JSON parser refuses (``1.``), and orjson does
-    not check fragments, so the text is checked here.
 
-    >>> read_json_checked('{"a": [1, 2]}') is not None, read_json_checked("1.")
-    (True, '1.')
+def read_json_checked(text: str) -> orjson.Fragment:
+    """MariaDB's JSON (LONGTEXT with JSON_VALID), embedded as a parsed JSON value in every row.
+
+    MariaDB's JSON_VALID admits ``1.``, which JSON parsers refuse, and orjson does not
+    check fragments, so the text is checked here and such numbers get their zero back.
+    Text that is not JSON at all (the check constraint disabled) fails the page, naming
+    the field, rather than arriving as a string in a Struct field.
+
+    >>> bytes(orjson.dumps(read_json_checked('{"a": [1., "x.", 2.e3]}')))
+    b'{"a": [1.0, "x.", 2.0e3]}'
     """
     try:
         orjson.loads(text)
     except orjson.JSONDecodeError:
-        return text
+        fixed = _LENIENT_NUMBER.sub(lambda m: m.group(1) + ".0" if m.group(1) else m.group(0), text)
+        try:
+            json.loads(fixed)  # also admits lone surrogate escapes ("\ud800"), which are valid JSON text
+        except (ValueError, RecursionError):
+            msg = f"holds text that is not JSON ({text[:40]!r}), in a column declared Struct"
+            raise UnreadableValueError(msg) from None
+        return orjson.Fragment(fixed)
     return orjson.Fragment(text)
+
+
+class UnreadableValueError(ValueError):
+    """A stored value the declared AppFlow type cannot carry; the reader names the field and row."""
+
+
+def read_binary_label(raw: bytes | str) -> str:
+    """ENUM/SET labels of a binary character set arrive as bytes: their UTF-8 text.
+
+    Labels that are not UTF-8 keep each undecodable byte as ``\\xNN`` (documented).
+
+    >>> read_binary_label(b"a"), read_binary_label(b"\\xff")
+    ('a', '\\\\xff')
+    """
+    if isinstance(raw, str):
+        return raw
+    return raw.decode("utf-8", "backslashreplace")
 
 
 @cache  # never evicted: a connection's pool key holds the dict's id
@@ -159,27 +259,45 @@ def decoders(source_time_zone: str) -> dict[Any, Any]:
 
 @dataclass(frozen=True)
 class ColumnType:
-    """How one MySQL type is declared to AppFlow, read and used as a key.
+    """How one MySQL type is declared to AppFlow, read, ordered and used as a key.
 
     ``select`` wraps the quoted column in the SELECT list; ``fixup`` turns what
     the decoder produced into the JSON value when the wire type alone cannot;
     ``key`` says how a key column is carried in a nextToken ('int', 'decimal',
     'text', 'hex') or None when the type cannot order a keyset. ``write`` names
     the inverse codec (JSON value -> bound parameter) in WRITE_CODECS.
+
+    ``order`` are the ORDER BY terms that sort OFFSET pages (keyless tables, views)
+    by the stored bytes, not by the collation: under ``_ci`` and PAD SPACE
+    collations 'k01', 'K01' and 'k01 ' tie, and tied rows may swap between pages.
+    ``order_hash`` is added when values may be longer than ``max_sort_length``
+    (1024 bytes by default), past which the server sorts nothing. An empty
+    ``order`` means the type cannot order rows at all.
     """
 
     field_type: T
-    select: str = "{}"
+    select: str = "{0}"
     fixup: Fixup | None = None
     key: str | None = "text"
     write: str = "text"  # the WRITE_CODECS entry that decodes AppFlow's JSON value for this column
-    write_sql: str = "%s"  # the placeholder in INSERT/UPDATE (WKT goes through ST_GeomFromText)
+    write_sql: str = "%s"  # the placeholder(s) in INSERT/UPDATE (geometry: ST_GeomFromText(%s, %s))
+    order: tuple[str, ...] = ("{0}",)
+    order_hash: str | None = None
 
 
+# Sorting a string column by its bytes (CAST ... AS BINARY compares byte by byte, trailing spaces included).
+_BY_BYTES = ("CAST({0} AS BINARY)",)
 _INT = ColumnType(T.Integer, key="int", write="int")
-_BINARY = ColumnType(T.ByteArray, fixup=read_base64, key="hex", write="binary")
-_BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary")
-_LONG_TEXT = ColumnType(T.String, key=None)
+_BINARY = ColumnType(T.ByteArray, fixup=read_base64, key="hex", write="binary", order_hash="MD5({0})")
+_BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order_hash="MD5({0})")
+_TEXT = ColumnType(T.String, order=_BY_BYTES, order_hash="MD5({0})")
+_LONG_TEXT = ColumnType(T.String, key=None, order=_BY_BYTES, order_hash="MD5({0})")
+_LABEL = ColumnType(T.String, key=None)  # ENUM and SET sort by their index, one per label
+_FLOAT = ColumnType(T.Float, key=None, write="float", order=("{0}", "CAST({0} AS BINARY)"))  # -0 and 0 tie
+_GEOMETRY = ColumnType(
+    T.String, select="IF(ST_SRID({0}) = 0, ST_AsText({0}), CONCAT('SRID=', ST_SRID({0}), ';', ST_AsText({0})))",
+    key=None, write="geometry", write_sql="ST_GeomFromText(%s, %s)",
+    order=("ST_SRID({0})", "ST_AsBinary({0})"), order_hash="MD5(ST_AsBinary({0}))")
 TYPES: dict[str, ColumnType] = {
     "tinyint": ColumnType(T.Short, key="int", write="int"),
     "smallint": ColumnType(T.Short, key="int", write="int"),
@@ -188,43 +306,51 @@ TYPES: dict[str, ColumnType] = {
     "integer": _INT,
     "bigint": ColumnType(T.Long, key="int", write="int"),
     "decimal": ColumnType(T.BigDecimal, key="decimal", write="decimal"),
-    "float": ColumnType(T.Float, key=None, write="float"),
-    "double": ColumnType(T.Double, key=None, write="float"),
+    "float": _FLOAT,
+    "double": ColumnType(T.Double, key=None, write="float", order=_FLOAT.order),
     "bit": ColumnType(T.Long, key="int", write="int"),
     "date": ColumnType(T.Date, write="date"),
     "datetime": ColumnType(T.DateTime, write="datetime"),
     "timestamp": ColumnType(T.DateTime, write="timestamp"),
     "time": ColumnType(T.String, write="time"),
     "year": ColumnType(T.Integer, key="int", write="int"),
-    "char": ColumnType(T.String),
-    "varchar": ColumnType(T.String),
+    "char": _TEXT,
+    "varchar": _TEXT,
     "tinytext": _LONG_TEXT,
     "text": _LONG_TEXT,
     "mediumtext": _LONG_TEXT,
     "longtext": _LONG_TEXT,
-    "enum": _LONG_TEXT,
-    "set": _LONG_TEXT,
-    "json": ColumnType(T.Struct, key=None, write="json"),
+    "enum": _LABEL,
+    "set": _LABEL,
+    # MySQL's JSON compares 1 and 1.0 as equal: sort by its text
+    "json": ColumnType(T.Struct, key=None, write="json", order=("CAST(CAST({0} AS CHAR) AS BINARY)",),
+                       order_hash="MD5({0})"),
     "binary": _BINARY,
     "varbinary": _BINARY,
     "tinyblob": _BLOB,
     "blob": _BLOB,
     "mediumblob": _BLOB,
     "longblob": _BLOB,
-    **{geo: ColumnType(T.String, select="ST_AsText({})", key=None, write_sql="ST_GeomFromText(%s)") for geo in (
+    # MariaDB's own types: exact values, compared and sorted natively
+    "uuid": ColumnType(T.String),
+    "inet4": ColumnType(T.String),
+    "inet6": ColumnType(T.String),
+    **{geo: _GEOMETRY for geo in (
         "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
         "geometrycollection", "geomcollection")},
 }
-_UNKNOWN = ColumnType(T.String, key=None)
+_UNKNOWN = ColumnType(T.String, key=None, order=())
 _BOOLEAN = ColumnType(T.Boolean, fixup=bool, key="int", write="boolean")
-_STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_checked, key=None, write="json")
+_STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_checked, key=None, write="json", order=_BY_BYTES,
+                          order_hash="MD5({0})")
+_BINARY_LABEL = ColumnType(T.String, fixup=read_binary_label, key=None)  # ENUM/SET ... CHARACTER SET binary
 _BIT64 = ColumnType(T.BigInteger, key="int", write="int")  # BIT(64) holds up to 2**64 - 1, beyond Long
 _WIDENED = {"tinyint": T.Short, "smallint": T.Integer, "mediumint": T.Integer, "int": T.Long, "bigint": T.BigInteger}
 _SIGNED = {"tinyint": T.Short, "smallint": T.Short, "mediumint": T.Integer, "int": T.Integer, "bigint": T.Long}
 
 
 def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: bool = True,
-                json_checked: bool = False) -> ColumnType:
+                json_checked: bool = False, charset: str | None = None) -> ColumnType:
     """The ColumnType of one column, from information_schema's DATA_TYPE and COLUMN_TYPE.
 
     >>> column_type("bigint", "bigint(20) unsigned").field_type.name
@@ -242,6 +368,8 @@ def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: b
         return _BOOLEAN
     if data_type == "bit" and column_text == "bit(64)":
         return _BIT64
+    if data_type in ("enum", "set") and charset == "binary":
+        return _BINARY_LABEL
     if json_checked and data_type == "longtext":
         return _STRUCT_TEXT  # MariaDB's JSON: LONGTEXT with a JSON_VALID check
     if data_type in _SIGNED:
@@ -373,27 +501,23 @@ def _write_float(value: Any, data_type: str, column_type_text: str, zone: zonein
     return number
 
 
-def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> date:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
+def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> date | str:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and calendar_date(value):
+        return value if value[:4] == "0000" else date.fromisoformat(value)  # Python has no year 0
     raise _expected("a date like 2024-01-31")
 
 
-def _write_datetime(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> datetime:
-    """ISO-8601; with an offset it is converted to the column's zone (source zone, or UTC for TIMESTAMP)."""
-    if isinstance(value, str):
+def _write_datetime(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> datetime | str:
+    """ISO-8601; with an offset it means the reading in the column's zone (``wall_clock``; UTC for TIMESTAMP)."""
+    if isinstance(value, str) and calendar_date(text := value.strip()):
         try:
-            moment = datetime.fromisoformat(value.strip())
+            moment, shifted = parse_wall_clock(text)
         except ValueError:
-            moment = None
+            moment, shifted = None, False
         if moment is not None:
-            if moment.tzinfo is None:
-                return moment  # already wall-clock time of the column's zone
             target = zoneinfo.ZoneInfo("UTC") if data_type == "timestamp" else zone
-            return moment.astimezone(target).replace(tzinfo=None)
+            reading = wall_clock(moment, target)
+            return format_wall_clock(reading, shifted, " ") if shifted else reading
     raise _expected("an ISO-8601 date-time like 2024-01-31T23:59:59Z")
 
 
@@ -444,9 +568,28 @@ def _write_binary(value: Any, data_type: str, column_type_text: str, zone: zonei
     raise _expected("base64 text")
 
 
+_EWKT = re.compile(r"\s*SRID=(\d{1,10})\s*;(.*)", re.DOTALL | re.IGNORECASE)
+
+
+def _write_geometry(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> tuple[str, int]:
+    """WKT, or 'SRID=4326;WKT' as reads return it, -> (WKT, SRID) for ST_GeomFromText(%s, %s).
+
+    >>> _write_geometry("SRID=4326;POINT(19 43)", "point", "point", zoneinfo.ZoneInfo("UTC"))
+    ('POINT(19 43)', 4326)
+    """
+    if isinstance(value, str):
+        match = _EWKT.fullmatch(value)
+        if match is None:
+            return value, 0
+        srid = int(match.group(1))
+        if srid < 2**32:
+            return match.group(2), srid
+    raise _expected("WKT text like POINT(1 2), or SRID=4326;POINT(1 2)")
+
+
 WriteCodec = Callable[[Any, str, str, zoneinfo.ZoneInfo], Any]
 WRITE_CODECS: dict[str, WriteCodec] = {
     "int": _write_int, "boolean": _write_boolean, "decimal": _write_decimal, "float": _write_float,
     "date": _write_date, "datetime": _write_datetime, "timestamp": _write_datetime, "time": _write_time,
-    "text": _write_text, "json": _write_json, "binary": _write_binary,
+    "text": _write_text, "json": _write_json, "binary": _write_binary, "geometry": _write_geometry,
 }

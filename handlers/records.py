@@ -19,8 +19,6 @@ from connector.writer import WriteOutcome, write_records
 
 # Stop filling a page this long before Lambda's (and AppFlow's) 30 s run out.
 SAFETY_SECONDS = 5.0
-# A flow's later pages trust the catalog its first page read for this long (saves 3 queries a page).
-CONTINUATION_CATALOG_AGE = 60.0
 
 
 class MySQLRecordHandler(RecordHandler):
@@ -40,8 +38,8 @@ class MySQLRecordHandler(RecordHandler):
         def run(login: DbLogin, settings: ProfileSettings) -> responses.QueryDataResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings, conv=decoders(settings.source_time_zone)) as conn:
-                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean,
-                                     max_age=CONTINUATION_CATALOG_AGE if request.next_token else 0)
+                # live on every page: the token checks the table still means what the first page saw
+                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
                 page = query_page(conn, entity, fields=request.selected_field_names,
                                   filter_expression=request.filter_expression, next_token=request.next_token,
                                   max_results=request.max_results, source_time_zone=settings.source_time_zone,
