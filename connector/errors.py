@@ -143,6 +143,14 @@ _MYSQL_ERRORS: dict[int, tuple[type[ConnectorError], str]] = {
            "(max_connect_errors). Run FLUSH HOSTS on the server, then fix what made them fail."),
     1143: (AccessDeniedError, "User '{user}' lacks a column privilege at {where}: {server_message}."),
     1146: (ResourceNotFoundError, "Table not found at {where}: {server_message}."),
+    1054: (InvalidArgumentError,
+           "MySQL at {where} no longer knows a column the connector read from its catalog ({server_message}): "
+           "the table changed during the call. Run the flow again."),
+    1356: (InvalidArgumentError,
+           "MySQL at {where} cannot read a view: {server_message}. A table or column it uses was dropped or "
+           "renamed, or its definer lost a privilege: fix the view (SHOW CREATE VIEW) or leave it out."),
+    1412: (InvalidArgumentError,
+           "The table changed during the call at {where} ({server_message}). Run the flow again."),
     1040: (ServiceUnavailableError,
            "MySQL at {where} has too many connections. Retry later, or cap the Lambda's reserved concurrency."),
     1203: (ServiceUnavailableError,

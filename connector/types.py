@@ -19,8 +19,8 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation, localcontext
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any
 
@@ -151,6 +151,15 @@ def wall_clock(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     return moment.astimezone(zone).replace(tzinfo=None, fold=0)
 
 
+def _iso_offset(offset: timedelta | None) -> str:
+    """'+09:00', or '+09:18:59' for a local mean time offset, as isoformat writes them."""
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
 @lru_cache(maxsize=32)
 def datetime_reader(zone_name: str) -> Callable[[str], str | None]:
     """DATETIME wall-clock text in ``zone_name`` -> ISO-8601 with that zone's offset.
@@ -165,8 +174,10 @@ def datetime_reader(zone_name: str) -> Callable[[str], str | None]:
     def read(text: str) -> str | None:
         if not (_plainly_valid(text) or calendar_date(text)):
             return None
-        moment, shifted = parse_wall_clock(text)
-        return format_wall_clock(moment.replace(tzinfo=zone), shifted)
+        moment, _ = parse_wall_clock(text)
+        offset = moment.replace(tzinfo=zone).utcoffset()  # fold 0: also inside a spring-forward gap
+        # the server's own digits (as many fraction digits as the column has), then the zone's offset
+        return f"{text[:10]}T{text[11:]}{_iso_offset(offset)}"
 
     return read
 
@@ -417,7 +428,9 @@ def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
 
     >>> decimal_problem(Decimal("123.45"), "decimal(5,2)") is None, decimal_problem(Decimal("1.234"), "decimal(5,2)")
     (True, 'at most 3 digits before and 2 after the decimal point')
-    >>> decimal_problem(Decimal("1.500"), "decimal(3,1)") is None
+    >>> decimal_problem(Decimal("1.500"), "decimal(3,1)") is None, decimal_problem(Decimal("0E-99999999"), "decimal")
+    (True, None)
+    >>> decimal_problem(Decimal("1E+200000000"), "decimal(10,2)") is not None
     True
     """
     precision, scale, unsigned = _decimal_shape(column_type_text)
@@ -429,13 +442,15 @@ def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
     assert isinstance(exponent, int)
     if -exponent <= scale and len(digits) + exponent <= precision - scale:
         return None  # the common case: fits as written, no normalising needed
-    with localcontext() as context:
-        context.prec = 200
-        normalized = value.normalize()
-    exponent = normalized.as_tuple().exponent
-    assert isinstance(exponent, int)
+    # without Decimal arithmetic, which overflows on exponents like 1E+200000000: drop trailing zeros by hand
+    significant = len(digits)
+    while significant and digits[significant - 1] == 0:
+        significant -= 1
+    if significant == 0:
+        return None  # zero, whatever its exponent
+    exponent += len(digits) - significant
     digits_after = max(0, -exponent)
-    digits_before = max(0, normalized.adjusted() + 1) if normalized else 0
+    digits_before = max(0, significant + exponent)
     if digits_after > scale or digits_before > precision - scale:
         return f"at most {precision - scale} digits before and {scale} after the decimal point"
     return None

@@ -175,6 +175,66 @@ def read_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
         admin.close()
 
 
+Caller = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def exact_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
+    """A database of its own (tables are altered and dropped here) and a login that reads and writes it."""
+    name = f"exactdb_{uuid.uuid4().hex[:6]}"
+    password = new_password("exact")
+    admin = mysql_server.connect()
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        cur.execute(f"CREATE USER 'ex_{name}'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{name}`.* TO 'ex_{name}'@'%'")
+    try:
+        yield {"host": mysql_server.host, "port": mysql_server.port, "database": name,
+               "username": f"ex_{name}", "password": password, "admin": admin}
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE `{name}`")
+            cur.execute(f"DROP USER 'ex_{name}'@'%'")
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def call(exact_db: dict[str, Any], aws_env: str) -> Caller:
+    """Answers events for ``exact_db``'s profile."""
+    return profile_caller(exact_db, aws_env)
+
+
+def sql(db: dict[str, Any], *statements: str, params: Any = None) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    with db["admin"].cursor() as cur:
+        cur.execute(f"USE `{db['database']}`")
+        for statement in statements:
+            cur.execute(statement, params)
+            rows = list(cur.fetchall())
+    return rows
+
+
+def pages(call: Caller, identifier: str, max_results: int, decode: Callable[[str], Any] = json.loads,
+          **fields: Any) -> list[dict[str, Any]]:
+    """Every record of a flow, page by page (each page checked to succeed and to respect maxResults)."""
+    records: list[dict[str, Any]] = []
+    token = None
+    for _ in range(10_000):
+        response = call("QueryDataRequest", entityIdentifier=identifier, maxResults=max_results, nextToken=token,
+                        **fields)
+        assert response["isSuccess"], response["errorDetails"]
+        assert len(response["records"]) <= max_results
+        records += [decode(r) for r in response["records"]]
+        token = response["nextToken"]
+        if token is None:
+            return records
+    raise AssertionError("the flow never ended")
+
+
+def identifier(db: dict[str, Any], table: str) -> str:
+    return f"{db['database']}.{table}"
+
+
 def profile_caller(db: dict[str, Any], endpoint: str) -> Callable[..., dict[str, Any]]:
     """Builds raw AppFlow events for a database's profile and answers them through lambda_handler."""
     from handlers.app import lambda_handler
