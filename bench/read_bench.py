@@ -208,10 +208,11 @@ def token_at(setup: Setup, conn: pymysql.Connection, depth: int, page: int) -> s
     if depth == 0:
         return None
     from connector.catalog import load_entity
-    from connector.paging import PageState, encode_token, fingerprint
+    from connector.paging import PageState, encode_token
+    from connector.query import page_binding, query_fingerprint
 
     entity = load_entity(conn, DATABASE, TABLE)
-    bound_to = fingerprint(entity.identifier, "", [c.name for c in entity.columns])
+    bound_to = page_binding(entity, entity.columns, frozenset(), query_fingerprint(entity, None, None))
 
     def build(rows_before: int) -> str:
         with conn.cursor() as cur:
@@ -270,7 +271,7 @@ def connector_writer_pass(setup: Setup) -> tuple[int, float]:
     conn = raw_connect(setup, conv=decoders("UTC"))
     try:
         entity = load_entity(conn, DATABASE, TABLE)
-        write = _record_writer(list(entity.columns))
+        write = _record_writer(entity, list(entity.columns))
         started = time.perf_counter()
         rows = 0
         with conn.cursor(pymysql.cursors.SSCursor) as cur:

@@ -128,14 +128,39 @@ def _arrow_column(field: Mapping[str, Any]) -> tuple[Any, Any]:
             return pa.decimal128(precision, scale), lambda v: None if v is None else decimal.Decimal(v)
         return pa.string(), lambda v: None if v is None else str(v)  # beyond decimal128: exact digits as text
     if kind == "Date":
-        return pa.date32(), lambda v: None if v is None else dt.date.fromisoformat(v)
+        return pa.date32(), lambda v: None if v is None else _epoch_days(v)
     if kind == "DateTime":
-        return pa.timestamp("us", tz="UTC"), lambda v: None if v is None else dt.datetime.fromisoformat(v)
+        return pa.timestamp("us", tz="UTC"), lambda v: None if v is None else _epoch_microseconds(v)
     if kind == "ByteArray":
         return pa.binary(), lambda v: None if v is None else base64.b64decode(v)
     if kind in ("Struct", "List", "Map"):
         return pa.string(), lambda v: None if v is None else _json_text(v)
     return pa.string(), lambda v: None if v is None else str(v)
+
+
+# Python has no year 0; MySQL's year 0 is not a leap year, so it is year 1 less 365 days.
+_YEAR0_DAYS = 365
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _epoch_days(text: str) -> int:
+    """'YYYY-MM-DD' (year 0000 included) as days since 1970-01-01, Arrow's date32.
+
+    >>> _epoch_days("1970-01-02"), _epoch_days("0000-12-31") == _epoch_days("0001-01-01") - 1
+    (1, True)
+    """
+    year0 = text.startswith("0000")
+    day = dt.date.fromisoformat("0001" + text[4:] if year0 else text)
+    return (day - _EPOCH.date()).days - (_YEAR0_DAYS if year0 else 0)
+
+
+def _epoch_microseconds(text: str) -> int:
+    """ISO-8601 with an offset (year 0000 included) as microseconds since the epoch, Arrow's timestamp('us')."""
+    year0 = text.startswith("0000")
+    moment = dt.datetime.fromisoformat("0001" + text[4:] if year0 else text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1) - (_YEAR0_DAYS * 86_400_000_000 if year0 else 0)
 
 
 class _Parquet:

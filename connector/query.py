@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 import zoneinfo
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -31,7 +31,9 @@ from connector.paging import PageState, TableBinding, decode_token, encode_token
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, integer_range
 
-__all__ = ["RESPONSE_BUDGET_BYTES", "Page", "query_page", "retrieve_records"]
+__all__ = [
+    "RESPONSE_BUDGET_BYTES", "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
+]
 
 # Lambda's synchronous response limit is 6 MB; keep room for the envelope.
 RESPONSE_BUDGET_BYTES = 5_500_000
@@ -148,6 +150,18 @@ def key_param(column: Column, text: str) -> Any:
     raise InvalidArgumentError(msg + (f": it must be {problem}" if problem else ""))
 
 
+def query_fingerprint(entity: Entity, filter_expression: str | None, fields: Sequence[str] | None) -> str:
+    """What a token's query is: the entity, the filter text and the fields as requested."""
+    return fingerprint(entity.identifier, filter_expression or "", list(dict.fromkeys(fields)) if fields else None)
+
+
+def page_binding(entity: Entity, selected: Sequence[Column], filtered: Collection[str], query: str) -> TableBinding:
+    """The table as a token sees it: the page key, and every column read, filtered on or (OFFSET) ordered by."""
+    key = entity.key
+    used = [*key, *selected, *(c for c in entity.columns if c.name in filtered)] if key else list(entity.columns)
+    return TableBinding.of(query, [c.signature for c in key] if key else None, [c.signature for c in used])
+
+
 def _compile(entity: Entity, filter_expression: str | None, source_time_zone: str) -> Any:
     from connector.filters import CompiledFilter, FilterColumn, compile_filter
 
@@ -219,7 +233,7 @@ def query_page(
     deadline: float | None = None,
 ) -> Page:
     """One page of records and the token for the next (None at the end)."""
-    query = fingerprint(entity.identifier, filter_expression or "", list(dict.fromkeys(fields)) if fields else None)
+    query = query_fingerprint(entity, filter_expression, fields)
     issued = decode_token(next_token, query)
     try:
         selected = _select_fields(entity, fields)
@@ -230,9 +244,7 @@ def query_page(
         # the first page read the same fields and filter: a field it used is gone
         raise table_changed(entity.identifier, "no longer has a field the flow reads or filters on") from None
     key = entity.key
-    filtered = [c for c in entity.columns if c.name in compiled.columns]
-    used = [*key, *selected, *filtered] if key else list(entity.columns)  # OFFSET pages sort by every column
-    binding = TableBinding.of(query, [c.signature for c in key] if key else None, [c.signature for c in used])
+    binding = page_binding(entity, selected, compiled.columns, query)
     state = issued.check_table(binding, entity.identifier) if issued else PageState()
     where: list[str] = [compiled.sql] if compiled.sql else ["TRUE"]
     params: list[Any] = list(compiled.params)
