@@ -265,10 +265,54 @@ def _antlr() -> tuple[Any, Any, Any, Any, Any]:
             RaiseOnError)
 
 
+# The SDK's ANTLR parser is slow on pathological input (10,000 nested parentheses: 5 s; 50,000: past
+# Lambda's 30 s), so a filter is measured before it is parsed. AppFlow's own filters are a few conditions;
+# an IN list of a thousand ids stays well inside these.
+MAX_FILTER_CHARS = 65_536
+MAX_FILTER_DEPTH = 64
+MAX_FILTER_TOKENS = 10_000
+
+
+def _check_size(text: str, masked: str) -> None:
+    """Refuse a filter too long, too deeply nested or of too many tokens, before ANTLR sees it."""
+    depth = deepest = 0
+    for ch in masked:  # string contents are masked: their parentheses do not count
+        if ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == ")":
+            depth -= 1
+    if deepest > MAX_FILTER_DEPTH:
+        msg = (f"The filter nests parentheses {deepest} deep; at most {MAX_FILTER_DEPTH} are accepted. Flatten it "
+               "(AND/OR chains need no parentheses; use IN (...) for lists of values).")
+        raise InvalidArgumentError(msg)
+    words = re.findall(r"'[#\r\n]*'|\"[#\r\n]*\"|[\w.:-]+|[^\w\s]", masked)  # a string is one token
+    tokens = len(words)
+    run = longest_not_run = 0
+    for word in words:  # NOT NOT NOT ... nests like parentheses do
+        if word.lower() == "not":
+            run += 1
+            longest_not_run = max(longest_not_run, run)
+        elif word != "(":
+            run = 0
+    if longest_not_run > MAX_FILTER_DEPTH:
+        msg = f"The filter nests {longest_not_run} NOTs; at most {MAX_FILTER_DEPTH} are accepted."
+        raise InvalidArgumentError(msg)
+    if tokens > MAX_FILTER_TOKENS:
+        msg = (f"The filter has about {tokens} tokens; at most {MAX_FILTER_TOKENS} are accepted. Split the flow, "
+               "or filter on a range (BETWEEN) instead of listing values.")
+        raise InvalidArgumentError(msg)
+
+
 def _parse(text: str) -> tuple[Any, Any, dict[int, str]]:
     """The parse tree, the parser class (for token types), and the decoded strings by offset."""
+    if len(text) > MAX_FILTER_CHARS:
+        msg = (f"The filter is {len(text)} characters long; at most {MAX_FILTER_CHARS} are accepted. Split the "
+               "flow, or filter on a range (BETWEEN) instead of listing values.")
+        raise InvalidArgumentError(msg)
     token_stream_class, input_stream_class, lexer_class, parser_class, listener_class = _antlr()
     masked, strings = _scan_strings(text)
+    _check_size(text, masked)
     lexer = lexer_class(input_stream_class(masked))
     lexer.removeErrorListeners()
     lexer.addErrorListener(listener_class(text))

@@ -134,6 +134,10 @@ class ProfileSettings:
     source_time_zone: str = "UTC"
 
 
+def _unset(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def setting_errors(raw: Mapping[str, Any] | None) -> dict[str, str]:
     """Return ``{key: reason}`` for every unknown or invalid setting (empty when all are good)."""
     errors: dict[str, str] = {}
@@ -142,7 +146,7 @@ def setting_errors(raw: Mapping[str, Any] | None) -> dict[str, str]:
         if spec is None:
             errors[key] = f"unknown setting; known settings are {', '.join(_BY_KEY)}"
             continue
-        if value is None or (isinstance(value, str) and value == "" and spec.default is not None):
+        if _unset(value):  # null or blank means "not set": the default applies
             continue
         try:
             spec.parse(str(value))
@@ -170,7 +174,7 @@ def parse_settings(raw: Mapping[str, Any] | None) -> ProfileSettings:
         raise InvalidArgumentError(msg)
     values: dict[str, Any] = {}
     for key, value in (raw or {}).items():
-        if value is None or value == "":
+        if _unset(value):
             continue
         values[_BY_KEY[key].attr] = _BY_KEY[key].parse(str(value))
     return ProfileSettings(**values)

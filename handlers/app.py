@@ -19,7 +19,7 @@ from custom_connector_sdk.lambda_handler import requests, responses
 from connector.credentials import SecretStore
 from connector.errors import ConnectorError, InvalidArgumentError
 from handlers.configuration import MySQLConfigurationHandler
-from handlers.events import check_event
+from handlers.events import check_event, without_nulls
 from handlers.metadata import MySQLMetadataHandler
 from handlers.records import MySQLRecordHandler
 
@@ -111,7 +111,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         assert route is not None  # check_event accepts only routed types
         request_class, handle, _ = route
         try:
-            request = request_class.from_dict(event)
+            request = request_class.from_dict(without_nulls(event))
         except (AssertionError, AttributeError, KeyError, TypeError, ValueError) as exc:
             msg = f"Malformed {request_type} event: {exc}"
             raise InvalidArgumentError(msg) from exc

@@ -11,7 +11,7 @@ from typing import Any
 
 from connector.errors import InvalidArgumentError
 
-__all__ = ["check_event"]
+__all__ = ["check_event", "without_nulls"]
 
 AUTH_TYPES = ("BasicAuth", "CustomAuth", "OAuth2", "ApiKey")
 SCOPES = ("CONNECTOR_PROFILE", "SOURCE", "DESTINATION", "SOURCE_AND_DESTINATION")
@@ -29,8 +29,8 @@ def _optional_string(value: Any) -> str | None:
 
 
 def _positive_int(value: Any) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31 - 1
-    return None if ok else "a whole number from 1 to 2147483647 (omit the key for the default of 1000)"
+    ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31 - 1)
+    return None if ok else "a whole number from 1 to 2147483647, or null for the default of 1000"
 
 
 def _string_list(value: Any) -> str | None:
@@ -111,7 +111,7 @@ def check_event(event: Any) -> str:
         msg = f"The event must be a JSON object with a 'type' key, got {type(event).__name__}."
         raise InvalidArgumentError(msg)
     request_type = event.get("type")
-    if request_type not in _SHAPES:
+    if not isinstance(request_type, str) or request_type not in _SHAPES:
         msg = f"Unknown request type {_show(request_type)}; expected one of {', '.join(REQUEST_TYPES)}."
         raise InvalidArgumentError(msg)
     required, optional = _SHAPES[request_type]
@@ -128,3 +128,13 @@ def check_event(event: Any) -> str:
                     {"connectorRuntimeSettings": _settings, "entityDefinition": _entity_definition})
         _check_keys(context["credentials"], f"{where}.credentials", _CREDENTIALS, {})
     return str(request_type)
+
+
+def without_nulls(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event with its null optional keys left out, so the SDK applies its defaults.
+
+    The SDK's own example events send ``"maxResult": null``; ``request.get(key, default)``
+    would then hand None on instead of the default.
+    """
+    required, _ = _SHAPES[str(event["type"])]
+    return {key: value for key, value in event.items() if value is not None or key in required}
