@@ -14,10 +14,10 @@ from functools import lru_cache
 from typing import Any
 
 import pymysql
-from pymysql.constants import CLIENT, SERVER_STATUS
+from pymysql.constants import CLIENT, CR, ER, SERVER_STATUS
 
 from connector.credentials import DbLogin
-from connector.errors import AccessDeniedError, InvalidArgumentError, classify_mysql_error
+from connector.errors import AccessDeniedError, InvalidArgumentError, classify_mysql_error, error_number
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
 
@@ -69,7 +69,8 @@ def connect(
     try:
         conn = _open(login, settings, context, read_timeout, conv, read_only)
     except pymysql.err.OperationalError as exc:
-        if not (settings.tls_mode == "PREFERRED" and context is not None and exc.args[0] == 2026):
+        if not (settings.tls_mode == "PREFERRED" and context is not None
+                and error_number(exc) == CR.CR_SSL_CONNECTION_ERROR):
             raise classify_mysql_error(exc, target) from exc
         _NO_TLS.add((login.host, login.port))  # PREFERRED: fall back to clear text
         try:
@@ -208,7 +209,7 @@ def check_select(cur: Any, login: DbLogin) -> None:
     try:
         cur.execute(f"SELECT 1 FROM {quote_table(database, row[0])} LIMIT 0", ())
     except pymysql.err.OperationalError as exc:
-        if exc.args[0] in (1142, 1143):
+        if error_number(exc) in (ER.TABLEACCESS_DENIED_ERROR, ER.COLUMNACCESS_DENIED_ERROR):
             msg = (f"User '{login.user}' cannot SELECT in database '{login.database}' at "
                    f"{login.host}:{login.port} (tried table '{row[0]}'): the SELECT privilege is missing. "
                    f"Grant it: GRANT SELECT ON `{login.database}`.* TO '{login.user}'@'%'.")

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import pymysql
 from custom_connector_sdk.lambda_handler.responses import ErrorCode
+from pymysql.constants import CR, ER
 
 __all__ = [
     "AccessDeniedError",
@@ -30,8 +31,14 @@ __all__ = [
     "ResourceNotFoundError",
     "ServerError",
     "ServiceUnavailableError",
+    "MYSQL_ERRORS",
+    "MySQLErrorRule",
+    "belongs_to_one_record",
     "classify_aws_error",
     "classify_mysql_error",
+    "error_number",
+    "kills_connection",
+    "mysql_rule",
 ]
 
 
@@ -116,58 +123,218 @@ _SG_ADVICE = (
     "Check that the DB security group allows inbound TCP {port} from the Lambda function's security group"
 )
 
-# MySQL/MariaDB error number -> (error class, message template).
-_MYSQL_ERRORS: dict[int, tuple[type[ConnectorError], str]] = {
-    1045: (InvalidCredentialsError,
-           "MySQL at {where} rejected the login of user '{user}': wrong user name or password. "
-           "Check the username and password of the connection profile (after a password rotation, "
-           "edit the profile)."),
-    1044: (AccessDeniedError,
-           "User '{user}' has no privileges on database '{database}' at {where}. "
-           "Grant read access, e.g. GRANT SELECT ON `{database}`.* TO '{user}'@'%', or fix the database name."),
-    1049: (ResourceNotFoundError,
-           "Database '{database}' does not exist at {where}. Check the database name of the connection profile."),
-    1130: (AccessDeniedError,
-           "MySQL at {where} does not accept logins of user '{user}' from the connector's address. "
-           "Create the account for the Lambda subnets' addresses (e.g. '{user}'@'10.%')."),
-    1142: (AccessDeniedError, "User '{user}' lacks a privilege at {where}: {server_message}. "
-                              "Grant the command it names, e.g. GRANT SELECT (to read; INSERT, UPDATE, DELETE "
-                              "to write) ON `{database}`.* TO '{user}'@'%'."),
-    1698: (InvalidCredentialsError,
-           "MySQL at {where} rejected the login of user '{user}' ({server_message}): the account may need a "
-           "password login (not unix_socket/auth_socket). Check the user and password of the profile."),
-    3159: (InvalidArgumentError,
-           "MySQL at {where} requires TLS (require_secure_transport): set tlsMode to REQUIRED or VERIFY_*."),
-    1129: (ServiceUnavailableError,
-           "MySQL at {where} blocks the connector's address after too many failed connections "
-           "(max_connect_errors). Run FLUSH HOSTS on the server, then fix what made them fail."),
-    1143: (AccessDeniedError, "User '{user}' lacks a column privilege at {where}: {server_message}."),
-    1146: (ResourceNotFoundError, "Table not found at {where}: {server_message}."),
-    1054: (InvalidArgumentError,
-           "MySQL at {where} no longer knows a column the connector read from its catalog ({server_message}): "
-           "the table changed during the call. Run the flow again."),
-    1356: (InvalidArgumentError,
-           "MySQL at {where} cannot read a view: {server_message}. A table or column it uses was dropped or "
-           "renamed, or its definer lost a privilege: fix the view (SHOW CREATE VIEW) or leave it out."),
-    1412: (InvalidArgumentError,
-           "The table changed during the call at {where} ({server_message}). Run the flow again."),
-    1040: (ServiceUnavailableError,
-           "MySQL at {where} has too many connections. Retry later, or cap the Lambda's reserved concurrency."),
-    1203: (ServiceUnavailableError,
-           "User '{user}' has reached max_user_connections at {where}. Retry later, or raise the limit."),
-    1205: (RequestTimeoutError, "Lock wait timeout at {where}: another transaction holds the rows. Retry later."),
-    1213: (ServiceUnavailableError, "Deadlock at {where}; the transaction was rolled back. Retry."),
-    1290: (AccessDeniedError, "MySQL at {where} refused the statement: {server_message}."),
-    1792: (AccessDeniedError, "The statement needs write access but ran read-only at {where}: {server_message}."),
-    2006: (RequestTimeoutError, "MySQL at {where} closed the connection (server has gone away). Retry; "
-                                "check wait_timeout and max_allowed_packet."),
-    2013: (RequestTimeoutError,
-           "Lost the connection to MySQL at {where} (no answer in time). " + _SG_ADVICE +
-           ", and that the server is not overloaded."),
-    2026: (InvalidArgumentError,
-           "TLS to MySQL at {where} failed: {server_message}. Check the tlsMode setting (PREFERRED or "
-           "DISABLED for a server without TLS) and tlsCaBundle."),
+# Numbers PyMySQL's ER/CR modules do not name (MySQL 8 and MariaDB additions).
+ER_ACCESS_DENIED_NO_PASSWORD = 1698
+ER_SECURE_TRANSPORT_REQUIRED = 3159
+ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792
+ER_READ_ONLY_MODE = 1836
+ER_CONNECTION_KILLED = 1927  # MariaDB: KILL of the connection
+ER_CLIENT_INTERACTION_TIMEOUT = 4031  # MySQL 8.0.24+: wait_timeout closed an idle connection
+ER_CHECK_CONSTRAINT_VIOLATED = 3819  # MySQL 8 (MariaDB: ER.CONSTRAINT_FAILED)
+ER_DATA_OUT_OF_RANGE = 1690
+ER_NO_REFERENCED_ROW = 1216
+ER_ROW_IS_REFERENCED = 1217
+CLIENT_SIDE = 0  # PyMySQL's own errors (a closed connection, a packet out of sequence) carry no number
+
+
+@dataclass(frozen=True)
+class MySQLErrorRule:
+    """What one server (ER) or client (CR) error number means to the connector.
+
+    ``kills_connection``: the session is gone or unusable; it is dropped and no record is
+    replayed on it. ``retry_helps``: the same call may succeed later (AppFlow is told when).
+    ``per_record``: a write error that belongs to the one record whose statement raised it;
+    that record fails alone and the others go on.
+    """
+
+    error_class: type[ConnectorError]
+    template: str
+    kills_connection: bool = False
+    retry_helps: bool = False
+    per_record: bool = False
+    timed_out: str | None = None  # the template when PyMySQL's socket read timed out (CR_SERVER_LOST)
+
+
+def _record(template: str = "{server_message} (MySQL error {errno})") -> MySQLErrorRule:
+    return MySQLErrorRule(InvalidArgumentError, template, per_record=True)
+
+
+_LOST = ("Lost the connection to MySQL at {where} during the statement ({server_message}): the server restarted or "
+         "failed over, a proxy or the server ended the session, or the network dropped it. Retry; if it repeats, "
+         "check the server's error log.")
+
+# The one table: error number -> rule. Messages name what failed, where and what to check.
+MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
+    # logging in
+    ER.ACCESS_DENIED_ERROR: MySQLErrorRule(
+        InvalidCredentialsError,
+        "MySQL at {where} rejected the login of user '{user}': wrong user name or password. "
+        "Check the username and password of the connection profile (after a password rotation, "
+        "edit the profile)."),
+    ER_ACCESS_DENIED_NO_PASSWORD: MySQLErrorRule(
+        InvalidCredentialsError,
+        "MySQL at {where} rejected the login of user '{user}' ({server_message}): the account may need a "
+        "password login (not unix_socket/auth_socket). Check the user and password of the profile."),
+    ER.DBACCESS_DENIED_ERROR: MySQLErrorRule(
+        AccessDeniedError,
+        "User '{user}' has no privileges on database '{database}' at {where}. "
+        "Grant read access, e.g. GRANT SELECT ON `{database}`.* TO '{user}'@'%', or fix the database name."),
+    ER.BAD_DB_ERROR: MySQLErrorRule(
+        ResourceNotFoundError,
+        "Database '{database}' does not exist at {where}. Check the database name of the connection profile."),
+    ER.HOST_NOT_PRIVILEGED: MySQLErrorRule(
+        AccessDeniedError,
+        "MySQL at {where} does not accept logins of user '{user}' from the connector's address. "
+        "Create the account for the Lambda subnets' addresses (e.g. '{user}'@'10.%')."),
+    ER_SECURE_TRANSPORT_REQUIRED: MySQLErrorRule(
+        InvalidArgumentError,
+        "MySQL at {where} requires TLS (require_secure_transport): set tlsMode to REQUIRED or VERIFY_*."),
+    ER.HOST_IS_BLOCKED: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} blocks the connector's address after too many failed connections "
+        "(max_connect_errors). Run FLUSH HOSTS on the server, then fix what made them fail."),
+    ER.CON_COUNT_ERROR: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} has too many connections. Retry later, or cap the Lambda's reserved concurrency.",
+        retry_helps=True),
+    ER.TOO_MANY_USER_CONNECTIONS: MySQLErrorRule(
+        ServiceUnavailableError,
+        "User '{user}' has reached max_user_connections at {where}. Retry later, or raise the limit.",
+        retry_helps=True),
+    CR.CR_SSL_CONNECTION_ERROR: MySQLErrorRule(
+        InvalidArgumentError,
+        "TLS to MySQL at {where} failed: {server_message}. Check the tlsMode setting (PREFERRED or "
+        "DISABLED for a server without TLS) and tlsCaBundle.", kills_connection=True),
+    # privileges and objects
+    ER.TABLEACCESS_DENIED_ERROR: MySQLErrorRule(
+        AccessDeniedError,
+        "User '{user}' lacks a privilege at {where}: {server_message}. Grant the command it names, e.g. GRANT "
+        "SELECT (to read; INSERT, UPDATE, DELETE to write) ON `{database}`.* TO '{user}'@'%'."),
+    ER.COLUMNACCESS_DENIED_ERROR: MySQLErrorRule(
+        AccessDeniedError, "User '{user}' lacks a column privilege at {where}: {server_message}."),
+    ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION: MySQLErrorRule(
+        AccessDeniedError, "The statement needs write access but ran read-only at {where}: {server_message}."),
+    ER.NO_SUCH_TABLE: MySQLErrorRule(ResourceNotFoundError, "Table not found at {where}: {server_message}."),
+    ER.BAD_FIELD_ERROR: MySQLErrorRule(
+        InvalidArgumentError,
+        "MySQL at {where} no longer knows a column the connector read from its catalog ({server_message}): "
+        "the table changed during the call. Run the flow again."),
+    ER.VIEW_INVALID: MySQLErrorRule(
+        InvalidArgumentError,
+        "MySQL at {where} cannot read a view: {server_message}. A table or column it uses was dropped or "
+        "renamed, or its definer lost a privilege: fix the view (SHOW CREATE VIEW) or leave it out."),
+    ER.TABLE_DEF_CHANGED: MySQLErrorRule(
+        InvalidArgumentError, "The table changed during the call at {where} ({server_message}). Run the flow again.",
+        retry_helps=True),
+    # time and locks
+    ER.LOCK_WAIT_TIMEOUT: MySQLErrorRule(
+        RequestTimeoutError,
+        "MySQL at {where} gave up waiting for a lock ({server_message}): another transaction holds row locks, "
+        "or DDL or a long transaction holds the table's metadata lock. Retry later; SHOW PROCESSLIST shows "
+        "who holds it.", retry_helps=True),
+    ER.LOCK_DEADLOCK: MySQLErrorRule(
+        ServiceUnavailableError, "Deadlock at {where}; the transaction was rolled back. Retry.", retry_helps=True),
+    ER.STATEMENT_TIMEOUT: MySQLErrorRule(
+        RequestTimeoutError,
+        "MySQL at {where} stopped the statement when the call's time ran out ({server_message})."),
+    ER.QUERY_TIMEOUT: MySQLErrorRule(
+        RequestTimeoutError,
+        "MySQL at {where} stopped the statement when the call's time ran out ({server_message})."),
+    ER.QUERY_INTERRUPTED: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} interrupted the statement ({server_message}): KILL QUERY by an administrator, or "
+        "a server shutdown. Retry.", retry_helps=True),
+    # the session ends
+    ER_CONNECTION_KILLED: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} killed the connector's connection ({server_message}): KILL by an administrator or a "
+        "monitoring job, or a server shutdown. Not a network problem. Retry.", kills_connection=True,
+        retry_helps=True),
+    ER_CLIENT_INTERACTION_TIMEOUT: MySQLErrorRule(
+        ServiceUnavailableError, "MySQL at {where} closed an idle connection (wait_timeout). Retry.",
+        kills_connection=True, retry_helps=True),
+    ER.NET_PACKET_TOO_LARGE: MySQLErrorRule(
+        InvalidArgumentError,
+        "MySQL at {where} refused a statement larger than its max_allowed_packet ({server_message}) and closed "
+        "the connection.", kills_connection=True),
+    CR.CR_SERVER_GONE_ERROR: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} had closed the connection (server has gone away: {server_message}): a restart, a "
+        "failover, wait_timeout, or a statement over max_allowed_packet. Retry.", kills_connection=True,
+        retry_helps=True),
+    CR.CR_SERVER_LOST: MySQLErrorRule(
+        ServiceUnavailableError, _LOST, kills_connection=True, retry_helps=True,
+        timed_out="MySQL at {where} did not answer within the time the call had left ({server_message}): a "
+                  "slow statement or a lock wait, or a network path that drops packets. Retry later."),
+    CR.CR_SERVER_LOST_EXTENDED: MySQLErrorRule(ServiceUnavailableError, _LOST, kills_connection=True,
+                                               retry_helps=True),
+    CR.CR_COMMANDS_OUT_OF_SYNC: MySQLErrorRule(
+        ServerError, "The connection to MySQL at {where} is out of step ({server_message}).",
+        kills_connection=True),
+    CLIENT_SIDE: MySQLErrorRule(
+        ServiceUnavailableError,
+        "The connection to MySQL at {where} broke ({server_message}): the server closed it or sent what MySQL "
+        "would not. Retry; if it repeats, check that {where} is the MySQL port.", kills_connection=True,
+        retry_helps=True),
+    # failover: the old writer is a reader now
+    ER.OPTION_PREVENTS_STATEMENT: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} refused the statement: {server_message}. After an Aurora failover the old writer "
+        "is read-only: use the cluster (writer) endpoint, and retry.", retry_helps=True),
+    ER_READ_ONLY_MODE: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} is read-only ({server_message}). After an Aurora failover the old writer "
+        "is read-only: use the cluster (writer) endpoint, and retry.", retry_helps=True),
+    # one record's values
+    ER.DUP_ENTRY: _record(),
+    ER.ROW_IS_REFERENCED_2: _record(),
+    ER.NO_REFERENCED_ROW_2: _record(),
+    ER_ROW_IS_REFERENCED: _record(),
+    ER_NO_REFERENCED_ROW: _record(),
+    ER.BAD_NULL_ERROR: _record(),
+    ER.NO_DEFAULT_FOR_FIELD: _record(),
+    ER.DATA_TOO_LONG: _record(),
+    ER.WARN_DATA_OUT_OF_RANGE: _record(),
+    ER.WARN_DATA_TRUNCATED: _record(),
+    ER.TRUNCATED_WRONG_VALUE_FOR_FIELD: _record(),
+    ER.TRUNCATED_WRONG_VALUE: _record(),
+    ER.CONSTRAINT_FAILED: _record(),
+    ER_CHECK_CONSTRAINT_VIOLATED: _record(),
+    ER_DATA_OUT_OF_RANGE: _record(),
 }
+RETRY_AFTER_SECONDS = 30
+
+
+def error_number(exc: BaseException) -> int:
+    """The MySQL error number of a PyMySQL error (0 for PyMySQL's own, which carry none)."""
+    args = getattr(exc, "args", ())
+    return args[0] if args and isinstance(args[0], int) else CLIENT_SIDE
+
+
+def mysql_rule(exc: BaseException) -> MySQLErrorRule | None:
+    """The table's rule for a PyMySQL error, or None for a number it does not know."""
+    return MYSQL_ERRORS.get(error_number(exc))
+
+
+def kills_connection(exc: BaseException) -> bool:
+    """Whether the session is gone after ``exc``: client-side errors and those the table says so."""
+    errno = error_number(exc)
+    rule = MYSQL_ERRORS.get(errno)
+    return (rule.kills_connection if rule else False) or 2000 <= errno < 3000
+
+
+def belongs_to_one_record(exc: BaseException) -> bool:
+    """Whether a write error fails only the record whose statement raised it.
+
+    The table says so for value and constraint errors; a server error the table does not
+    know is taken as the record's too; anything that ends or poisons the session is not.
+    """
+    errno = error_number(exc)
+    rule = MYSQL_ERRORS.get(errno)
+    if rule is not None:
+        return rule.per_record
+    return errno != CLIENT_SIDE and not 2000 <= errno < 3000
+
 
 # Socket-level causes of error 2003 ("Can't connect to MySQL server").
 _CONNECT_ERRORS: tuple[tuple[type[BaseException], type[ConnectorError], str], ...] = (
@@ -197,12 +364,13 @@ def classify_mysql_error(exc: pymysql.err.MySQLError, target: MySQLTarget) -> Co
     >>> type(err).__name__, "'app'" in err.message
     ('InvalidCredentialsError', True)
     """
-    errno = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-    server_message = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+    errno = error_number(exc)
+    server_message = (str(exc.args[1]) if len(exc.args) > 1 else str(exc)).strip() or (
+        "the connection was already closed" if errno == CLIENT_SIDE else "no message")
     fields = {
         "where": target.where, "host": target.host, "port": target.port, "user": target.user,
         "database": target.database or "", "connect_timeout": target.connect_timeout,
-        "server_message": server_message,
+        "server_message": server_message, "errno": errno,
     }
     if errno == 2003:
         cause = getattr(exc, "original_exception", None)
@@ -210,10 +378,13 @@ def classify_mysql_error(exc: pymysql.err.MySQLError, target: MySQLTarget) -> Co
             if isinstance(cause, cause_type):
                 fields["server_message"] = str(cause)
                 return error_class(template.format(**fields))
-    if errno in _MYSQL_ERRORS:
-        error_class, template = _MYSQL_ERRORS[errno]
-        retry = 30 if error_class is ServiceUnavailableError else None
-        return error_class(template.format(**fields), retry_after_seconds=retry)
+    rule = MYSQL_ERRORS.get(errno)
+    if rule is not None:
+        template = rule.template
+        if rule.timed_out and "timed out" in server_message:
+            template = rule.timed_out
+        retry = RETRY_AFTER_SECONDS if rule.retry_helps else None
+        return rule.error_class(template.format(**fields), retry_after_seconds=retry)
     if isinstance(exc, pymysql.err.ProgrammingError | pymysql.err.DataError | pymysql.err.IntegrityError):
         return InvalidArgumentError(f"MySQL at {target.where} rejected the statement: {server_message}")
     return ServerError(f"MySQL at {target.where} failed (error {errno}): {server_message}")

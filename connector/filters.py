@@ -299,8 +299,8 @@ def _check_size(text: str, masked: str) -> None:
         msg = f"The filter nests {longest_not_run} NOTs; at most {MAX_FILTER_DEPTH} are accepted."
         raise InvalidArgumentError(msg)
     if tokens > MAX_FILTER_TOKENS:
-        msg = (f"The filter has about {tokens} tokens; at most {MAX_FILTER_TOKENS} are accepted. Split the flow, "
-               "or filter on a range (BETWEEN) instead of listing values.")
+        msg = (f"The filter has about {tokens} tokens; at most {MAX_FILTER_TOKENS} are accepted. Write a chain of "
+               "ORs on one column as IN (...), a list of values as a range (BETWEEN), or split the flow.")
         raise InvalidArgumentError(msg)
 
 

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import pymysql
 
 from connector.catalog import Column, Entity
-from connector.errors import InvalidArgumentError, MySQLTarget, classify_mysql_error
+from connector.errors import InvalidArgumentError, MySQLTarget, belongs_to_one_record, classify_mysql_error
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS
 
@@ -41,7 +41,6 @@ def _no_constants(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constants)
 # Errors after which InnoDB has rolled back the whole transaction (deadlock, lost connection), and
 # missing privileges or a read-only server, which every other record would meet too: the call fails.
-_FATAL = {1205, 1213, 2006, 2013, 1044, 1142, 1143, 1290, 1792}
 
 
 class _Default:
@@ -319,7 +318,8 @@ class _Writer:
         return int(row[0]) if row else 1
 
     def _raise_if_fatal(self, exc: pymysql.err.MySQLError) -> None:
-        if exc.args and exc.args[0] in _FATAL:
+        """Errors that end the call (a lost session, a lock wait, a missing grant) leave; a record's own stay."""
+        if not belongs_to_one_record(exc):
             raise classify_mysql_error(exc, self.target) from exc
 
 
