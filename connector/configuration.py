@@ -19,6 +19,7 @@ from custom_connector_sdk.lambda_handler.responses import DescribeConnectorConfi
 import connector
 from connector.credentials import CUSTOM_AUTH_TYPE, DbLogin, SecretStore
 from connector.database import check_select, session
+from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError
 from connector.settings import SETTINGS, ProfileSettings, parse_settings
 
@@ -94,7 +95,8 @@ def describe_connector_configuration() -> DescribeConnectorConfigurationResponse
 
 
 def validate_credentials(
-    store: SecretStore, secret_arn: str, authentication_type: str, raw_settings: Mapping[str, Any] | None
+    store: SecretStore, secret_arn: str, authentication_type: str, raw_settings: Mapping[str, Any] | None,
+    *, deadline: Deadline | None = None,
 ) -> None:
     """Really log in: TCP, TLS as configured, password, ``SELECT 1``, SELECT on the database.
 
@@ -102,14 +104,18 @@ def validate_credentials(
         ConnectorError: the first link that is broken, classified.
     """
     settings = parse_settings(raw_settings)
-    store.with_login(secret_arn, authentication_type, settings, lambda login: _probe(login, settings), fresh=True)
+    deadline = deadline or Deadline.for_call("ValidateCredentialsRequest")
+    store.with_login(secret_arn, authentication_type, settings, lambda login: _probe(login, settings, deadline),
+                     fresh=True)
 
 
-def _probe(login: DbLogin, settings: ProfileSettings) -> None:
+def _probe(login: DbLogin, settings: ProfileSettings, deadline: Deadline) -> None:
     if not login.host:
         msg = "The database host is empty: set it in the connection profile."
         raise InvalidArgumentError(msg)
-    with session(login, settings, read_timeout=settings.connect_timeout, reuse=False) as conn, conn.cursor() as cur:
+    # a login answers within the connect timeout; a slow one is itself the finding
+    probe = Deadline(min(deadline.at, Deadline.after(settings.connect_timeout).at))
+    with session(login, settings, deadline=probe, reuse=False) as conn, conn.cursor() as cur:
         cur.execute("SELECT 1", ())
         if login.database:
             check_select(cur, login)

@@ -6,7 +6,9 @@ a classified ConnectorError, so callers never see driver exceptions.
 
 from __future__ import annotations
 
+import math
 import ssl
+import struct
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,13 +19,24 @@ import pymysql
 from pymysql.constants import CLIENT, CR, ER, SERVER_STATUS
 
 from connector.credentials import DbLogin
-from connector.errors import AccessDeniedError, InvalidArgumentError, classify_mysql_error, error_number
+from connector.deadline import Deadline
+from connector.errors import (
+    AccessDeniedError,
+    InvalidArgumentError,
+    MySQLTarget,
+    RequestTimeoutError,
+    ServiceUnavailableError,
+    classify_mysql_error,
+    error_number,
+)
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
+from connector.types import decoders
 
-__all__ = ["DEFAULT_READ_TIMEOUT", "check_select", "connect", "session"]
+__all__ = ["DEFAULT_READ_TIMEOUT", "bound_reads", "bounded", "check_select", "connect", "is_mariadb",
+           "session"]
 
-# Data calls must answer AppFlow within 30 s; a statement that takes longer is dead anyway.
+# Without a deadline (tools, tests), an exchange with the server may take this long.
 DEFAULT_READ_TIMEOUT = 28.0
 
 
@@ -46,37 +59,35 @@ def _tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
     return context
 
 
-# Servers seen without TLS under tlsMode PREFERRED: connect in clear text at once next time.
-_NO_TLS: set[tuple[str, int]] = set()
-
-
 def connect(
     login: DbLogin,
     settings: ProfileSettings,
     *,
     read_only: bool = True,
-    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    deadline: Deadline | None = None,
+    read_timeout: float | None = None,
     conv: dict[Any, Any] | None = None,
 ) -> pymysql.connections.Connection:
     """Open a session in UTC; ``read_only`` sessions cannot change data (source operations).
 
-    ``conv`` replaces PyMySQL's decoders (the read path decodes straight to JSON forms).
+    Connecting, the server's greeting and every later read are bounded by ``deadline`` (or
+    ``read_timeout``). ``conv`` replaces PyMySQL's decoders (the read path decodes straight
+    to JSON forms).
     """
     target = login.target(settings)
+    deadline = deadline or Deadline.after(read_timeout or DEFAULT_READ_TIMEOUT)
+    if deadline.passed():
+        msg = f"No time was left to connect to MySQL at {target.where} before the call's deadline."
+        raise RequestTimeoutError(msg)
     context = _tls_context(settings.tls_mode, settings.tls_ca_bundle)
-    if settings.tls_mode == "PREFERRED" and (login.host, login.port) in _NO_TLS:
-        context = None
     try:
-        conn = _open(login, settings, context, read_timeout, conv, read_only)
+        conn = _open(login, settings, context, deadline, conv, read_only)
     except pymysql.err.OperationalError as exc:
-        if not (settings.tls_mode == "PREFERRED" and context is not None
-                and error_number(exc) == CR.CR_SSL_CONNECTION_ERROR):
-            raise classify_mysql_error(exc, target) from exc
-        _NO_TLS.add((login.host, login.port))  # PREFERRED: fall back to clear text
-        try:
-            conn = _open(login, settings, None, read_timeout, conv, read_only)
-        except pymysql.err.MySQLError as retry_exc:
-            raise classify_mysql_error(retry_exc, target) from retry_exc
+        if error_number(exc) == CR.CR_SERVER_LOST:  # TCP connected, but no MySQL greeting came
+            raise _not_mysql(target, str(exc.args[1]) if len(exc.args) > 1 else "") from exc
+        raise classify_mysql_error(exc, target) from exc
+    except pymysql.err.InternalError as exc:  # "Packet sequence number wrong": another protocol answered
+        raise _not_mysql(target, str(exc)) from exc
     except pymysql.err.MySQLError as exc:
         raise classify_mysql_error(exc, target) from exc
     except UnicodeError:  # an unusable host name; the exception text may quote the password, so not shown
@@ -88,6 +99,8 @@ def connect(
                f"here ({exc}). Use tlsMode REQUIRED (caching_sha2_password then needs no RSA), or give the "
                "user mysql_native_password.")
         raise InvalidArgumentError(msg) from None
+    except (IndexError, ValueError, struct.error) as exc:  # a greeting PyMySQL cannot parse
+        raise _not_mysql(target, f"{type(exc).__name__}: {exc}") from None
     try:
         with conn.cursor() as cur:
             cur.execute("SET time_zone = '+00:00', net_write_timeout = 600, net_read_timeout = 600")
@@ -102,37 +115,54 @@ def connect(
     return conn
 
 
-def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | None, read_timeout: float,
+def _not_mysql(target: MySQLTarget, detail: str) -> ServiceUnavailableError:
+    detail = detail.strip() or "the connection closed before the greeting"
+    if "timed out" in detail:
+        detail = "no greeting in time"
+    msg = (f"{target.where} does not answer as MySQL ({detail}): check that port {target.port} is the database's "
+           "MySQL port (3306 for MySQL and Aurora MySQL), not SSH, HTTP, a proxy of another protocol, or a "
+           "server still starting.")
+    return ServiceUnavailableError(msg)
+
+
+def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | None, deadline: Deadline,
           conv: dict[Any, Any] | None, read_only: bool) -> pymysql.connections.Connection:
-    return pymysql.connect(
+    preferred = settings.tls_mode == "PREFERRED"
+    conn = pymysql.connections.Connection(
         host=login.host,
         port=login.port,
         user=login.user,
         password=login.password.encode("utf-8"),  # PyMySQL would encode a str as latin-1
         database=login.database,
         charset="utf8mb4",
-        connect_timeout=settings.connect_timeout,
-        read_timeout=read_timeout,
-        write_timeout=read_timeout,
+        connect_timeout=max(0.5, min(settings.connect_timeout, deadline.left())),
+        read_timeout=deadline.socket_timeout(),
+        write_timeout=deadline.socket_timeout(),
         autocommit=True,
         # With a context PyMySQL refuses a server without TLS before it logs in.
         ssl=context,
         ssl_disabled=context is None,
         # Writers count matched rows, so that an UPDATE of an unchanged row is not "no such row".
         client_flag=0 if read_only else CLIENT.FOUND_ROWS,
+        defer_connect=True,
         **({"conv": conv} if conv is not None else {}),
     )
+    if preferred:  # PyMySQL's own PREFERRED: TLS when the server offers it, clear text when it does not
+        conn._ssl_required = False  # noqa: SLF001 - set through a context PyMySQL would make anew (~30 ms)
+    conn.connect()
+    return conn
 
 
 # Idle connections kept by a warm Lambda container between calls: against Aurora a new TLS
-# connection costs a handful of round trips per page. Each is pinged, re-enters its database
-# (MySQL re-checks database privileges on USE) and is dropped when older than IDLE_SECONDS.
+# connection costs a handful of round trips per page. One per login and session kind, each
+# re-enters its database when taken (MySQL re-checks database privileges on USE, and the round
+# trip proves it alive) and is dropped when idle longer than IDLE_SECONDS.
 IDLE_SECONDS = 60.0
 _IDLE_MAX = 4
 _IDLE: dict[tuple[Any, ...], tuple[float, pymysql.connections.Connection]] = {}
 
 
-def _reusable(key: tuple[Any, ...], database: str | None) -> pymysql.connections.Connection | None:
+def _reusable(key: tuple[Any, ...], database: str | None, deadline: Deadline) -> pymysql.connections.Connection | None:
     found = _IDLE.pop(key, None)
     if found is None:
         return None
@@ -140,6 +170,7 @@ def _reusable(key: tuple[Any, ...], database: str | None) -> pymysql.connections
     try:
         if time.monotonic() - since > IDLE_SECONDS:
             raise pymysql.err.OperationalError(0, "idle too long")
+        bound_reads(conn, deadline)
         if database:
             conn.select_db(database)  # one round trip: proves the connection alive too
         else:
@@ -149,6 +180,11 @@ def _reusable(key: tuple[Any, ...], database: str | None) -> pymysql.connections
             conn.close()
         return None
     return conn
+
+
+def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
+    """Hold the socket's reads and writes to the call's deadline (PyMySQL reads these before each exchange)."""
+    conn._read_timeout = conn._write_timeout = deadline.socket_timeout()  # noqa: SLF001 - no public setter
 
 
 def _keep(key: tuple[Any, ...], conn: pymysql.connections.Connection) -> None:
@@ -169,20 +205,24 @@ def session(
     settings: ProfileSettings,
     *,
     read_only: bool = True,
-    read_timeout: float = DEFAULT_READ_TIMEOUT,
-    conv: dict[Any, Any] | None = None,
+    deadline: Deadline | None = None,
+    read_timeout: float | None = None,
+    rows_for_appflow: bool = False,
     reuse: bool = True,
 ) -> Iterator[pymysql.connections.Connection]:
     """A connection for one call; driver errors inside the block are classified.
 
-    With ``reuse`` a healthy connection of an earlier call with the same login and
-    session kind is taken again, and kept after a clean exit; a failed block closes it.
-    Checks that must prove a fresh login (ValidateCredentials) pass ``reuse=False``.
+    Every exchange with the server is bounded by ``deadline`` (or ``read_timeout`` seconds).
+    ``rows_for_appflow`` decodes rows straight to AppFlow's JSON forms (``types.decoders``).
+    With ``reuse`` a healthy connection of an earlier call with the same login and session
+    kind is taken again, and kept after a clean exit; a failed block closes it. Checks that
+    must prove a fresh login (ValidateCredentials) pass ``reuse=False``.
     """
-    key = (login, settings.tls_mode, settings.tls_ca_bundle, settings.connect_timeout, read_only, read_timeout,
-           id(conv))
-    conn = (_reusable(key, login.database) if reuse else None) or connect(
-        login, settings, read_only=read_only, read_timeout=read_timeout, conv=conv)
+    deadline = deadline or Deadline.after(read_timeout or DEFAULT_READ_TIMEOUT)
+    conv = decoders(settings.source_time_zone) if rows_for_appflow else None
+    key = (login, settings, read_only, rows_for_appflow)
+    conn = (_reusable(key, login.database, deadline) if reuse else None) or connect(
+        login, settings, read_only=read_only, deadline=deadline, conv=conv)
     clean = False
     try:
         yield conn
@@ -194,6 +234,29 @@ def session(
             _keep(key, conn)
         elif conn.open:
             conn.close()
+
+
+def bounded(conn: pymysql.connections.Connection, sql: str, deadline: Deadline) -> str:
+    """``sql`` with the server told to stop it, and any lock wait in it, by the deadline; the socket too.
+
+    MariaDB: ``SET STATEMENT max_statement_time=…, lock_wait_timeout=…,
+    innodb_lock_wait_timeout=… FOR``; MySQL and Aurora: the ``MAX_EXECUTION_TIME`` (SELECT
+    only) and ``SET_VAR`` optimizer hints, which servers that lack them ignore with a warning.
+    """
+    bound_reads(conn, deadline)
+    seconds, waits = deadline.statement_seconds(), deadline.lock_wait_seconds()
+    if is_mariadb(conn):
+        return (f"SET STATEMENT max_statement_time={seconds:.3f}, lock_wait_timeout={waits:d}, "
+                f"innodb_lock_wait_timeout={waits:d} FOR {sql}")
+    verb, _, rest = sql.partition(" ")
+    hints = f"SET_VAR(lock_wait_timeout={waits:d}) SET_VAR(innodb_lock_wait_timeout={waits:d})"
+    if verb.upper() == "SELECT":
+        hints = f"MAX_EXECUTION_TIME({math.ceil(seconds * 1000):d}) " + hints
+    return f"{verb} /*+ {hints} */ {rest}"
+
+
+def is_mariadb(conn: pymysql.connections.Connection) -> bool:
+    return "mariadb" in str(conn.server_version or "").lower()
 
 
 def check_select(cur: Any, login: DbLogin) -> None:

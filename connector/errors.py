@@ -39,6 +39,7 @@ __all__ = [
     "error_number",
     "kills_connection",
     "mysql_rule",
+    "out_of_time",
 ]
 
 
@@ -321,6 +322,13 @@ def kills_connection(exc: BaseException) -> bool:
     errno = error_number(exc)
     rule = MYSQL_ERRORS.get(errno)
     return (rule.kills_connection if rule else False) or 2000 <= errno < 3000
+
+
+def out_of_time(exc: BaseException) -> bool:
+    """The server stopped a statement at the call's deadline, or the socket gave up waiting for it."""
+    errno = error_number(exc)
+    return errno in (ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT) or (
+        errno == CR.CR_SERVER_LOST and "timed out" in str(exc))
 
 
 def belongs_to_one_record(exc: BaseException) -> bool:

@@ -14,7 +14,6 @@ at ``maxResults`` rows, ~5.5 MB of response, or the time budget.
 from __future__ import annotations
 
 import json
-import time
 import zoneinfo
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,9 @@ import orjson
 import pymysql.cursors
 
 from connector.catalog import Column, Entity
-from connector.errors import InvalidArgumentError
+from connector.database import bounded
+from connector.deadline import Deadline
+from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_time
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, integer_range
@@ -62,11 +63,20 @@ def _streaming(conn: pymysql.connections.Connection, sql: str, params: Sequence[
     try:
         yield cur
     except BaseException:
-        conn.close()
+        _abandon(conn)
         raise
     if cur.fetchone() is None:  # nothing left unread
         cur.close()
     else:
+        _abandon(conn)
+
+
+def _abandon(conn: pymysql.connections.Connection) -> None:
+    """Close the connection under an unread result, and tell PyMySQL not to drain it later."""
+    result = conn._result  # noqa: SLF001 - PyMySQL would read the rest of it when collected
+    if result is not None:
+        result.unbuffered_active = False
+    if conn.open:
         conn.close()
 
 
@@ -101,11 +111,26 @@ def _key_positions(key: Sequence[Column], selected: Sequence[Column]) -> list[in
 
 
 def _too_wide(entity: Entity, selected: Sequence[Column], row: Sequence[Any], key_at: list[int] | None,
-              size: int) -> InvalidArgumentError:
-    where = ", ".join(f"{c.name}={row[i]}" for c, i in zip(entity.key, key_at or (), strict=False)) or "a row"
+              size: int, position: int | None) -> InvalidArgumentError:
+    """A row that alone is more than a response carries, named so that a person can find it."""
+    if entity.key and key_at:
+        where = "The row " + ", ".join(f"{c.name}={row[i]}" for c, i in zip(entity.key, key_at, strict=False))
+    else:
+        small = [f"{c.name}={value!r}" for c, value in zip(selected, row, strict=False)
+                 if isinstance(value, int | str) and not isinstance(value, bool) and len(str(value)) <= 40][:3]
+        where = f"Row {position} (in the order of all its columns)" + (f", where {', '.join(small)}," if small else "")
     msg = (f"{where} of {entity.identifier} is {size / 1e6:.1f} MB as JSON, more than one Lambda response can "
            "carry (6 MB): leave its widest fields out with selectedFieldNames.")
     return InvalidArgumentError(msg)
+
+
+def _too_slow(entity: Entity, filtered: str) -> RequestTimeoutError:
+    hint = ("an index on the filtered columns, or a narrower filter" if filtered else
+            "a primary key (pages then cost the same at any depth)" if not entity.key else "a filter")
+    msg = (f"MySQL did not return the first row of {entity.identifier} before the call's time ran out; the "
+           f"statement was stopped. The query is too slow for AppFlow's 30 s: try {hint}, or read a view that "
+           "computes less.")
+    return RequestTimeoutError(msg)
 
 
 def key_param(column: Column, text: str) -> Any:
@@ -230,9 +255,14 @@ def query_page(
     next_token: str | None,
     max_results: int,
     source_time_zone: str,
-    deadline: float | None = None,
+    deadline: Deadline | None = None,
 ) -> Page:
-    """One page of records and the token for the next (None at the end)."""
+    """One page of records and the token for the next (None at the end).
+
+    The page ends early, with a token, when ``deadline`` comes; a statement the server has
+    not answered by then is stopped, and answered with the rows so far or RequestTimeout.
+    """
+    deadline = deadline or Deadline.for_call("QueryDataRequest")
     query = query_fingerprint(entity, filter_expression, fields)
     issued = decode_token(next_token, query)
     try:
@@ -277,26 +307,34 @@ def query_page(
     exact: int | None = None
     last_row: Sequence[Any] | None = None
     stopped_early = False
-    with _streaming(conn, sql, params) as cur:
-        while not stopped_early and (rows := cur.fetchmany(_FETCH_CHUNK)):
-            for row in rows:
-                record = write(row)
-                if exact is None:
-                    size_bound += _MAX_ESCAPED_CHAR * len(record) + 3
-                    if size_bound > RESPONSE_BUDGET_BYTES:
-                        exact = sum(_response_size(r) for r in records)
-                if exact is not None:
-                    exact += _response_size(record)
-                    if exact > RESPONSE_BUDGET_BYTES:
-                        if not records:
-                            raise _too_wide(entity, selected, row, key_at, _response_size(record))
+    try:
+        with _streaming(conn, bounded(conn, sql, deadline), params) as cur:
+            while not stopped_early and (rows := cur.fetchmany(_FETCH_CHUNK)):
+                for row in rows:
+                    record = write(row)
+                    if exact is None:
+                        size_bound += _MAX_ESCAPED_CHAR * len(record) + 3
+                        if size_bound > RESPONSE_BUDGET_BYTES:
+                            exact = sum(_response_size(r) for r in records)
+                    if exact is not None:
+                        exact += _response_size(record)
+                        if exact > RESPONSE_BUDGET_BYTES:
+                            if not records:
+                                position = state.offset + 1 if not key else None
+                                raise _too_wide(entity, selected, row, key_at, _response_size(record), position)
+                            stopped_early = True
+                            break
+                    records.append(record)
+                    last_row = row
+                    if deadline.passed():
                         stopped_early = True
                         break
-                records.append(record)
-                last_row = row
-                if deadline is not None and time.monotonic() > deadline:
-                    stopped_early = True
-                    break
+    except pymysql.err.MySQLError as exc:
+        if not out_of_time(exc):
+            raise
+        if not records:
+            raise _too_slow(entity, compiled.sql) from exc
+        stopped_early = True  # the rows so far, and a token to go on from the last of them
     if last_row is None or (len(records) < size and not stopped_early):
         return Page(records, None)
     remaining = None if left is None else left - len(records)
@@ -318,6 +356,7 @@ def retrieve_records(
     id_field: str,
     ids: Sequence[str],
     source_time_zone: str = "UTC",
+    deadline: Deadline | None = None,
 ) -> list[str]:
     """The rows whose ``id_field`` is one of ``ids`` (bound, converted to the field's type)."""
     selected = _select_fields(entity, fields)
@@ -325,22 +364,36 @@ def retrieve_records(
     if not ids:
         return []
     values = [_id_param(id_column, text, source_time_zone) for text in dict.fromkeys(ids)]
-    sql = (f"SELECT {', '.join(c.type.select.format(quote(c.name)) for c in selected)} "
-           f"FROM {quote_table(entity.schema, entity.table)} "
+    columns = [c.type.select.format(quote(c.name)) for c in selected] + [_key_copy(id_column)]
+    sql = (f"SELECT {', '.join(columns)} FROM {quote_table(entity.schema, entity.table)} "
            f"WHERE {quote(id_column.name)} IN ({', '.join(['%s'] * len(values))})")
     write = _record_writer(entity, selected)
     records: list[str] = []
     budget = RESPONSE_BUDGET_BYTES
-    with _streaming(conn, sql, values) as cur:
-        while rows := cur.fetchmany(_FETCH_CHUNK):
-            for row in rows:
-                record = write(row)
-                budget -= _response_size(record)
-                if budget < 0:
-                    msg = (f"The {len(ids)} ids match more than the 6 MB a Lambda response can carry; "
-                           "ask for fewer ids per call.")
-                    raise InvalidArgumentError(msg)
-                records.append(record)
+    deadline = deadline or Deadline.for_call("RetrieveDataRequest")
+    try:
+        with _streaming(conn, bounded(conn, sql, deadline), values) as cur:
+            while rows := cur.fetchmany(_FETCH_CHUNK):
+                for row in rows:
+                    record = write(row)
+                    size = _response_size(record)
+                    budget -= size
+                    if size > RESPONSE_BUDGET_BYTES:
+                        msg = (f"The row of {entity.identifier} with {id_column.name}={row[-1]} is "
+                               f"{size / 1e6:.1f} MB as JSON, more than one Lambda response can carry (6 MB): "
+                               "leave its widest fields out with selectedFieldNames.")
+                        raise InvalidArgumentError(msg)
+                    if budget < 0:
+                        msg = (f"The {len(ids)} ids match rows of more than the 6 MB a Lambda response can carry "
+                               f"(the first {len(records)} fit); ask for fewer ids per call.")
+                        raise InvalidArgumentError(msg)
+                    records.append(record)
+    except pymysql.err.MySQLError as exc:
+        if out_of_time(exc):
+            msg = (f"MySQL did not find the {len(ids)} ids in {entity.identifier} before the call's time ran out; "
+                   f"the statement was stopped. Index {id_column.name}, or ask for fewer ids per call.")
+            raise RequestTimeoutError(msg) from exc
+        raise
     return records
 
 

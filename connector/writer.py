@@ -10,6 +10,11 @@ and DELETE one statement per record so that "matches no row" is a failure
 and not a silent success. UPSERT is ``INSERT ... ON DUPLICATE KEY UPDATE``,
 never ``REPLACE`` (which deletes and re-inserts, fires cascades and changes
 ids). With ``allOrNone`` any failure rolls everything back.
+
+Multi-row statements are sized by bytes against the session's ``max_allowed_packet``
+as well as by rows; a record too large for one packet fails alone, naming its size
+and the setting. Every statement is bounded by the call's deadline. A session lost
+while committing is reported as its own case: the outcome is unknown.
 """
 
 from __future__ import annotations
@@ -24,7 +29,19 @@ from typing import Any, Literal
 import pymysql
 
 from connector.catalog import Column, Entity
-from connector.errors import InvalidArgumentError, MySQLTarget, belongs_to_one_record, classify_mysql_error
+from connector.database import bounded
+from connector.deadline import Deadline
+from connector.errors import (
+    ConnectorError,
+    InvalidArgumentError,
+    MySQLTarget,
+    RequestTimeoutError,
+    ServerError,
+    ServiceUnavailableError,
+    belongs_to_one_record,
+    classify_mysql_error,
+    kills_connection,
+)
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS
 
@@ -32,6 +49,10 @@ __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_rec
 
 Operation = Literal["INSERT", "UPDATE", "UPSERT", "DELETE"]
 BATCH_ROWS = 500
+# Room in a packet for the statement around the values (INSERT INTO ... VALUES, ON DUPLICATE KEY UPDATE ...).
+_PACKET_MARGIN_BYTES = 16_384
+# An escaped value is at most twice its bytes (escapes, and bytes >= 0x80 sent as two UTF-8 bytes), plus quotes.
+_PER_VALUE_BYTES = 12
 def _no_constants(name: str) -> Any:
     msg = f"{name} is not JSON (use null or a number)"
     raise ValueError(msg)
@@ -39,8 +60,6 @@ def _no_constants(name: str) -> Any:
 
 # exact decimals, and no NaN/Infinity (Python's json accepts them); built once, not per record
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constants)
-# Errors after which InnoDB has rolled back the whole transaction (deadlock, lost connection), and
-# missing privileges or a read-only server, which every other record would meet too: the call fails.
 
 
 class _Default:
@@ -75,6 +94,35 @@ class _Record:
     record_id: str | None = None
     missing_generated: Column | None = None  # auto-increment key MySQL will generate
     columns: tuple[str, ...] = field(default=())
+    sql_bytes: int = 0  # an upper bound of the bytes its values take in a statement
+
+
+def _sql_bytes(value: Any) -> int:
+    """An upper bound of a bound value's size in the statement text."""
+    if isinstance(value, str):
+        return 2 * len(value.encode("utf-8", "surrogatepass")) + _PER_VALUE_BYTES
+    if isinstance(value, bytes | bytearray):
+        return 2 * len(value) + _PER_VALUE_BYTES
+    if isinstance(value, tuple):  # geometry: (WKT, SRID)
+        return sum(_sql_bytes(v) for v in value) + 20
+    return len(str(value)) + _PER_VALUE_BYTES
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What the session allows, read once per call."""
+
+    consecutive_ids: bool  # one multi-row INSERT gets consecutive auto-increment ids (lock modes 0 and 1)
+    increment: int  # auto_increment_increment
+    max_packet: int  # max_allowed_packet in bytes
+
+
+def server_limits(conn: pymysql.connections.Connection) -> ServerLimits:
+    with conn.cursor() as cur:
+        cur.execute("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment, @@max_allowed_packet", ())
+        row = cur.fetchone()
+    mode, increment, packet = row if row else (1, 1, 4 * 1024 * 1024)
+    return ServerLimits(int(mode) < 2, int(increment), int(packet))
 
 
 class _RecordFailed(Exception):
@@ -146,6 +194,7 @@ class _Writer:
                 msg = "record has no field to update besides the id fields"
                 raise _RecordFailed(msg)
         record.columns = tuple(values)
+        record.sql_bytes = sum(_sql_bytes(v) for v in values.values())
         return record
 
     def _unknown(self, name: str) -> str:
@@ -221,31 +270,48 @@ class _Writer:
     def _where_ids(self, record: _Record) -> tuple[str, list[Any]]:
         return " AND ".join(f"{quote(c.name)} = %s" for c in self.id_columns), list(record.keys)
 
-    def execute(self, records: Sequence[_Record], results: list[RecordResult],
-                consecutive_ids: bool) -> None:
+    def execute(self, records: Sequence[_Record], results: list[RecordResult], limits: ServerLimits,
+                deadline: Deadline) -> None:
+        self.limits, self.deadline = limits, deadline
         if self.operation == "UPSERT" and not self.on_duplicate:
             for record in records:
+                self._in_time(results)
                 self._update_then_insert(record, results)
         elif self.operation in ("INSERT", "UPSERT"):
-            for batch in _batches(records):
+            for batch in _batches(records, limits.max_packet - _PACKET_MARGIN_BYTES):
+                self._in_time(results)
                 needs_ids = any(r.missing_generated for r in batch)
-                if len(batch) > 1 and (consecutive_ids or not needs_ids):
+                if len(batch) > 1 and (limits.consecutive_ids or not needs_ids):
                     try:
                         self._run_batch(batch, results)
                         continue
                     except pymysql.err.MySQLError as exc:
                         self._raise_if_fatal(exc)  # otherwise InnoDB undid just that statement
                 for record in batch:
+                    self._in_time(results)
                     self._run_one(record, results, lambda r: self._insert_sql([r]))
         else:
             for record in records:
+                self._in_time(results)
                 self._run_one(record, results, self._change_sql, must_match=True)
+
+    def _in_time(self, results: list[RecordResult]) -> None:
+        if self.deadline.passed():
+            done = sum(r.ok for r in results)
+            msg = (f"WriteData to {self.entity.identifier} ran out of the call's time after {done} of "
+                   f"{len(results)} records; nothing was written (one transaction). Retry; if it repeats, the "
+                   "table is slow to write (locks, triggers, indexes) for batches this large.")
+            raise RequestTimeoutError(msg, retry_after_seconds=30)
+
+    def _execute(self, cur: Any, sql: str, params: Sequence[Any]) -> int:
+        """One statement, bounded by the call's deadline (socket, lock waits, MariaDB's statement time)."""
+        return int(cur.execute(bounded(self.conn, sql, self.deadline), params))
 
     def _update_then_insert(self, record: _Record, results: list[RecordResult]) -> None:
         sql, params = self._change_sql(record, update=True)
         try:
             with self.conn.cursor() as cur:
-                matched = cur.execute(sql, params)
+                matched = self._execute(cur, sql, params)
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
             results[record.index] = _db_failure(record, exc)
@@ -280,9 +346,9 @@ class _Writer:
     def _run_batch(self, batch: Sequence[_Record], results: list[RecordResult]) -> None:
         sql, params = self._insert_sql(batch)
         with self.conn.cursor() as cur:
-            cur.execute(sql, params)
+            self._execute(cur, sql, params)
             first_id = cur.lastrowid
-        increment = self._increment()
+        increment = self.limits.increment
         generated = 0
         for record in batch:
             record_id = record.record_id
@@ -295,7 +361,7 @@ class _Writer:
         sql, params = build(record)
         try:
             with self.conn.cursor() as cur:
-                affected = cur.execute(sql, params)
+                affected = self._execute(cur, sql, params)
                 last_id = cur.lastrowid
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
@@ -311,12 +377,6 @@ class _Writer:
             record_id = str(last_id)
         results[record.index] = RecordResult(True, record_id)
 
-    def _increment(self) -> int:
-        with self.conn.cursor() as cur:
-            cur.execute("SELECT @@auto_increment_increment", ())
-            row = cur.fetchone()
-        return int(row[0]) if row else 1
-
     def _raise_if_fatal(self, exc: pymysql.err.MySQLError) -> None:
         """Errors that end the call (a lost session, a lock wait, a missing grant) leave; a record's own stay."""
         if not belongs_to_one_record(exc):
@@ -328,24 +388,33 @@ def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
     return RecordResult(False, record.record_id, f"{server_message} (MySQL error {exc.args[0]})")
 
 
-def _batches(records: Sequence[_Record]) -> Iterator[list[_Record]]:
-    """Consecutive records with the same fields, at most BATCH_ROWS at a time."""
+def _batches(records: Sequence[_Record], max_bytes: int) -> Iterator[list[_Record]]:
+    """Consecutive records with the same fields, at most BATCH_ROWS and ``max_bytes`` of values at a time."""
     batch: list[_Record] = []
+    size = 0
     for record in records:
-        if batch and (record.columns != batch[0].columns or len(batch) >= BATCH_ROWS):
+        if batch and (record.columns != batch[0].columns or len(batch) >= BATCH_ROWS
+                      or size + record.sql_bytes > max_bytes):
             yield batch
-            batch = []
+            batch, size = [], 0
         batch.append(record)
+        size += record.sql_bytes
     if batch:
         yield batch
 
 
-def consecutive_auto_increment(conn: pymysql.connections.Connection) -> bool:
-    """Whether one multi-row INSERT gets consecutive auto-increment ids (InnoDB lock modes 0 and 1)."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT @@innodb_autoinc_lock_mode", ())
-        row = cur.fetchone()
-    return row is not None and int(row[0]) < 2
+def _too_large(record: _Record, conn: pymysql.connections.Connection, limits: ServerLimits) -> str | None:
+    """Why a record cannot be sent in one packet, or None (measured exactly only when the bound says it may not)."""
+    room = limits.max_packet - _PACKET_MARGIN_BYTES
+    if record.sql_bytes <= room:
+        return None
+    exact = sum(len(str(conn.literal(v)).encode("utf-8", "surrogatepass")) for value in record.values.values()
+                for v in (value if isinstance(value, tuple) else (value,)) if v is not DEFAULT)
+    if exact <= room:
+        return None
+    return (f"record is {exact / 1_048_576:.2f} MiB as SQL, more than the server's max_allowed_packet "
+            f"({limits.max_packet / 1_048_576:.2f} MiB) allows in one statement: raise max_allowed_packet "
+            "(the DB parameter group on RDS and Aurora) or send smaller values")
 
 
 def _check_request(entity: Entity, operation: Operation, id_fields: Sequence[str]) -> None:
@@ -377,12 +446,15 @@ def write_records(
     all_or_none: bool,
     source_time_zone: str,
     target: MySQLTarget,
+    deadline: Deadline | None = None,
 ) -> WriteOutcome:
     """Write ``records``; one RecordResult per record, in input order.
 
     Raises:
         InvalidArgumentError: the request as a whole cannot be carried out (a view, bad idFieldNames).
-        ConnectorError: the transaction died (deadlock, lost connection): nothing was written.
+        ConnectorError: the transaction died (deadlock, lost connection, out of time): nothing was
+            written; or the session was lost during COMMIT: the outcome is unknown (the message says
+            whether a retry is safe).
     """
     _check_request(entity, operation, id_fields or [])
     writer = _Writer(conn, entity, operation, id_fields or [], source_time_zone, target)
@@ -395,20 +467,61 @@ def write_records(
             results[index] = RecordResult(False, None, str(exc))
     if all_or_none and len(decoded) < len(records):
         return _nothing_written(results)
-    consecutive = operation == "INSERT" and consecutive_auto_increment(conn)
+    limits = server_limits(conn)
+    sendable = []
+    for record in decoded:
+        problem = _too_large(record, conn, limits)
+        if problem is None:
+            sendable.append(record)
+        else:
+            results[record.index] = RecordResult(False, record.record_id, problem)
+    if all_or_none and len(sendable) < len(decoded):
+        return _nothing_written(results)
+    deadline = deadline or Deadline.for_call("WriteDataRequest")
     conn.begin()
     try:
-        writer.execute(decoded, results, consecutive)
+        writer.execute(sendable, results, limits, deadline)
     except BaseException:
-        conn.rollback()
+        _rollback_quietly(conn)  # the error that ended the call is the answer, not the rollback's
         raise
     if all_or_none and not all(r.ok for r in results):
-        conn.rollback()
+        _rollback_quietly(conn)
         return _nothing_written(results)
-    conn.commit()
+    try:
+        conn.commit()
+    except pymysql.err.MySQLError as exc:
+        if kills_connection(exc):
+            raise commit_outcome_unknown(operation, entity, sum(r.ok for r in results), target) from exc
+        raise classify_mysql_error(exc, target) from exc
     failed = next((i for i, r in enumerate(results) if not r.ok), None)
     first = None if failed is None else f"record {failed}: {results[failed].error}"
     return WriteOutcome(results, first)
+
+
+def _rollback_quietly(conn: pymysql.connections.Connection) -> None:
+    """Undo the transaction; on a session the server already closed, there is nothing to undo."""
+    try:
+        conn.rollback()
+    except pymysql.err.MySQLError:
+        conn.close()
+
+
+# Operations that a second run leaves as one run leaves them: by key, with the same values.
+IDEMPOTENT: frozenset[str] = frozenset({"UPSERT", "UPDATE", "DELETE"})
+
+
+def commit_outcome_unknown(operation: str, entity: Entity, sent: int, target: MySQLTarget) -> ConnectorError:
+    """The session was lost while MySQL committed: the records may or may not be written."""
+    if operation in IDEMPOTENT:
+        msg = (f"Outcome unknown: the connection to MySQL at {target.where} was lost during COMMIT of {sent} "
+               f"{operation} records to {entity.identifier}, so they may or may not have been written. A retry "
+               f"is safe: {operation} by key leaves the same rows however often it runs.")
+        return ServiceUnavailableError(msg, retry_after_seconds=30)
+    msg = (f"Outcome unknown: the connection to MySQL at {target.where} was lost during COMMIT of {sent} "
+           f"INSERT records to {entity.identifier}, so they may or may not have been written. Do not simply "
+           "retry: an INSERT that did commit would be duplicated. Check the table for these records first "
+           "(or write with UPSERT on a key, which is safe to retry).")
+    return ServerError(msg)
 
 
 def _nothing_written(results: list[RecordResult]) -> WriteOutcome:

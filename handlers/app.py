@@ -17,6 +17,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from custom_connector_sdk.lambda_handler import requests, responses
 
 from connector.credentials import SecretStore
+from connector.deadline import Deadline
 from connector.errors import ConnectorError, InvalidArgumentError
 from handlers.configuration import MySQLConfigurationHandler
 from handlers.events import check_event, without_nulls
@@ -36,7 +37,7 @@ _configuration = MySQLConfigurationHandler(_secrets)
 _metadata = MySQLMetadataHandler(_secrets)
 _records = MySQLRecordHandler(_secrets)
 
-Route = tuple[Any, Callable[[Any], Any], Callable[[responses.ErrorDetails], Any]]
+Route = tuple[Any, Callable[[Any, Deadline], Any], Callable[[responses.ErrorDetails], Any]]
 
 
 def _failed(response_class: Any) -> Callable[[responses.ErrorDetails], Any]:
@@ -70,7 +71,7 @@ class _DiagnoseFailure:
         return {"isSuccess": False, "errorDetails": self.details.to_dict(), "checks": []}
 
 
-def _diagnose(request: DiagnoseRequest) -> Any:
+def _diagnose(request: DiagnoseRequest, deadline: Deadline) -> Any:
     from connector.doctor import diagnose
 
     return diagnose(request.secret_arn, request.authentication_type, request.runtime_settings, store=_secrets)
@@ -105,7 +106,9 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     logger.append_keys(request_type=request_type, request_id=request_id,
                        entity=event.get("entityIdentifier") if isinstance(event, dict) else None)
     route = ROUTES.get(request_type) if isinstance(request_type, str) else None
-    _records.context = context
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    deadline = Deadline.for_call(request_type if isinstance(request_type, str) else None,
+                                 remaining() if callable(remaining) else None)
     try:
         check_event(event)
         assert route is not None  # check_event accepts only routed types
@@ -115,7 +118,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         except (AssertionError, AttributeError, KeyError, TypeError, ValueError) as exc:
             msg = f"Malformed {request_type} event: {exc}"
             raise InvalidArgumentError(msg) from exc
-        response = handle(request)
+        response = handle(request, deadline)
     except ConnectorError as exc:
         logger.warning("request failed", extra={"error_code": exc.error_code.name, "reason": exc.message})
         details = responses.ErrorDetails(exc.error_code, exc.message, exc.retry_after_seconds)

@@ -7,6 +7,7 @@ from custom_connector_sdk.lambda_handler.handlers import ConfigurationHandler
 
 from connector.configuration import describe_connector_configuration, validate_credentials
 from connector.credentials import SecretStore
+from connector.deadline import Deadline
 from connector.settings import setting_errors
 
 
@@ -17,23 +18,24 @@ class MySQLConfigurationHandler(ConfigurationHandler):
         self.secrets = secrets
 
     def describe_connector_configuration(
-        self, request: requests.DescribeConnectorConfigurationRequest
+        self, request: requests.DescribeConnectorConfigurationRequest, deadline: Deadline | None = None
     ) -> responses.DescribeConnectorConfigurationResponse:
         return describe_connector_configuration()
 
     def validate_connector_runtime_settings(
-        self, request: requests.ValidateConnectorRuntimeSettingsRequest
+        self, request: requests.ValidateConnectorRuntimeSettingsRequest, deadline: Deadline | None = None
     ) -> responses.ValidateConnectorRuntimeSettingsResponse:
         errors = setting_errors(request.connector_runtime_settings)
         return responses.ValidateConnectorRuntimeSettingsResponse(is_success=not errors, errors_by_input_field=errors)
 
     def validate_credentials(
-        self, request: requests.ValidateCredentialsRequest
+        self, request: requests.ValidateCredentialsRequest, deadline: Deadline | None = None
     ) -> responses.ValidateCredentialsResponse:
         validate_credentials(
             self.secrets,
             request.credentials.secret_arn,
             request.credentials.authentication_type.name,
             request.connector_runtime_settings,
+            deadline=deadline or Deadline.for_call("ValidateCredentialsRequest"),
         )
         return responses.ValidateCredentialsResponse(is_success=True)

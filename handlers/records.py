@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 from custom_connector_sdk.lambda_handler import requests, responses
 from custom_connector_sdk.lambda_handler.handlers import RecordHandler
 
 from connector.catalog import load_entity, split_identifier
 from connector.credentials import DbLogin, SecretStore, with_profile_login
 from connector.database import session
+from connector.deadline import Deadline
 from connector.errors import ConnectorError, InvalidArgumentError
 from connector.query import query_page, retrieve_records
 from connector.settings import ProfileSettings
-from connector.types import decoders
 from connector.writer import WriteOutcome, write_records
-
-# Stop filling a page this long before Lambda's (and AppFlow's) 30 s run out.
-SAFETY_SECONDS = 5.0
 
 
 class MySQLRecordHandler(RecordHandler):
@@ -26,18 +20,14 @@ class MySQLRecordHandler(RecordHandler):
 
     def __init__(self, secrets: SecretStore) -> None:
         self.secrets = secrets
-        self.context: Any = None  # the Lambda context of the call in progress (for its remaining time)
 
-    def _deadline(self) -> float | None:
-        remaining = getattr(self.context, "get_remaining_time_in_millis", None)
-        return time.monotonic() + remaining() / 1000 - SAFETY_SECONDS if remaining else None
-
-    def query_data(self, request: requests.QueryDataRequest) -> responses.QueryDataResponse:
-        deadline = self._deadline()
+    def query_data(self, request: requests.QueryDataRequest,
+                   deadline: Deadline | None = None) -> responses.QueryDataResponse:
+        deadline = deadline or Deadline.for_call("QueryDataRequest")
 
         def run(login: DbLogin, settings: ProfileSettings) -> responses.QueryDataResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
-            with session(login, settings, conv=decoders(settings.source_time_zone)) as conn:
+            with session(login, settings, deadline=deadline, rows_for_appflow=True) as conn:
                 # live on every page: the token checks the table still means what the first page saw
                 entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
                 page = query_page(conn, entity, fields=request.selected_field_names,
@@ -48,23 +38,26 @@ class MySQLRecordHandler(RecordHandler):
 
         return with_profile_login(self.secrets, request.connector_context, run)
 
-    def retrieve_data(self, request: requests.RetrieveDataRequest) -> responses.RetrieveDataResponse:
+    def retrieve_data(self, request: requests.RetrieveDataRequest,
+                      deadline: Deadline | None = None) -> responses.RetrieveDataResponse:
         if not request.id_field_name:
             msg = "RetrieveDataRequest needs idFieldName (the field the ids belong to)."
             raise InvalidArgumentError(msg)
 
         def run(login: DbLogin, settings: ProfileSettings) -> responses.RetrieveDataResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
-            with session(login, settings, conv=decoders(settings.source_time_zone)) as conn:
+            with session(login, settings, deadline=deadline, rows_for_appflow=True) as conn:
                 entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
                 records = retrieve_records(conn, entity, fields=request.selected_field_names,
                                            id_field=str(request.id_field_name), ids=request.ids or [],
-                                           source_time_zone=settings.source_time_zone)
+                                           source_time_zone=settings.source_time_zone, deadline=deadline)
             return responses.RetrieveDataResponse(is_success=True, records=records)
 
         return with_profile_login(self.secrets, request.connector_context, run)
 
-    def write_data(self, request: requests.WriteDataRequest) -> responses.WriteDataResponse:
+    def write_data(self, request: requests.WriteDataRequest,
+                   deadline: Deadline | None = None) -> responses.WriteDataResponse:
+        deadline = deadline or Deadline.for_call("WriteDataRequest")
         if request.operation is None:
             msg = "WriteDataRequest needs operation: INSERT, UPDATE, UPSERT or DELETE."
             raise InvalidArgumentError(msg)
@@ -72,13 +65,13 @@ class MySQLRecordHandler(RecordHandler):
 
         def run(login: DbLogin, settings: ProfileSettings) -> WriteOutcome:
             schema, table = split_identifier(request.entity_identifier, login.database)
-            with session(login, settings, read_only=False) as conn:
+            with session(login, settings, read_only=False, deadline=deadline) as conn:
                 entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
                 return write_records(conn, entity, operation=operation,  # type: ignore[arg-type]
                                      id_fields=request.id_field_names, records=request.records or [],
                                      all_or_none=bool(request.all_or_none),
                                      source_time_zone=settings.source_time_zone,
-                                     target=login.target(settings))
+                                     target=login.target(settings), deadline=deadline)
 
         try:
             outcome = with_profile_login(self.secrets, request.connector_context, run)

@@ -111,7 +111,7 @@ def test_malformed_events_get_invalid_argument(payload: Any, names: list[str]) -
 
 
 def test_unexpected_failure_is_unknown_error_with_request_id(monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode(request: Any) -> Any:
+    def explode(request: Any, deadline: Any) -> Any:
         raise ZeroDivisionError("boom")
 
     route = app.ROUTES["DescribeConnectorConfigurationRequest"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -161,9 +162,20 @@ def test_wide_rows_make_smaller_pages(caller: Callable[..., dict[str, Any]], rea
 
 def test_page_stops_early_before_the_time_budget(caller: Callable[..., dict[str, Any]],
                                                  read_db: dict[str, Any]) -> None:
-    almost_out = SimpleNamespace(aws_request_id="r", get_remaining_time_in_millis=lambda: 5_000)
-    response = caller("QueryDataRequest", almost_out, entityIdentifier=entity(read_db, "seq"), maxResults=1000)
-    assert response["isSuccess"] and 0 < len(response["records"]) < 1000 and response["nextToken"]
+    """4.3 s left and 4 s to spare: 0.3 s to fill a page that would take seconds; the rest comes by token."""
+    with read_db["admin"].cursor() as cur:
+        cur.execute(f"CREATE TABLE `{read_db['database']}`.big (id INT PRIMARY KEY, v VARCHAR(40))")
+        cur.executemany(f"INSERT INTO `{read_db['database']}`.big VALUES (%s, %s)",
+                        [(i, "x" * 40) for i in range(60000)])
+    try:
+        almost_out = SimpleNamespace(aws_request_id="r", get_remaining_time_in_millis=lambda: 4_300)
+        started = time.monotonic()
+        response = caller("QueryDataRequest", almost_out, entityIdentifier=entity(read_db, "big"), maxResults=60000)
+        assert time.monotonic() - started < 1.5
+        assert response["isSuccess"] and 0 < len(response["records"]) < 60000 and response["nextToken"]
+    finally:
+        with read_db["admin"].cursor() as cur:
+            cur.execute(f"DROP TABLE `{read_db['database']}`.big")
 
 
 def test_retrieve_data_by_ids(caller: Callable[..., dict[str, Any]], read_db: dict[str, Any]) -> None:
