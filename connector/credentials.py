@@ -168,6 +168,21 @@ def _require(values: Mapping[str, Any], keys: tuple[str, ...], where: str) -> No
         raise InvalidArgumentError(msg)
 
 
+def _secret_port(value: Any, default: int, arn: str) -> int:
+    """One rule for a secret's port, number or text: absent or blank means the default, else 1 to 65535.
+
+    >>> _secret_port(None, 3306, "s"), _secret_port(" 3307 ", 3306, "s"), _secret_port(3308, 3306, "s")
+    (3306, 3307, 3308)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        msg = f"Secret {arn}: port must be a TCP port number from 1 to 65535 (got {str(value)[:20]!r})."
+        raise InvalidArgumentError(msg)
+    return int(text)
+
+
 def login_from_secret(
     secret: Mapping[str, Any], authentication_type: str, settings: ProfileSettings, arn: str = "the secret"
 ) -> DbLogin:
@@ -191,13 +206,9 @@ def login_from_secret(
             msg = f"{arn} is for custom authentication type {kind!r}; this connector supports {CUSTOM_AUTH_TYPE!r}."
             raise InvalidArgumentError(msg)
         _require(fields, ("host", "username", "password"), f"Secret {arn} (CustomAuth {CUSTOM_AUTH_TYPE})")
-        port_text = str(fields.get("port") or settings.port)
-        if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
-            msg = f"Secret {arn}: port must be a TCP port number (got {port_text[:20]!r})."
-            raise InvalidArgumentError(msg)
         return DbLogin(
             host=str(fields["host"]).strip(),
-            port=int(port_text),
+            port=_secret_port(fields.get("port"), settings.port, arn),
             user=str(fields["username"]),
             password=str(fields["password"]),
             database=(str(fields.get("database") or "").strip() or settings.database),

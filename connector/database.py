@@ -21,13 +21,16 @@ from pymysql.constants import CLIENT, CR, ER, SERVER_STATUS
 from connector.credentials import DbLogin
 from connector.deadline import Deadline
 from connector.errors import (
+    RETRY_AFTER_SECONDS,
     AccessDeniedError,
+    ConnectorError,
     InvalidArgumentError,
     MySQLTarget,
     RequestTimeoutError,
     ServiceUnavailableError,
     classify_mysql_error,
     error_number,
+    lost_mid_statement,
 )
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
@@ -38,6 +41,8 @@ __all__ = ["DEFAULT_READ_TIMEOUT", "bound_reads", "bounded", "check_select", "co
 
 # Without a deadline (tools, tests), an exchange with the server may take this long.
 DEFAULT_READ_TIMEOUT = 28.0
+# When each open connection was opened (by id), to tell a server restart from a KILL.
+_OPENED: dict[int, float] = {}
 
 
 @lru_cache(maxsize=16)
@@ -176,10 +181,15 @@ def _reusable(key: tuple[Any, ...], database: str | None, deadline: Deadline) ->
         else:
             conn.ping(reconnect=False)
     except pymysql.err.MySQLError:
-        if conn.open:
-            conn.close()
+        _discard(conn)
         return None
     return conn
+
+
+def _discard(conn: pymysql.connections.Connection) -> None:
+    _OPENED.pop(id(conn), None)
+    if conn.open:
+        conn.close()
 
 
 def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
@@ -189,13 +199,11 @@ def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> Non
 
 def _keep(key: tuple[Any, ...], conn: pymysql.connections.Connection) -> None:
     _, old = _IDLE.pop(key, (0.0, None))
-    if old is not None and old.open:
-        old.close()
+    if old is not None:
+        _discard(old)
     while len(_IDLE) >= _IDLE_MAX:  # drop the one idle longest
         oldest_key = min(_IDLE, key=lambda k: _IDLE[k][0])
-        _, oldest = _IDLE.pop(oldest_key)
-        if oldest.open:
-            oldest.close()
+        _discard(_IDLE.pop(oldest_key)[1])
     _IDLE[key] = (time.monotonic(), conn)
 
 
@@ -221,19 +229,57 @@ def session(
     deadline = deadline or Deadline.after(read_timeout or DEFAULT_READ_TIMEOUT)
     conv = decoders(settings.source_time_zone) if rows_for_appflow else None
     key = (login, settings, read_only, rows_for_appflow)
-    conn = (_reusable(key, login.database, deadline) if reuse else None) or connect(
-        login, settings, read_only=read_only, deadline=deadline, conv=conv)
+    conn = _reusable(key, login.database, deadline) if reuse else None
+    if conn is None:
+        conn = connect(login, settings, read_only=read_only, deadline=deadline, conv=conv)
+        _OPENED[id(conn)] = time.monotonic()
     clean = False
     try:
         yield conn
         clean = True
     except pymysql.err.MySQLError as exc:
-        raise classify_mysql_error(exc, login.target(settings)) from exc
+        age = time.monotonic() - _OPENED.get(id(conn), time.monotonic())
+        explained = _why_lost(login, settings, deadline, age) if lost_mid_statement(exc) else None
+        raise (explained or classify_mysql_error(exc, login.target(settings))) from exc
     finally:
         if clean and reuse and conn.open and not conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
             _keep(key, conn)
-        elif conn.open:
-            conn.close()
+        else:
+            _discard(conn)
+
+
+def _why_lost(login: DbLogin, settings: ProfileSettings, deadline: Deadline,
+              age: float) -> ServiceUnavailableError | None:
+    """Ask the server, over a fresh connection, why a session ``age`` seconds old ended mid-statement.
+
+    A server that answers at once and has been up longer than the session ended it itself
+    (KILL, a proxy's timeout): not the network, which the generic message would suggest.
+    None when there is no time to ask, or the server cannot be reached now.
+    """
+    if deadline.left() < 1.0:
+        return None
+    try:
+        probe = connect(login, settings, deadline=Deadline(min(deadline.at, time.monotonic() + 2.0)))
+    except ConnectorError:
+        return None
+    try:
+        with probe.cursor() as cur:
+            cur.execute("SHOW GLOBAL STATUS LIKE 'Uptime'", ())
+            row = cur.fetchone()
+    except pymysql.err.MySQLError:
+        return None
+    finally:
+        probe.close()
+    where = login.target(settings).where
+    uptime = int(row[1]) if row and str(row[1]).isdigit() else None
+    if uptime is not None and uptime < age:
+        msg = (f"MySQL at {where} restarted during the call (up {uptime} s): a reboot, a failover or a crash "
+               "ended the session. Retry.")
+    else:
+        msg = (f"MySQL at {where} killed the connector's connection during the statement, yet answers a new "
+               "one at once: KILL by an administrator or a monitoring job, or a proxy's timeout. Not a network "
+               "problem. Retry.")
+    return ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
 
 def bounded(conn: pymysql.connections.Connection, sql: str, deadline: Deadline) -> str:

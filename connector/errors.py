@@ -21,6 +21,7 @@ from custom_connector_sdk.lambda_handler.responses import ErrorCode
 from pymysql.constants import CR, ER
 
 __all__ = [
+    "RETRY_AFTER_SECONDS",
     "AccessDeniedError",
     "ConnectorError",
     "InvalidArgumentError",
@@ -38,6 +39,7 @@ __all__ = [
     "classify_mysql_error",
     "error_number",
     "kills_connection",
+    "lost_mid_statement",
     "mysql_rule",
     "out_of_time",
 ]
@@ -153,7 +155,7 @@ class MySQLErrorRule:
     kills_connection: bool = False
     retry_helps: bool = False
     per_record: bool = False
-    timed_out: str | None = None  # the template when PyMySQL's socket read timed out (CR_SERVER_LOST)
+    timed_out: MySQLErrorRule | None = None  # the rule when PyMySQL's socket read timed out (CR_SERVER_LOST)
 
 
 def _record(template: str = "{server_message} (MySQL error {errno})") -> MySQLErrorRule:
@@ -265,8 +267,10 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
         retry_helps=True),
     CR.CR_SERVER_LOST: MySQLErrorRule(
         ServiceUnavailableError, _LOST, kills_connection=True, retry_helps=True,
-        timed_out="MySQL at {where} did not answer within the time the call had left ({server_message}): a "
-                  "slow statement or a lock wait, or a network path that drops packets. Retry later."),
+        timed_out=MySQLErrorRule(
+            RequestTimeoutError,
+            "MySQL at {where} did not answer within the time the call had left ({server_message}): a slow "
+            "statement or a lock wait, or a network path that drops packets. Retry later.", kills_connection=True)),
     CR.CR_SERVER_LOST_EXTENDED: MySQLErrorRule(ServiceUnavailableError, _LOST, kills_connection=True,
                                                retry_helps=True),
     CR.CR_COMMANDS_OUT_OF_SYNC: MySQLErrorRule(
@@ -331,6 +335,13 @@ def out_of_time(exc: BaseException) -> bool:
         errno == CR.CR_SERVER_LOST and "timed out" in str(exc))
 
 
+def lost_mid_statement(exc: BaseException) -> bool:
+    """The session ended under a statement without the server saying why (not a timeout of ours)."""
+    errno = error_number(exc)
+    return errno in (CR.CR_SERVER_GONE_ERROR, CR.CR_SERVER_LOST_EXTENDED) or (
+        errno == CR.CR_SERVER_LOST and "timed out" not in str(exc))
+
+
 def belongs_to_one_record(exc: BaseException) -> bool:
     """Whether a write error fails only the record whose statement raised it.
 
@@ -388,11 +399,10 @@ def classify_mysql_error(exc: pymysql.err.MySQLError, target: MySQLTarget) -> Co
                 return error_class(template.format(**fields))
     rule = MYSQL_ERRORS.get(errno)
     if rule is not None:
-        template = rule.template
         if rule.timed_out and "timed out" in server_message:
-            template = rule.timed_out
+            rule = rule.timed_out
         retry = RETRY_AFTER_SECONDS if rule.retry_helps else None
-        return rule.error_class(template.format(**fields), retry_after_seconds=retry)
+        return rule.error_class(rule.template.format(**fields), retry_after_seconds=retry)
     if isinstance(exc, pymysql.err.ProgrammingError | pymysql.err.DataError | pymysql.err.IntegrityError):
         return InvalidArgumentError(f"MySQL at {target.where} rejected the statement: {server_message}")
     return ServerError(f"MySQL at {target.where} failed (error {errno}): {server_message}")

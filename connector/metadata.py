@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import pymysql
 from custom_connector_sdk.connector.context import Entity as SdkEntity
 from custom_connector_sdk.connector.context import EntityDefinition
@@ -55,11 +57,12 @@ def list_entities(
                     for name, is_view, comment in tables]
     start = 0
     if next_token:
-        names = [e.entity_identifier for e in entities]
-        if next_token not in names:
-            msg = "nextToken of ListEntities names no entity on this path; list again without it."
+        # the token is the last name listed; the list is sorted, so a page goes on after it even when that
+        # entity was dropped meanwhile
+        if schema is not None and not next_token.startswith(f"{schema}."):
+            msg = "nextToken of ListEntities belongs to another path; list again without it."
             raise InvalidArgumentError(msg)
-        start = names.index(next_token) + 1
+        start = bisect.bisect_right([e.entity_identifier for e in entities], next_token)
     page = entities[start:start + max_result]
     more = start + max_result < len(entities)
     return EntityList(page, page[-1].entity_identifier if more and page else None)

@@ -378,9 +378,12 @@ class _Writer:
         results[record.index] = RecordResult(True, record_id)
 
     def _raise_if_fatal(self, exc: pymysql.err.MySQLError) -> None:
-        """Errors that end the call (a lost session, a lock wait, a missing grant) leave; a record's own stay."""
+        """Errors that end the call (a lost session, a lock wait, a missing grant) leave; a record's own stay.
+
+        They leave as they are: the session that holds the connection classifies them after the rollback.
+        """
         if not belongs_to_one_record(exc):
-            raise classify_mysql_error(exc, self.target) from exc
+            raise exc
 
 
 def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-__all__ = ["blackholed_port"]
+__all__ = ["LoopbackProxy", "blackholed_port", "talking_port"]
 
 
 @contextmanager
@@ -33,3 +35,114 @@ def blackholed_port() -> Iterator[int]:
             msg = "could not fill the accept queue of a loopback listener"
             raise RuntimeError(msg)
         yield port
+
+
+@contextmanager
+def talking_port(greeting: bytes) -> Iterator[int]:
+    """A 127.0.0.1 port whose server sends ``greeting`` (maybe nothing) and then only listens.
+
+    What a client meets when the profile names the port of SSH (a banner), HTTP (silence
+    until a request) or something else that is not MySQL.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            accepted.append(conn)
+            if greeting:
+                conn.sendall(greeting)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+class LoopbackProxy:
+    """A TCP proxy on 127.0.0.1 in front of a server, with faults to inject (tests only).
+
+    ``cut_after(marker)``: when a client packet contains ``marker`` (e.g. COM_QUERY "COMMIT"),
+    it is passed on to the server, but the server's answer is not: both sides are closed as
+    soon as it arrives. The client then cannot know whether the statement took effect.
+    ``greeting_delay``: seconds to hold the server's first bytes (a server resuming from pause).
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.marker: bytes | None = None
+        self.greeting_delay = 0.0
+        self.cuts = 0
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self.port = int(self._listener.getsockname()[1])
+        self._stop = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> LoopbackProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+        self._listener.close()
+
+    def cut_after(self, marker: bytes | None) -> None:
+        self.marker = marker
+
+    def _accept(self) -> None:
+        self._listener.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                continue
+            server = socket.create_connection(self.target, timeout=5)
+            self._sockets += [client, server]
+            state = {"cut": False, "first": True}
+            threading.Thread(target=self._pump, args=(client, server, state, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, state, False), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, state: dict[str, bool], upstream: bool) -> None:
+        try:
+            while not self._stop.is_set():
+                data = source.recv(65536)
+                if not data:
+                    break
+                if upstream and self.marker is not None and self.marker in data:
+                    state["cut"] = True
+                if not upstream:
+                    if state["cut"]:  # the answer to the marked statement: nobody gets it
+                        self.cuts += 1
+                        break
+                    if state["first"] and self.greeting_delay:
+                        self._stop.wait(self.greeting_delay)
+                    state["first"] = False
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.close()
