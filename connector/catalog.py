@@ -8,13 +8,14 @@ against the live catalog before it reaches SQL.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import pymysql
 
-from connector.errors import InvalidArgumentError, ResourceNotFoundError
+from connector.errors import InvalidArgumentError, ResourceNotFoundError, kills_connection
 from connector.sql import quote, quote_table
 from connector.types import ColumnType, column_type
 
@@ -22,7 +23,8 @@ __all__ = ["SYSTEM_SCHEMAS", "Column", "Entity", "list_schemas", "list_tables", 
 
 SYSTEM_SCHEMAS = ("mysql", "sys", "information_schema", "performance_schema")
 # max_sort_length's default on MySQL and MariaDB: sorts compare only this many leading bytes.
-_SORTED_PREFIX_BYTES = 1024
+DEFAULT_SORTED_PREFIX_BYTES = 1024
+_NAME = re.compile(r"[A-Za-z0-9_]+")  # a character set or collation name as information_schema spells it
 
 
 @dataclass(frozen=True)
@@ -39,20 +41,53 @@ class Column:
     type: ColumnType
     collation: str | None = None  # None for non-string columns
     octet_length: int | None = None  # the longest value in bytes, for string and binary columns
+    charset: str | None = None
+    generation: str | None = None  # a generated column's expression
+    sorted_prefix: int = DEFAULT_SORTED_PREFIX_BYTES  # the session's max_sort_length
 
     @property
     def signature(self) -> tuple[str, str, str | None]:
-        """What the column means to a page: name, declared type and collation."""
+        """What the column means to a page key: name, declared type and collation."""
         return (self.name, self.column_type, self.collation)
+
+    @property
+    def meaning(self) -> tuple[str, str, str | None, str | None, str]:
+        """Everything about the column that decides what a page reads: its signature, how it is generated,
+        and its AppFlow type (which a profile setting such as tinyint1AsBoolean can change)."""
+        return (*self.signature, self.generation, self.type.field_type.name)
 
     def order_terms(self) -> list[str]:
         """ORDER BY terms that sort this column by its stored bytes ([] when the type cannot order rows)."""
         quoted = quote(self.name)
         terms = [term.format(quoted) for term in self.type.order]
-        # past max_sort_length (1024 bytes by default) the server compares nothing: a digest decides
-        if self.type.order_hash and (self.octet_length is None or self.octet_length > _SORTED_PREFIX_BYTES):
+        # past max_sort_length the server compares nothing: a digest decides
+        if self.type.order_hash and (self.octet_length is None or self.octet_length > self.sorted_prefix):
             terms.append(self.type.order_hash.format(quoted))
         return terms
+
+    @cached_property
+    def keyset_kind(self) -> str | None:
+        """How this column carries a keyset position, or None when it cannot order one exactly.
+
+        Not: types without a keyset form; values longer than the server sorts (max_sort_length),
+        whose order past that prefix is arbitrary while ``k > ?`` compares them whole; CHAR under
+        a NO PAD collation, where the server's ORDER BY (padded) and ``>`` disagree.
+        """
+        kind = self.type.key
+        if kind is None or (self.octet_length is not None and self.octet_length > self.sorted_prefix):
+            return None
+        if self.data_type == "char" and self.collation and ("nopad" in self.collation or "_0900_" in self.collation):
+            return None
+        if kind == "chars" and not (self.charset and self.collation and _NAME.fullmatch(self.charset)
+                                    and _NAME.fullmatch(self.collation)):
+            return "text"
+        return kind
+
+    def key_placeholder(self) -> str:
+        """The bound value a keyset position compares with: the column's own bytes in its own collation."""
+        if self.keyset_kind == "chars":
+            return f"CONVERT(%s USING {self.charset}) COLLATE {self.collation}"
+        return "%s"
 
     @cached_property
     def unsigned(self) -> bool:
@@ -151,7 +186,7 @@ def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
 def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
                  tinyint1_as_boolean: bool) -> Entity:
     with conn.cursor() as cur:
-        cur.execute("SELECT TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES "
+        cur.execute("SELECT TABLE_TYPE, TABLE_COMMENT, @@max_sort_length FROM information_schema.TABLES "
                     "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s", (schema, table))
         found = cur.fetchone()
         if found is None:
@@ -160,12 +195,14 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
             raise ResourceNotFoundError(msg)
         cur.execute(
             "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, "
-            "CHARACTER_SET_NAME, COLLATION_NAME, CHARACTER_OCTET_LENGTH "
+            "CHARACTER_SET_NAME, COLLATION_NAME, CHARACTER_OCTET_LENGTH, GENERATION_EXPRESSION "
             "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
             "ORDER BY ORDINAL_POSITION", (schema, table))
         column_rows = cur.fetchall()
         if not column_rows:  # a view whose base table or column is gone lists no columns
             raise _unreadable_view(cur, schema, table)
+        if found[0] == "VIEW":  # one whose definer was dropped still lists them: open it to know
+            _check_view(cur, schema, table)
         json_columns = _mariadb_json_columns(cur, schema, table) if any(
             str(row[1]).lower() == "longtext" for row in column_rows) else set()
         cur.execute(
@@ -182,15 +219,37 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
                              json_checked=name in json_columns, charset=None if charset is None else str(charset)),
             collation=None if collation is None else str(collation),
             octet_length=None if octets is None else int(octets),
+            charset=None if charset is None else str(charset),
+            generation=str(generation) if generation else None,
+            sorted_prefix=int(found[2] or DEFAULT_SORTED_PREFIX_BYTES),
         )
-        for name, data_type, col_type, nullable, default, extra, comment, charset, collation, octets in column_rows
+        for (name, data_type, col_type, nullable, default, extra, comment, charset, collation, octets,
+             generation) in column_rows
     )
     indexes = _unique_indexes(columns, index_rows)
     unique_keys = tuple(indexes.values())
     page_key = next((key for key in unique_keys
-                     if all(not c.nullable and c.type.key is not None for c in key)), ())
+                     if all(not c.nullable and c.keyset_kind is not None for c in key)), ())
     return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys,
                   primary_key=indexes.get("PRIMARY", ()))
+
+
+def _check_view(cur: Any, schema: str, table: str) -> None:
+    """Open the view (no rows): one whose definer or base objects are gone fails here, in the server's words."""
+    try:
+        cur.execute(f"SELECT * FROM {quote_table(schema, table)} LIMIT 0", ())
+    except pymysql.err.MySQLError as exc:
+        if kills_connection(exc):
+            raise  # the session, not the view: classified as such by the caller
+        reason = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        raise _view_error(schema, table, reason) from None
+
+
+def _view_error(schema: str, table: str, reason: str) -> InvalidArgumentError:
+    msg = (f"Entity {schema}.{table} cannot be read: {reason}. A view whose base table or column was dropped or "
+           "renamed, or whose definer was dropped or lost a privilege, fails like this: fix the view (SHOW "
+           "CREATE VIEW) or leave it out of the flow.")
+    return InvalidArgumentError(msg)
 
 
 def _unreadable_view(cur: Any, schema: str, table: str) -> InvalidArgumentError:
@@ -200,10 +259,7 @@ def _unreadable_view(cur: Any, schema: str, table: str) -> InvalidArgumentError:
         cur.execute(f"SELECT * FROM {quote_table(schema, table)} LIMIT 0", ())
     except pymysql.err.MySQLError as exc:
         reason = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-    msg = (f"Entity {schema}.{table} cannot be read: {reason}. A view whose base table or column was dropped or "
-           "renamed, or whose definer lost a privilege, fails like this: fix the view (SHOW CREATE VIEW) or "
-           "leave it out of the flow.")
-    return InvalidArgumentError(msg)
+    return _view_error(schema, table, reason)
 
 
 def _unique_indexes(columns: tuple[Column, ...], index_rows: Any) -> dict[str, tuple[Column, ...]]:

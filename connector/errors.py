@@ -226,6 +226,10 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
         InvalidArgumentError,
         "MySQL at {where} cannot read a view: {server_message}. A table or column it uses was dropped or "
         "renamed, or its definer lost a privilege: fix the view (SHOW CREATE VIEW) or leave it out."),
+    ER.NO_SUCH_USER: MySQLErrorRule(
+        InvalidArgumentError,
+        "MySQL at {where} cannot run a view or routine: {server_message}. Recreate it with a DEFINER that "
+        "exists (SHOW CREATE VIEW shows it), or leave it out."),
     ER.TABLE_DEF_CHANGED: MySQLErrorRule(
         InvalidArgumentError, "The table changed during the call at {where} ({server_message}). Run the flow again.",
         retry_helps=True),

@@ -57,12 +57,12 @@ class TableBinding:
 
     query: str
     key: tuple[ColumnSignature, ...] | None
-    columns: str  # digest of the signatures of every column read, filtered on or ordered by
+    columns: str  # digest of every column read, filtered on or ordered by, in order (OFFSET sorts by it)
 
     @classmethod
     def of(cls, query: str, key: Sequence[ColumnSignature] | None,
-           used: Sequence[ColumnSignature]) -> TableBinding:
-        return cls(query, None if key is None else tuple(key), fingerprint(*sorted(used, key=repr)))
+           used: Sequence[tuple[Any, ...]]) -> TableBinding:
+        return cls(query, None if key is None else tuple(key), fingerprint(*used))
 
 
 def fingerprint(*parts: Any) -> str:

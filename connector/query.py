@@ -14,6 +14,7 @@ at ``maxResults`` rows, ~5.5 MB of response, or the time budget.
 from __future__ import annotations
 
 import json
+import re
 import zoneinfo
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_time
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
-from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, integer_range
+from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, exact_decimal, integer_range
 
 __all__ = [
     "RESPONSE_BUDGET_BYTES", "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
@@ -43,6 +44,9 @@ _FETCH_CHUNK = 500
 _MAX_ESCAPED_CHAR = 12
 # A key value from outside (a token, RetrieveData's ids) longer than this is no value of its column.
 _MAX_NUMBER_CHARS = 100
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_TIME = re.compile(r"-?[0-9]{1,3}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?")
 
 
 @dataclass(frozen=True)
@@ -88,10 +92,15 @@ def _select_fields(entity: Entity, names: Sequence[str] | None) -> list[Column]:
 
 
 def _key_copy(column: Column) -> str:
-    """The SELECT expression that carries a key column into the token as text."""
+    """The SELECT expression that carries a key column into the token as text.
+
+    Strings travel as the hex of their bytes in the column's own character set: converted
+    to utf8mb4, a byte the charset cannot map would come back as '?' and the next page would
+    start in the wrong place.
+    """
     quoted = quote(column.name)
-    kind = column.type.key
-    if kind == "hex":
+    kind = column.keyset_kind
+    if kind in ("hex", "chars"):
         return f"HEX({quoted})"
     if kind == "int":
         return f"{quoted} + 0"  # BIT and TINYINT(1) too, as plain integers
@@ -104,7 +113,7 @@ def _key_positions(key: Sequence[Column], selected: Sequence[Column]) -> list[in
     Then the last row's key is read from the record's own columns, and no key copy is selected.
     """
     positions = {c.name: i for i, c in enumerate(selected)}
-    if key and all(c.name in positions and c.type.key == "int" and c.type.fixup is None
+    if key and all(c.name in positions and c.keyset_kind == "int" and c.type.fixup is None
                    and c.data_type != "bit" for c in key):
         return [positions[c.name] for c in key]
     return None
@@ -139,13 +148,13 @@ def key_param(column: Column, text: str) -> Any:
     The value is checked to fit the column first: ``1E+200000000`` for a DECIMAL would
     otherwise be expanded to 200 million digits by the driver.
     """
-    kind = column.type.key
+    kind = column.keyset_kind or column.type.key
     problem = None
     try:
         if kind == "int":
-            if text in ("true", "false"):
+            if text in ("true", "false") and column.type.write == "boolean":
                 return int(text == "true")
-            if len(text) > _MAX_NUMBER_CHARS:
+            if len(text) > _MAX_NUMBER_CHARS or not _INTEGER.fullmatch(text):  # int() takes '1_0' and '١'
                 raise ValueError
             number = int(text)
             low, high = integer_range(column.data_type, column.column_type)
@@ -154,13 +163,13 @@ def key_param(column: Column, text: str) -> Any:
             else:
                 return number
         elif kind == "decimal":
-            if len(text) > _MAX_NUMBER_CHARS:
+            if len(text) > _MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(text):  # Decimal() takes '1_0'
                 raise ValueError
             value = Decimal(text)
             problem = decimal_problem(value, column.column_type)
             if problem is None:
-                return value
-        elif kind == "hex":
+                return exact_decimal(value)
+        elif kind in ("hex", "chars"):
             if column.octet_length is not None and len(text) > 2 * column.octet_length:
                 problem = f"at most {column.octet_length} bytes"
             else:
@@ -175,16 +184,19 @@ def key_param(column: Column, text: str) -> Any:
     raise InvalidArgumentError(msg + (f": it must be {problem}" if problem else ""))
 
 
-def query_fingerprint(entity: Entity, filter_expression: str | None, fields: Sequence[str] | None) -> str:
-    """What a token's query is: the entity, the filter text and the fields as requested."""
-    return fingerprint(entity.identifier, filter_expression or "", list(dict.fromkeys(fields)) if fields else None)
+def query_fingerprint(entity: Entity, filter_expression: str | None, fields: Sequence[str] | None,
+                      source_time_zone: str = "UTC") -> str:
+    """What a token's query is: the entity, the filter text, the fields as requested, and the zone that
+    DATETIME values and filter literals are read in."""
+    return fingerprint(entity.identifier, filter_expression or "", list(dict.fromkeys(fields)) if fields else None,
+                       source_time_zone)
 
 
 def page_binding(entity: Entity, selected: Sequence[Column], filtered: Collection[str], query: str) -> TableBinding:
     """The table as a token sees it: the page key, and every column read, filtered on or (OFFSET) ordered by."""
     key = entity.key
     used = [*key, *selected, *(c for c in entity.columns if c.name in filtered)] if key else list(entity.columns)
-    return TableBinding.of(query, [c.signature for c in key] if key else None, [c.signature for c in used])
+    return TableBinding.of(query, [c.signature for c in key] if key else None, [c.meaning for c in used])
 
 
 def _compile(entity: Entity, filter_expression: str | None, source_time_zone: str) -> Any:
@@ -205,7 +217,8 @@ def _after_clause(key: Sequence[Column], values: Sequence[str]) -> tuple[str, li
     ors: list[str] = []
     params: list[Any] = []
     for i, column in enumerate(key):
-        ands = [f"{quote(c.name)} = %s" for c in key[:i]] + [f"{quote(column.name)} > %s"]
+        ands = [f"{quote(c.name)} = {c.key_placeholder()}" for c in key[:i]] + [
+            f"{quote(column.name)} > {column.key_placeholder()}"]
         ors.append("(" + " AND ".join(ands) + ")")
         params.extend(key_param(c, v) for c, v in zip(key[: i + 1], values[: i + 1], strict=True))
     return "(" + " OR ".join(ors) + ")", params
@@ -263,7 +276,7 @@ def query_page(
     not answered by then is stopped, and answered with the rows so far or RequestTimeout.
     """
     deadline = deadline or Deadline.for_call("QueryDataRequest")
-    query = query_fingerprint(entity, filter_expression, fields)
+    query = query_fingerprint(entity, filter_expression, fields, source_time_zone)
     issued = decode_token(next_token, query)
     try:
         selected = _select_fields(entity, fields)
@@ -403,9 +416,19 @@ def _id_param(column: Column, text: str, source_time_zone: str) -> Any:
         try:
             return WRITE_CODECS[column.type.write](text, column.data_type, column.column_type,
                                                    zoneinfo.ZoneInfo(source_time_zone))
-        except ValueError as exc:
-            msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be {exc}"
+        except (ValueError, OverflowError) as exc:
+            reason = exc if isinstance(exc, ValueError) else "a date-time within years 0000-9999 in the field's zone"
+            msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be {reason}"
             raise InvalidArgumentError(msg) from None
     if column.type.key in ("int", "decimal"):
         return key_param(column, text)
+    if column.type.write == "float":
+        number = float(text) if _DECIMAL.fullmatch(text.strip()) else float("nan")
+        if number != number or number in (float("inf"), float("-inf")):
+            msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be a finite number"
+            raise InvalidArgumentError(msg)
+        return number
+    if column.type.write == "time" and not _TIME.fullmatch(text.strip()):
+        msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be a time like 13:45:00"
+        raise InvalidArgumentError(msg)
     return text

@@ -203,8 +203,16 @@ def read_json_text(text: str) -> orjson.Fragment:
     return orjson.Fragment(text)
 
 
-# MariaDB's JSON_VALID admits a number with a dot and no fraction digits ("1.", "1.e5"): JSON wants "1.0".
+# MariaDB's JSON_VALID admits a number with a dot and no fraction digits ("1.", "1.e5"): JSON wants "1.0";
+# and escapes JSON does not have ("\q", "\x41"), which MariaDB reads as the character itself.
 _LENIENT_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?\d+)\.(?=[eE\s,\]}]|$)')
+_UNKNOWN_ESCAPE = re.compile(r'\\([^"\\/bfnrtu])')
+
+
+def _strict(match: re.Match[str]) -> str:
+    if match.group(1):
+        return match.group(1) + ".0"
+    return _UNKNOWN_ESCAPE.sub(r"\1", match.group(0))
 
 
 def read_json_checked(text: str) -> orjson.Fragment:
@@ -217,11 +225,13 @@ def read_json_checked(text: str) -> orjson.Fragment:
 
     >>> bytes(orjson.dumps(read_json_checked('{"a": [1., "x.", 2.e3]}')))
     b'{"a": [1.0, "x.", 2.0e3]}'
+    >>> bytes(orjson.dumps(read_json_checked('"\\\\q \\\\" \\\\n"')))
+    b'"q \\\\" \\\\n"'
     """
     try:
         orjson.loads(text)
     except orjson.JSONDecodeError:
-        fixed = _LENIENT_NUMBER.sub(lambda m: m.group(1) + ".0" if m.group(1) else m.group(0), text)
+        fixed = _LENIENT_NUMBER.sub(_strict, text)
         try:
             json.loads(fixed)  # also admits lone surrogate escapes ("\ud800"), which are valid JSON text
         except (ValueError, RecursionError):
@@ -301,7 +311,7 @@ _BY_BYTES = ("CAST({0} AS BINARY)",)
 _INT = ColumnType(T.Integer, key="int", write="int")
 _BINARY = ColumnType(T.ByteArray, fixup=read_base64, key="hex", write="binary", order_hash="MD5({0})")
 _BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order_hash="MD5({0})")
-_TEXT = ColumnType(T.String, order=_BY_BYTES, order_hash="MD5({0})")
+_TEXT = ColumnType(T.String, key="chars", order=_BY_BYTES, order_hash="MD5({0})")
 _LONG_TEXT = ColumnType(T.String, key=None, order=_BY_BYTES, order_hash="MD5({0})")
 _LABEL = ColumnType(T.String, key=None)  # ENUM and SET sort by their index, one per label
 _FLOAT = ColumnType(T.Float, key=None, write="float", order=("{0}", "CAST({0} AS BINARY)"))  # -0 and 0 tie
@@ -423,6 +433,24 @@ def _decimal_shape(column_type_text: str) -> tuple[int, int, bool]:
     return precision, scale, "unsigned" in column_type_text.lower()
 
 
+def exact_decimal(value: Decimal) -> Decimal:
+    """The same number without trailing zeros in its exponent form, safe to bind.
+
+    PyMySQL writes a Decimal out in full: ``0E-200000000`` would become 200 million digits.
+
+    >>> exact_decimal(Decimal("0E-200000000")), exact_decimal(Decimal("1.500")), exact_decimal(Decimal("12E+3"))
+    (Decimal('0'), Decimal('1.5'), Decimal('1.2E+4'))
+    """
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    significant = len(digits)
+    while significant and digits[significant - 1] == 0 and exponent + len(digits) - significant < 0:
+        significant -= 1
+    if not any(digits):
+        return Decimal(0)
+    return Decimal((sign, digits[:significant], exponent + len(digits) - significant))
+
+
 def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
     """Why ``value`` does not fit a DECIMAL(p,s) column, or None when it does.
 
@@ -501,7 +529,7 @@ def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zone
     problem = decimal_problem(number, column_type_text)
     if problem:
         raise ValueError(problem)
-    return number
+    return exact_decimal(number)
 
 
 def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
@@ -531,7 +559,11 @@ def _write_datetime(value: Any, data_type: str, column_type_text: str, zone: zon
             moment, shifted = None, False
         if moment is not None:
             target = zoneinfo.ZoneInfo("UTC") if data_type == "timestamp" else zone
-            reading = wall_clock(moment, target)
+            try:
+                reading = wall_clock(moment, target)
+            except OverflowError:
+                msg = f"an ISO-8601 date-time that is within years 0000-9999 in {target.key}"
+                raise ValueError(msg) from None
             return format_wall_clock(reading, shifted, " ") if shifted else reading
     raise _expected("an ISO-8601 date-time like 2024-01-31T23:59:59Z")
 
@@ -583,7 +615,10 @@ def _write_binary(value: Any, data_type: str, column_type_text: str, zone: zonei
     raise _expected("base64 text")
 
 
-_EWKT = re.compile(r"\s*SRID=(\d{1,10})\s*;(.*)", re.DOTALL | re.IGNORECASE)
+_EWKT = re.compile(r"\s*SRID=(\d{1,10});(.*)", re.DOTALL | re.IGNORECASE)
+# The outline of WKT: a type name, then EMPTY or one parenthesised body, and nothing after it.
+_WKT = re.compile(r"\s*[A-Za-z]+\s*(?:EMPTY|\([-+.eE0-9\s,()A-Za-z]*\))\s*", re.DOTALL)
+_WKT_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _write_geometry(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> tuple[str, int]:
@@ -594,11 +629,10 @@ def _write_geometry(value: Any, data_type: str, column_type_text: str, zone: zon
     """
     if isinstance(value, str):
         match = _EWKT.fullmatch(value)
-        if match is None:
-            return value, 0
-        srid = int(match.group(1))
-        if srid < 2**32:
-            return match.group(2), srid
+        wkt, srid = (match.group(2), int(match.group(1))) if match else (value, 0)
+        finite = all(abs(float(n)) < float("inf") for n in _WKT_NUMBER.findall(wkt))
+        if srid < 2**32 and _WKT.fullmatch(wkt) and finite:
+            return wkt, srid  # MariaDB still answers NULL for WKT it cannot read: the writer asks it first
     raise _expected("WKT text like POINT(1 2), or SRID=4326;POINT(1 2)")
 
 

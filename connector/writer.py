@@ -29,7 +29,7 @@ from typing import Any, Literal
 import pymysql
 
 from connector.catalog import Column, Entity
-from connector.database import bounded
+from connector.database import bounded, is_mariadb
 from connector.deadline import Deadline
 from connector.errors import (
     ConnectorError,
@@ -478,9 +478,10 @@ def write_records(
             sendable.append(record)
         else:
             results[record.index] = RecordResult(False, record.record_id, problem)
+    deadline = deadline or Deadline.for_call("WriteDataRequest")
+    sendable = _with_readable_geometry(conn, entity, sendable, results, deadline)
     if all_or_none and len(sendable) < len(decoded):
         return _nothing_written(results)
-    deadline = deadline or Deadline.for_call("WriteDataRequest")
     conn.begin()
     try:
         writer.execute(sendable, results, limits, deadline)
@@ -499,6 +500,39 @@ def write_records(
     failed = next((i for i, r in enumerate(results) if not r.ok), None)
     first = None if failed is None else f"record {failed}: {results[failed].error}"
     return WriteOutcome(results, first)
+
+
+_GEOMETRY_CHECKS_PER_STATEMENT = 200
+
+
+def _with_readable_geometry(conn: pymysql.connections.Connection, entity: Entity, records: list[_Record],
+                            results: list[RecordResult], deadline: Deadline) -> list[_Record]:
+    """The records whose spatial values the server reads; the others fail alone.
+
+    MariaDB's ST_GeomFromText answers NULL for WKT it cannot read, which a nullable column
+    would store as a silent NULL (MySQL raises an error, which fails the record by itself).
+    """
+    spatial = {c.name for c in entity.columns if c.type.write == "geometry"}
+    checks = [(record, name, record.values[name]) for record in records for name in record.columns
+              if name in spatial and isinstance(record.values[name], tuple)]
+    if not checks or not is_mariadb(conn):
+        return records
+    unreadable: dict[int, RecordResult] = {}
+    for start in range(0, len(checks), _GEOMETRY_CHECKS_PER_STATEMENT):
+        chunk = checks[start:start + _GEOMETRY_CHECKS_PER_STATEMENT]
+        with conn.cursor() as cur:
+            cur.execute(bounded(conn, "SELECT " + ", ".join(["ST_GeomFromText(%s, %s) IS NULL"] * len(chunk)),
+                                deadline), [part for _, _, value in chunk for part in value])
+            flags = cur.fetchone() or ()
+        for (record, name, value), bad in zip(chunk, flags, strict=False):
+            if bad and record.index not in unreadable:
+                shown = value[0] if len(value[0]) <= 60 else value[0][:57] + "..."
+                unreadable[record.index] = RecordResult(
+                    False, record.record_id, f"field {name!r} ({entity.column(name).column_type}) needs WKT the "
+                                             f"server can read, got {shown!r} (SRID {value[1]})")
+    for index, result in unreadable.items():
+        results[index] = result
+    return [record for record in records if record.index not in unreadable]
 
 
 def _rollback_quietly(conn: pymysql.connections.Connection) -> None:

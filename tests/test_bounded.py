@@ -169,7 +169,7 @@ def test_a_server_side_kill_is_named_as_such(call: Caller, tables: dict[str, Any
     deadline = time.monotonic() + 10
     while victim is None and time.monotonic() < deadline:  # wait for the statement to show up, then KILL it
         found = sql(tables, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s AND INFO LIKE %s",
-                    params=(tables["username"], "%slow%"))
+                    params=(tables["username"], "%slow%ORDER BY%"))
         victim = found[0][0] if found else None
     assert victim is not None, "the slow statement never showed up"
     sql(tables, f"KILL {int(victim)}")

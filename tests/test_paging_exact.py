@@ -263,3 +263,86 @@ def test_a_view_whose_table_is_gone_is_named_with_the_servers_reason(call: Calle
         assert details["errorCode"] == "InvalidArgument", details
         assert "orphan" in details["errorMessage"] and "invalid" in details["errorMessage"].lower()
         assert "SELECT  FROM" not in details["errorMessage"]
+
+
+# --- found by review: order, long keys, NO PAD, unconvertible bytes, max_sort_length, definer ------
+
+def test_reordered_or_regenerated_columns_between_offset_pages_are_refused(call: Caller,
+                                                                          exact_db: dict[str, Any]) -> None:
+    sql(exact_db, "CREATE TABLE reorder (a INT, b INT, g INT AS (a) VIRTUAL)",
+        "INSERT INTO reorder (a, b) VALUES " + ", ".join(f"({i}, {100 - i})" for i in range(20)),
+        "CREATE VIEW reorder_view AS SELECT a, b FROM reorder")
+    for table, change in (("reorder", "ALTER TABLE reorder MODIFY b INT FIRST"),
+                          ("reorder", "ALTER TABLE reorder MODIFY g INT AS (-a) VIRTUAL"),
+                          ("reorder_view", "CREATE OR REPLACE VIEW reorder_view AS SELECT b, a FROM reorder")):
+        token = first_page(call, table, exact_db)["nextToken"]
+        sql(exact_db, change)
+        assert_changed(next_page(call, table, exact_db, token), table)
+
+
+@pytest.mark.parametrize("ddl", ["k VARCHAR(2000) NOT NULL UNIQUE", "k VARBINARY(4000) NOT NULL UNIQUE",
+                                 "k CHAR(5) COLLATE utf8mb4_nopad_bin PRIMARY KEY",
+                                 "k VARCHAR(10) CHARACTER SET cp1251 PRIMARY KEY",
+                                 "k VARCHAR(10) CHARACTER SET ascii PRIMARY KEY"])
+def test_keys_the_server_cannot_page_exactly_are_not_paged_by(call: Caller, exact_db: dict[str, Any],
+                                                               ddl: str) -> None:
+    """Long (MariaDB HASH) unique keys sort only by their first max_sort_length bytes; CHAR NO PAD keys
+    sort padded but compare unpadded; bytes a charset cannot map to utf8mb4 come back as '?'."""
+    table = "keys_" + uuid.uuid4().hex[:8]
+    sql(exact_db, f"CREATE TABLE {table} ({ddl}, n INT)")
+    if "2000" in ddl or "4000" in ddl:
+        values = [("é" * 600 + c) for c in "abcdefghijkl"]
+        rows = [(v.encode() if "VARBINARY" in ddl else v, i) for i, v in enumerate(values)]
+    elif "nopad" in ddl:
+        rows = [("", 0), ("a\t", 1), ("a", 2), ("a\x01", 3), ("b", 4)]
+    else:
+        rows = [(b"A", 0), (b"B", 1), (b"?", 2), (b"Z", 3), (b"\x98" if "cp1251" in ddl else b"\xc3", 4),
+                (b"\x99x", 5)]
+    with exact_db["admin"].cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")  # legacy bytes the charset cannot hold, as old data has
+        for value, n in rows:
+            if isinstance(value, bytes):
+                cur.execute(f"INSERT INTO `{exact_db['database']}`.{table} VALUES (_binary %s, %s)", (value, n))
+            else:
+                cur.execute(f"INSERT INTO `{exact_db['database']}`.{table} VALUES (%s, %s)", (value, n))
+        cur.execute("SET SESSION sql_mode = DEFAULT")
+    expected = sorted(n for (n,) in sql(exact_db, f"SELECT n FROM {table}"))
+    for max_results in (1, 2, 3):
+        got = pages(call, identifier(exact_db, table), max_results)
+        assert sorted(r["n"] for r in got) == expected, (ddl, max_results)
+
+
+def test_a_lower_max_sort_length_still_pages_exactly(call: Caller, exact_db: dict[str, Any]) -> None:
+    before = sql(exact_db, "SELECT @@GLOBAL.max_sort_length")[0][0]
+    sql(exact_db, "CREATE TABLE short_sort (v VARCHAR(200) CHARACTER SET latin1)")
+    with exact_db["admin"].cursor() as cur:
+        cur.executemany(f"INSERT INTO `{exact_db['database']}`.short_sort VALUES (%s)",
+                        [("p" * 100 + tail,) for tail in ["a", "A", "b", "a ", "c", "C", "d", "a"]])
+    sql(exact_db, "SET GLOBAL max_sort_length = 64")
+    try:
+        fresh = {"connectTimeoutSeconds": "6"}  # a new session, which takes the new global value
+        got = pages(call, identifier(exact_db, "short_sort"), 1, settings=fresh)
+    finally:
+        sql(exact_db, f"SET GLOBAL max_sort_length = {int(before)}")
+    assert paged_hex(got, ["v"]) == stored_hex(exact_db, "short_sort", ["v"])
+
+
+def test_a_view_whose_definer_is_gone_is_named(call: Caller, exact_db: dict[str, Any]) -> None:
+    sql(exact_db, "CREATE TABLE ghost_src (id INT)", "INSERT INTO ghost_src VALUES (1)",
+        "CREATE DEFINER = 'ghost_user'@'%' SQL SECURITY DEFINER VIEW ghost_view AS SELECT id FROM ghost_src")
+    for kind in ("DescribeEntityRequest", "QueryDataRequest"):
+        response = call(kind, entityIdentifier=identifier(exact_db, "ghost_view"))
+        assert response["isSuccess"] is False
+        details = response["errorDetails"]
+        assert details["errorCode"] == "InvalidArgument" and "ghost_view" in details["errorMessage"], details
+        assert "definer" in details["errorMessage"]
+
+
+def test_a_token_from_another_source_time_zone_is_refused(call: Caller, exact_db: dict[str, Any]) -> None:
+    sql(exact_db, "CREATE TABLE tz_flow (id INT PRIMARY KEY, t DATETIME)",
+        "INSERT INTO tz_flow VALUES " + ", ".join(f"({i}, '2024-01-01 00:00:00')" for i in range(30)))
+    first = call("QueryDataRequest", entityIdentifier=identifier(exact_db, "tz_flow"), maxResults=10,
+                 settings={"sourceTimeZone": "Asia/Tokyo"})
+    response = call("QueryDataRequest", entityIdentifier=identifier(exact_db, "tz_flow"), maxResults=10,
+                    nextToken=first["nextToken"], settings={"sourceTimeZone": "UTC"})
+    assert response["isSuccess"] is False and response["errorDetails"]["errorCode"] == "InvalidArgument"

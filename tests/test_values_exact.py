@@ -262,3 +262,56 @@ def test_tampered_tokens_are_refused(call: Caller, exact_db: dict[str, Any]) -> 
             response = call("QueryDataRequest", entityIdentifier=identifier(exact_db, table), nextToken=token)
             assert response["errorDetails"]["errorCode"] == "InvalidArgument"
 
+
+
+# --- found by review: values from outside, bad geometry, lenient JSON escapes ---------------------
+
+def test_zero_with_a_huge_exponent_is_bound_as_zero(call: Caller, exact_db: dict[str, Any]) -> None:
+    sql(exact_db, "CREATE TABLE dec_zero (k DECIMAL(10,2) PRIMARY KEY, v INT)",
+        "INSERT INTO dec_zero VALUES (0, 0), (1.5, 1)")
+    started = time.monotonic()
+    found = call("RetrieveDataRequest", entityIdentifier=identifier(exact_db, "dec_zero"), idFieldName="k",
+                 ids=["0E-200000000", "1.50000"])
+    assert sorted(r["v"] for r in records_of(found)) == [0, 1]
+    written = call("WriteDataRequest", entityIdentifier=identifier(exact_db, "dec_zero"), operation="UPSERT",
+                   idFieldNames=["k"], records=['{"k": 0E-200000000, "v": 7}'])
+    assert written["isSuccess"], written
+    assert sql(exact_db, "SELECT v FROM dec_zero WHERE k = 0") == [(7,)]
+    assert time.monotonic() - started < 5
+
+
+def test_ids_are_checked_as_their_column_reads_them(call: Caller, exact_db: dict[str, Any]) -> None:
+    sql(exact_db, "CREATE TABLE odd_ids (i INT PRIMARY KEY, d DOUBLE, t TIME, dt DATETIME, v INT)",
+        "INSERT INTO odd_ids VALUES (10, 0, '00:00:00', '2024-01-01 00:00:00', 1), (1, -0.0, '01:00:00', "
+        "'9999-12-31 00:00:00', 2)")
+    for field, value in (("i", "1_0"), ("i", "١"), ("i", "true"), ("i", " 1"), ("d", "abc"), ("d", "nan"),
+                         ("t", "abc"), ("dt", "9999-12-31T23:00:00-10:00"), ("dt", "0001-01-01T00:00:00+05:00")):
+        response = call("RetrieveDataRequest", entityIdentifier=identifier(exact_db, "odd_ids"), idFieldName=field,
+                        ids=[value])
+        assert response["isSuccess"] is False, (field, value)
+        assert response["errorDetails"]["errorCode"] == "InvalidArgument", (field, value, response)
+        assert field in response["errorDetails"]["errorMessage"]
+
+
+@pytest.mark.parametrize("text", ["SRID=abc;POINT(1 2)", "POINT(1", "SRID=4326;", "SRID=-1;POINT(1 2)",
+                                  "SRID = 4326;POINT(1 2)", "", "garbage", "POINT(1e400 2)",
+                                  "SRID=4326;SRID=3857;POINT(1 2)", "POINT(1 2) trailing", "POINT(1 2 x)"])
+def test_geometry_the_server_cannot_read_fails_its_record(call: Caller, exact_db: dict[str, Any],
+                                                          text: str) -> None:
+    sql(exact_db, "CREATE TABLE IF NOT EXISTS bad_geo (id INT PRIMARY KEY, g GEOMETRY NULL)")
+    response = call("WriteDataRequest", entityIdentifier=identifier(exact_db, "bad_geo"), operation="UPSERT",
+                    idFieldNames=["id"], records=[json.dumps({"id": 1, "g": text}),
+                                                  json.dumps({"id": 2, "g": "POINT(1 2)"})])
+    assert [r["isSuccess"] for r in response["writeRecordResults"]] == [False, True], response
+    assert "'g'" in response["writeRecordResults"][0]["errorMessage"]
+    assert sql(exact_db, "SELECT id, ST_AsText(g) FROM bad_geo") == [(2, "POINT(1 2)")]
+    sql(exact_db, "DELETE FROM bad_geo")
+
+
+def test_mariadb_json_escapes_read_as_the_character(call: Caller, exact_db: dict[str, Any]) -> None:
+    if sql(exact_db, "SELECT JSON_VALID('\"\\\\q\"')")[0][0] != 1:
+        pytest.skip("MySQL 8: a real JSON type holds only strict JSON")
+    sql(exact_db, "CREATE TABLE js_esc (id INT PRIMARY KEY, j JSON)",
+        "INSERT INTO js_esc VALUES (1, '\"\\\\q\"'), (2, '{\"k\": \"\\\\x41\\\\n\"}')")
+    got = {r["id"]: r["j"] for r in pages(call, identifier(exact_db, "js_esc"), 1)}
+    assert got == {1: "q", 2: {"k": "x41\n"}}
