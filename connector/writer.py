@@ -411,7 +411,7 @@ def _too_large(record: _Record, conn: pymysql.connections.Connection, limits: Se
     room = limits.max_packet - _PACKET_MARGIN_BYTES
     if record.sql_bytes <= room:
         return None
-    exact = sum(len(str(conn.literal(v)).encode("utf-8", "surrogatepass")) for value in record.values.values()
+    exact = sum(len(str(conn.escape(v)).encode("utf-8", "surrogatepass")) for value in record.values.values()
                 for v in (value if isinstance(value, tuple) else (value,)) if v is not DEFAULT)
     if exact <= room:
         return None
