@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -93,26 +93,41 @@ def make_secret(aws_env: str) -> Callable[[dict[str, Any]], str]:
     return make
 
 
-@pytest.fixture(scope="session")
-def app_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
-    """A database with one table and a read-only user; dropped at the end."""
-    name = f"appdb_{uuid.uuid4().hex[:6]}"
-    password = new_password("reader")
-    admin = mysql_server.connect()
+@contextmanager
+def scratch_database(server: ServerAddress, prefix: str, grants: str, label: str,
+                     statements: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+    """A database of its own with a login that holds ``grants`` on it; both dropped at the end.
+
+    ``statements`` run first, each with ``{db}`` standing for the quoted database name. Yields the
+    profile fields (host, port, database, username, password) and ``admin``, a root connection.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
+    user = f"{label}_{name}"
+    password = new_password(label)
+    admin = server.connect()
     with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}`")
-        cur.execute(f"CREATE TABLE `{name}`.orders (id INT PRIMARY KEY, total DECIMAL(12,2))")
-        cur.execute(f"INSERT INTO `{name}`.orders VALUES (1, 9.99), (2, 20.00)")
-        cur.execute(f"CREATE USER 'reader_{name}'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT SELECT ON `{name}`.* TO 'reader_{name}'@'%'")
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        for statement in statements:
+            cur.execute(statement.replace("{db}", f"`{name}`"))
+        cur.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute(f"GRANT {grants} ON `{name}`.* TO '{user}'@'%'")
     try:
-        yield {"host": mysql_server.host, "port": mysql_server.port, "database": name,
-               "username": f"reader_{name}", "password": password}
+        yield {"host": server.host, "port": server.port, "database": name, "username": user,
+               "password": password, "admin": admin}
     finally:
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE `{name}`")
-            cur.execute(f"DROP USER 'reader_{name}'@'%'")
+            cur.execute(f"DROP USER '{user}'@'%'")
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def app_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
+    """A database with one table and a read-only user; dropped at the end."""
+    with scratch_database(mysql_server, "appdb", "SELECT", "reader", [
+            "CREATE TABLE {db}.orders (id INT PRIMARY KEY, total DECIMAL(12,2))",
+            "INSERT INTO {db}.orders VALUES (1, 9.99), (2, 20.00)"]) as db:
+        yield {key: value for key, value in db.items() if key != "admin"}
 
 
 @pytest.fixture(scope="session")
@@ -181,21 +196,8 @@ Caller = Callable[..., dict[str, Any]]
 @pytest.fixture(scope="module")
 def exact_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
     """A database of its own (tables are altered and dropped here) and a login that reads and writes it."""
-    name = f"exactdb_{uuid.uuid4().hex[:6]}"
-    password = new_password("exact")
-    admin = mysql_server.connect()
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        cur.execute(f"CREATE USER 'ex_{name}'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{name}`.* TO 'ex_{name}'@'%'")
-    try:
-        yield {"host": mysql_server.host, "port": mysql_server.port, "database": name,
-               "username": f"ex_{name}", "password": password, "admin": admin}
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE `{name}`")
-            cur.execute(f"DROP USER 'ex_{name}'@'%'")
-        admin.close()
+    with scratch_database(mysql_server, "exactdb", "SELECT, INSERT, UPDATE, DELETE", "ex") as db:
+        yield db
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from rich.console import Console
 from cli.main import cli
 from cli.progress import FlowReporter
 from devkit.mariadb import ServerAddress
-from tests.conftest import new_password
+from tests.conftest import new_password, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,27 +110,14 @@ def test_flow_parquet_keeps_types(read_db: dict[str, Any], read_arn: str, tmp_pa
 
 @pytest.fixture
 def copy_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
-    name = f"copydb_{uuid.uuid4().hex[:6]}"
-    password = new_password("copier")
-    admin = mysql_server.connect()
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}`")
-        cur.execute(f"CREATE TABLE `{name}`.src (id INT PRIMARY KEY, amount DECIMAL(10,3), at DATETIME(3), "
-                    "label VARCHAR(20))")
-        cur.execute(f"CREATE TABLE `{name}`.dst LIKE `{name}`.src")
-        cur.executemany(f"INSERT INTO `{name}`.src VALUES (%s, %s, %s, %s)",
-                        [(i, f"{i * 1.125:.3f}", f"2024-05-{i % 28 + 1:02d} 10:00:00.{i:03d}",
-                          None if i % 5 == 0 else f"label ü{i}") for i in range(1, 58)])
-        cur.execute(f"CREATE USER 'copier_{name}'@'%%' IDENTIFIED BY %s", (password,))
-        cur.execute(f"GRANT SELECT, INSERT, UPDATE ON `{name}`.* TO 'copier_{name}'@'%'")
-    try:
-        yield {"host": mysql_server.host, "port": mysql_server.port, "database": name,
-               "username": f"copier_{name}", "password": password, "admin": admin}
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE `{name}`")
-            cur.execute(f"DROP USER 'copier_{name}'@'%'")
-        admin.close()
+    rows = [(i, f"{i * 1.125:.3f}", f"2024-05-{i % 28 + 1:02d} 10:00:00.{i:03d}",
+             None if i % 5 == 0 else f"label ü{i}") for i in range(1, 58)]
+    with scratch_database(mysql_server, "copydb", "SELECT, INSERT, UPDATE", "copier", [
+            "CREATE TABLE {db}.src (id INT PRIMARY KEY, amount DECIMAL(10,3), at DATETIME(3), label VARCHAR(20))",
+            "CREATE TABLE {db}.dst LIKE {db}.src"]) as db:
+        with db["admin"].cursor() as cur:
+            cur.executemany(f"INSERT INTO `{db['database']}`.src VALUES (%s, %s, %s, %s)", rows)
+        yield db
 
 
 def basic_auth_file(db: dict[str, Any], path: Path, password: str | None = None) -> Path:

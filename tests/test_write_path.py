@@ -10,44 +10,29 @@ from typing import Any
 import pytest
 
 from devkit.mariadb import ServerAddress
-from tests.conftest import new_password, profile_caller, temporary_login
+from tests.conftest import profile_caller, scratch_database, temporary_login
 
 Caller = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture(scope="session")
 def write_db(mysql_server: ServerAddress, read_db: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    name = f"writedb_{uuid.uuid4().hex[:6]}"
-    password = new_password("writer")
-    admin = mysql_server.connect()
     statements = [
-        f"CREATE DATABASE `{name}`",
-        f"""CREATE TABLE `{name}`.customers (
+        """CREATE TABLE {db}.customers (
             id INT AUTO_INCREMENT PRIMARY KEY,
             email VARCHAR(100) NOT NULL UNIQUE,
             name VARCHAR(50) NOT NULL,
             score DECIMAL(8,2) NOT NULL DEFAULT 0,
             note TEXT NULL,
             shout VARCHAR(60) AS (UPPER(name)) VIRTUAL)""",
-        f"""CREATE TABLE `{name}`.orders (id BIGINT PRIMARY KEY, customer_id INT NOT NULL, total DECIMAL(12,2),
-            FOREIGN KEY (customer_id) REFERENCES `{name}`.customers(id))""",
-        f"CREATE TABLE `{name}`.pairs (k1 VARCHAR(10) NOT NULL, k2 INT NOT NULL, v VARCHAR(10), PRIMARY KEY (k1, k2))",
-        f"CREATE VIEW `{name}`.pairs_view AS SELECT k1, v FROM `{name}`.pairs",
-        f"CREATE TABLE `{name}`.all_types_copy LIKE `{read_db['database']}`.all_types",
-        f"CREATE USER 'writer_{name}'@'%%' IDENTIFIED BY %s",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{name}`.* TO 'writer_{name}'@'%'",
+        """CREATE TABLE {db}.orders (id BIGINT PRIMARY KEY, customer_id INT NOT NULL, total DECIMAL(12,2),
+            FOREIGN KEY (customer_id) REFERENCES {db}.customers(id))""",
+        "CREATE TABLE {db}.pairs (k1 VARCHAR(10) NOT NULL, k2 INT NOT NULL, v VARCHAR(10), PRIMARY KEY (k1, k2))",
+        "CREATE VIEW {db}.pairs_view AS SELECT k1, v FROM {db}.pairs",
+        f"CREATE TABLE {{db}}.all_types_copy LIKE `{read_db['database']}`.all_types",
     ]
-    with admin.cursor() as cur:
-        for statement in statements:
-            cur.execute(statement, (password,) if "%s" in statement else None)
-    try:
-        yield {"host": mysql_server.host, "port": mysql_server.port, "database": name,
-               "username": f"writer_{name}", "password": password, "admin": admin}
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE `{name}`")
-            cur.execute(f"DROP USER 'writer_{name}'@'%'")
-        admin.close()
+    with scratch_database(mysql_server, "writedb", "SELECT, INSERT, UPDATE, DELETE", "writer", statements) as db:
+        yield db
 
 
 @pytest.fixture(scope="session")
