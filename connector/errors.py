@@ -42,6 +42,7 @@ __all__ = [
     "lost_mid_statement",
     "mysql_rule",
     "out_of_time",
+    "waited_for_lock",
 ]
 
 
@@ -337,6 +338,11 @@ def out_of_time(exc: BaseException) -> bool:
     errno = error_number(exc)
     return errno in (ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT) or (
         errno == CR.CR_SERVER_LOST and "timed out" in str(exc))
+
+
+def waited_for_lock(exc: BaseException) -> bool:
+    """A lock wait (row or metadata) outlasted lock_wait_timeout / innodb_lock_wait_timeout."""
+    return error_number(exc) == ER.LOCK_WAIT_TIMEOUT
 
 
 def lost_mid_statement(exc: BaseException) -> bool:

@@ -28,7 +28,7 @@ import pymysql.cursors
 from connector.catalog import Column, Entity
 from connector.database import bounded
 from connector.deadline import Deadline
-from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_time
+from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_time, waited_for_lock
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, exact_decimal, integer_range
@@ -131,6 +131,14 @@ def _too_wide(entity: Entity, selected: Sequence[Column], row: Sequence[Any], ke
     msg = (f"{where} of {entity.identifier} is {size / 1e6:.1f} MB as JSON, more than one Lambda response can "
            "carry (6 MB): leave its widest fields out with selectedFieldNames.")
     return InvalidArgumentError(msg)
+
+
+def _locked(entity: Entity) -> RequestTimeoutError:
+    """A read waits only for a table's metadata lock (a plain SELECT takes no row locks)."""
+    msg = (f"Reading {entity.identifier} waited for its metadata lock until the call's time ran out: DDL "
+           "(ALTER, TRUNCATE, DROP), LOCK TABLES, or a long transaction that touched the table holds it. Retry "
+           "later; SHOW PROCESSLIST shows the holder ('Waiting for table metadata lock' marks the waiters).")
+    return RequestTimeoutError(msg, retry_after_seconds=30)
 
 
 def _too_slow(entity: Entity, filtered: str) -> RequestTimeoutError:
@@ -343,6 +351,8 @@ def query_page(
                         stopped_early = True
                         break
     except pymysql.err.MySQLError as exc:
+        if waited_for_lock(exc):
+            raise _locked(entity) from exc
         if not out_of_time(exc):
             raise
         if not records:
@@ -402,6 +412,8 @@ def retrieve_records(
                         raise InvalidArgumentError(msg)
                     records.append(record)
     except pymysql.err.MySQLError as exc:
+        if waited_for_lock(exc):
+            raise _locked(entity) from exc
         if out_of_time(exc):
             msg = (f"MySQL did not find the {len(ids)} ids in {entity.identifier} before the call's time ran out; "
                    f"the statement was stopped. Index {id_column.name}, or ask for fewer ids per call.")
