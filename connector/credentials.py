@@ -20,6 +20,12 @@ from connector.errors import (
     MySQLTarget,
     classify_aws_error,
 )
+from connector.limits import (
+    SECRET_CACHE_SECONDS,
+    SECRETS_MANAGER_ATTEMPTS,
+    SECRETS_MANAGER_CONNECT_SECONDS,
+    SECRETS_MANAGER_READ_SECONDS,
+)
 from connector.settings import ProfileSettings, parse_settings
 
 if TYPE_CHECKING:
@@ -28,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["CUSTOM_AUTH_TYPE", "DbLogin", "SecretStore", "login_from_secret", "with_profile_login"]
 
 CUSTOM_AUTH_TYPE = "MySQL"
-SECRET_TTL_SECONDS = 300
+SECRET_TTL_SECONDS = SECRET_CACHE_SECONDS
 _ENDPOINT_ENV = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 T = TypeVar("T")
 
@@ -81,9 +87,9 @@ class SecretStore:
             from botocore.config import Config
 
             config = Config(
-                connect_timeout=2,
-                read_timeout=3,
-                retries={"total_max_attempts": 2, "mode": "standard"},
+                connect_timeout=SECRETS_MANAGER_CONNECT_SECONDS,
+                read_timeout=SECRETS_MANAGER_READ_SECONDS,
+                retries={"total_max_attempts": SECRETS_MANAGER_ATTEMPTS, "mode": "standard"},
             )
             client = boto3.session.Session().client("secretsmanager", region_name=region, config=config)
             self._providers[key] = (SecretsProvider(boto3_client=client), client.meta.endpoint_url)

@@ -32,6 +32,7 @@ from connector.errors import (
     error_number,
     lost_mid_statement,
 )
+from connector.limits import IDLE_CONNECTION_SECONDS, UNBOUNDED_READ_SECONDS
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
 from connector.types import decoders
@@ -40,7 +41,7 @@ __all__ = ["DEFAULT_READ_TIMEOUT", "bound_reads", "bounded", "check_select", "co
            "session"]
 
 # Without a deadline (tools, tests), an exchange with the server may take this long.
-DEFAULT_READ_TIMEOUT = 28.0
+DEFAULT_READ_TIMEOUT = UNBOUNDED_READ_SECONDS
 # When each open connection was opened (by id), to tell a server restart from a KILL.
 _OPENED: dict[int, float] = {}
 
@@ -162,7 +163,7 @@ def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | N
 # connection costs a handful of round trips per page. One per login and session kind, each
 # re-enters its database when taken (MySQL re-checks database privileges on USE, and the round
 # trip proves it alive) and is dropped when idle longer than IDLE_SECONDS.
-IDLE_SECONDS = 60.0
+IDLE_SECONDS = IDLE_CONNECTION_SECONDS
 _IDLE_MAX = 4
 _IDLE: dict[tuple[Any, ...], tuple[float, pymysql.connections.Connection]] = {}
 

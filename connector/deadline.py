@@ -14,13 +14,10 @@ import math
 import time
 from dataclasses import dataclass
 
-__all__ = ["BUDGET_SECONDS", "SPARE_SECONDS", "Deadline"]
+from connector.limits import BUDGET_SECONDS, SHORT_BUDGET_SECONDS, SPARE_SECONDS
 
-# AppFlow's budget per request type (Java SDK README); anything not listed gets the short one.
-BUDGET_SECONDS = {"QueryDataRequest": 30.0, "RetrieveDataRequest": 30.0, "WriteDataRequest": 30.0}
-SHORT_BUDGET_SECONDS = 10.0
-# Stop working this long before the budget ends: 3 s to spare, and room for the response to travel.
-SPARE_SECONDS = 4.0
+__all__ = ["Deadline"]
+
 # The server is asked to stop a statement this long before the socket gives up on it, so its own
 # error (naming the cause) arrives first.
 _SOCKET_GRACE_SECONDS = 0.5

@@ -55,6 +55,7 @@ from custom_connector_sdk.connector.configuration import ConnectorOperator
 from custom_connector_sdk.connector.fields import FieldDataType
 
 from connector.errors import InvalidArgumentError
+from connector.limits import MAX_FILTER_CHARS, MAX_FILTER_DEPTH, MAX_FILTER_TOKENS
 from connector.sql import quote
 from connector.types import decimal_problem, integer_range, wall_clock
 
@@ -268,9 +269,6 @@ def _antlr() -> tuple[Any, Any, Any, Any, Any]:
 # The SDK's ANTLR parser is slow on pathological input (10,000 nested parentheses: 5 s; 50,000: past
 # Lambda's 30 s), so a filter is measured before it is parsed. AppFlow's own filters are a few conditions;
 # an IN list of a thousand ids stays well inside these.
-MAX_FILTER_CHARS = 65_536
-MAX_FILTER_DEPTH = 64
-MAX_FILTER_TOKENS = 10_000
 
 
 def _check_size(text: str, masked: str) -> None:

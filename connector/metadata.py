@@ -17,11 +17,12 @@ from custom_connector_sdk.connector.settings import CacheControl, TimeUnit
 
 from connector.catalog import Column, Entity, list_schemas, list_tables
 from connector.errors import InvalidArgumentError, ResourceNotFoundError
+from connector.limits import METADATA_CACHE_SECONDS
 
 __all__ = ["CACHE_CONTROL", "EntityList", "entity_definition", "list_entities"]
 
 # AppFlow's minimum; a new column shows up in the flow editor within ten minutes.
-CACHE_CONTROL = CacheControl(time_to_live=600, time_to_live_unit=TimeUnit.SECONDS)
+CACHE_CONTROL = CacheControl(time_to_live=METADATA_CACHE_SECONDS, time_to_live_unit=TimeUnit.SECONDS)
 _INCREMENTAL_TYPES = ("date", "datetime", "timestamp")
 
 

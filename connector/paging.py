@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.errors import InvalidArgumentError
+from connector.limits import MAX_TOKEN_CHARS
 
 __all__ = [
     "MAX_TOKEN_CHARS", "IssuedToken", "PageState", "TableBinding", "decode_token", "encode_token", "fingerprint",
@@ -34,8 +35,6 @@ __all__ = [
 ]
 
 VERSION = 2
-# A token carries at most a few key values: anything longer was not issued here.
-MAX_TOKEN_CHARS = 65_536
 # OFFSET and a LIMIT's rest are written into SQL as integers: keep them inside BIGINT.
 _MAX_POSITION = 2**63 - 1
 

@@ -29,16 +29,15 @@ from connector.catalog import Column, Entity
 from connector.database import bounded
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_time, waited_for_lock
+from connector.limits import RESPONSE_BUDGET_BYTES
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, exact_decimal, integer_range
 
 __all__ = [
-    "RESPONSE_BUDGET_BYTES", "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
+    "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
 ]
 
-# Lambda's synchronous response limit is 6 MB; keep room for the envelope.
-RESPONSE_BUDGET_BYTES = 5_500_000
 _FETCH_CHUNK = 500
 # json.dumps writes one character of a record as at most 12 bytes (a surrogate pair as two \\uXXXX).
 _MAX_ESCAPED_CHAR = 12

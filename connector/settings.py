@@ -17,6 +17,7 @@ from typing import Any, Literal
 from custom_connector_sdk.connector.settings import ConnectorRuntimeSettingDataType as SettingType
 
 from connector.errors import InvalidArgumentError
+from connector.limits import CONNECT_TIMEOUT_DEFAULT, CONNECT_TIMEOUT_RANGE, SHORT_BUDGET_SECONDS
 
 __all__ = ["SETTINGS", "ProfileSettings", "SettingSpec", "TlsMode", "parse_settings", "setting_errors"]
 
@@ -36,9 +37,11 @@ def _timeout(value: str) -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not 1 <= seconds <= 8:
+    low, high = CONNECT_TIMEOUT_RANGE
+    if not low <= seconds <= high:
         # AppFlow gives validation calls 10 s in all; the secret read needs its share.
-        msg = "must be between 1 and 8 seconds (AppFlow allows 10 s for a validation call)"
+        msg = (f"must be between {low:g} and {high:g} seconds (AppFlow allows {SHORT_BUDGET_SECONDS:g} s for a "
+               "validation call)")
         raise ValueError(msg)
     return seconds
 
@@ -108,8 +111,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "under /opt) for VERIFY_CA and VERIFY_IDENTITY. Empty: the system CAs.",
                 SettingType.String, _text),
     SettingSpec("connectTimeoutSeconds", "connect_timeout", "Connect timeout (s)",
-                "Seconds to wait for the database to answer a connection attempt, 1 to 8 (default 5).",
-                SettingType.Integer, _timeout, 5.0),
+                f"Seconds to wait for the database to answer a connection attempt, {CONNECT_TIMEOUT_RANGE[0]:g} to "
+                f"{CONNECT_TIMEOUT_RANGE[1]:g} (default {CONNECT_TIMEOUT_DEFAULT:g}).",
+                SettingType.Integer, _timeout, CONNECT_TIMEOUT_DEFAULT),
     SettingSpec("tinyint1AsBoolean", "tinyint1_as_boolean", "Read TINYINT(1) as Boolean",
                 "true (default): TINYINT(1) columns are Boolean. false: Integer, keeping values like 2.",
                 SettingType.Boolean, _boolean, True, ("true", "false")),
@@ -129,7 +133,7 @@ class ProfileSettings:
     database: str | None = None
     tls_mode: TlsMode = "REQUIRED"
     tls_ca_bundle: str | None = None
-    connect_timeout: float = 5.0
+    connect_timeout: float = CONNECT_TIMEOUT_DEFAULT
     tinyint1_as_boolean: bool = True
     source_time_zone: str = "UTC"
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from connector.errors import InvalidArgumentError
+from connector.limits import DEFAULT_MAX_RESULTS, MAX_RESULTS_BOUND
 
 __all__ = ["check_event", "without_nulls"]
 
@@ -29,8 +30,9 @@ def _optional_string(value: Any) -> str | None:
 
 
 def _positive_int(value: Any) -> str | None:
-    ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31 - 1)
-    return None if ok else "a whole number from 1 to 2147483647, or null for the default of 1000"
+    ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_RESULTS_BOUND)
+    return None if ok else (f"a whole number from 1 to {MAX_RESULTS_BOUND}, or null for the default of "
+                            f"{DEFAULT_MAX_RESULTS}")
 
 
 def _string_list(value: Any) -> str | None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from connector.limits import BUDGET_SECONDS, LAMBDA_TIMEOUT_SECONDS
 from tests.sam_tools import tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +128,13 @@ LAMBDA_SG = "<LambdaSecurityGroup.GroupId>"
 def test_function_is_a_python312_arm64_vpc_lambda() -> None:
     fn = Stack(**NETWORK).props("ConnectorFunction")
     assert fn["Handler"] == "handlers.app.lambda_handler"
-    assert (fn["Runtime"], fn["Architectures"], fn["Timeout"]) == ("python3.12", ["arm64"], 30)
+    assert (fn["Runtime"], fn["Architectures"]) == ("python3.12", ["arm64"])
+
+
+def test_the_function_timeout_is_appflows_longest_budget() -> None:
+    """template.yaml's Timeout and connector/limits.py say the same: a longer one only hides a Lambda timeout."""
+    fn = Stack(**NETWORK).props("ConnectorFunction")
+    assert fn["Timeout"] == LAMBDA_TIMEOUT_SECONDS == max(BUDGET_SECONDS.values())
     assert fn["VpcConfig"] == {"SecurityGroupIds": [LAMBDA_SG], "SubnetIds": NETWORK["SubnetIds"]}
     assert fn["LoggingConfig"] == {"LogGroup": "<ref ConnectorLogGroup>"}
     assert "ReservedConcurrentExecutions" not in fn  # 0 = none reserved
