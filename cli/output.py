@@ -18,6 +18,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from custom_connector_sdk.connector.fields import FieldDataType
+
+from connector.types import ARROW_BY_FIELD_TYPE
+
 __all__ = ["FORMATS", "Format", "PageSink", "decode_record"]
 
 Format = Literal["jsonl", "csv", "parquet"]
@@ -104,38 +108,35 @@ _DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)", re.IGNORECASE)
 
 
 def _arrow_column(field: Mapping[str, Any]) -> tuple[Any, Any]:
-    """(pyarrow type, value converter) for one DescribeEntity field."""
+    """(pyarrow type, value converter) for one DescribeEntity field, by the type table's Arrow name."""
     import pyarrow as pa
 
-    kind = field.get("dataType")
+    try:
+        arrow = ARROW_BY_FIELD_TYPE.get(FieldDataType[str(field.get("dataType"))], "string")
+    except KeyError:
+        arrow = "string"
     label = str(field.get("dataTypeLabel") or "")
 
     def same(value: Any) -> Any:
         return value
 
-    if kind == "Boolean":
-        return pa.bool_(), same
-    if kind in ("Byte", "Short", "Integer", "Long"):
-        return pa.int64(), same
-    if kind in ("Float", "Double"):
-        return pa.float64(), lambda v: None if v is None else float(v)
-    if kind == "BigInteger":
-        return pa.decimal128(20, 0), lambda v: None if v is None else decimal.Decimal(v)
-    if kind == "BigDecimal":
+    if arrow == "decimal":  # DECIMAL(p,s): decimal128 up to 38 digits, beyond that the exact digits as text
         match = _DECIMAL.search(label)
         precision, scale = (int(match[1]), int(match[2])) if match else (38, 10)
-        if precision <= 38:
-            return pa.decimal128(precision, scale), lambda v: None if v is None else decimal.Decimal(v)
-        return pa.string(), lambda v: None if v is None else str(v)  # beyond decimal128: exact digits as text
-    if kind == "Date":
-        return pa.date32(), lambda v: None if v is None else _epoch_days(v)
-    if kind == "DateTime":
-        return pa.timestamp("us", tz="UTC"), lambda v: None if v is None else _epoch_microseconds(v)
-    if kind == "ByteArray":
-        return pa.binary(), lambda v: None if v is None else base64.b64decode(v)
-    if kind in ("Struct", "List", "Map"):
-        return pa.string(), lambda v: None if v is None else _json_text(v)
-    return pa.string(), lambda v: None if v is None else str(v)
+        if precision > 38:
+            return pa.string(), lambda v: None if v is None else str(v)
+        return pa.decimal128(precision, scale), lambda v: None if v is None else decimal.Decimal(v)
+    columns: dict[str, tuple[Any, Any]] = {
+        "bool": (pa.bool_(), same),
+        "int64": (pa.int64(), same),
+        "float64": (pa.float64(), lambda v: None if v is None else float(v)),
+        "decimal(20,0)": (pa.decimal128(20, 0), lambda v: None if v is None else decimal.Decimal(v)),
+        "date32": (pa.date32(), lambda v: None if v is None else _epoch_days(v)),
+        "timestamp": (pa.timestamp("us", tz="UTC"), lambda v: None if v is None else _epoch_microseconds(v)),
+        "binary": (pa.binary(), lambda v: None if v is None else base64.b64decode(v)),
+        "json": (pa.string(), lambda v: None if v is None else _json_text(v)),
+    }
+    return columns.get(arrow, (pa.string(), lambda v: None if v is None else str(v)))
 
 
 # Python has no year 0; MySQL's year 0 is not a leap year, so it is year 1 less 365 days.

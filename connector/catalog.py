@@ -17,7 +17,7 @@ import pymysql
 
 from connector.errors import InvalidArgumentError, ResourceNotFoundError, kills_connection
 from connector.sql import quote, quote_table
-from connector.types import ColumnType, column_type
+from connector.types import JSON_CARRIER, ColumnType, column_type
 
 __all__ = ["SYSTEM_SCHEMAS", "Column", "Entity", "list_schemas", "list_tables", "load_entity", "split_identifier"]
 
@@ -76,7 +76,7 @@ class Column:
         kind = self.type.key
         if kind is None or (self.octet_length is not None and self.octet_length > self.sorted_prefix):
             return None
-        if self.data_type == "char" and self.collation and ("nopad" in self.collation or "_0900_" in self.collation):
+        if self.type.padded and self.collation and ("nopad" in self.collation or "_0900_" in self.collation):
             return None
         if kind == "chars" and not (self.charset and self.collation and _NAME.fullmatch(self.charset)
                                     and _NAME.fullmatch(self.collation)):
@@ -204,7 +204,7 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
         if found[0] == "VIEW":  # one whose definer was dropped still lists them: open it to know
             _check_view(cur, schema, table)
         json_columns = _mariadb_json_columns(cur, schema, table) if any(
-            str(row[1]).lower() == "longtext" for row in column_rows) else set()
+            str(row[1]).lower() == JSON_CARRIER for row in column_rows) else set()
         cur.execute(
             "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
             "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND NON_UNIQUE = 0 "

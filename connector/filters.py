@@ -54,10 +54,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from custom_connector_sdk.connector.configuration import ConnectorOperator
 from custom_connector_sdk.connector.fields import FieldDataType
 
+from connector.catalog import Column
 from connector.errors import InvalidArgumentError
 from connector.limits import MAX_FILTER_CHARS, MAX_FILTER_DEPTH, MAX_FILTER_TOKENS
 from connector.sql import quote
-from connector.types import decimal_problem, integer_range, wall_clock
+from connector.types import FilterKind, decimal_problem, filter_kind, integer_range, wall_clock
 
 __all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for"]
 
@@ -75,6 +76,10 @@ class FilterColumn:
     unsigned: bool = False
     column_type: str = ""
 
+    @classmethod
+    def of(cls, column: Column) -> FilterColumn:
+        return cls(column.name, column.type.field_type, column.data_type, column.unsigned, column.column_type)
+
 
 @dataclass(frozen=True)
 class CompiledFilter:
@@ -89,36 +94,16 @@ class CompiledFilter:
 
 # --- column kinds and the operators each allows -------------------------------
 
-_Kind = Literal["boolean", "integer", "decimal", "float", "date", "datetime", "timestamp", "time", "text",
-                "opaque", "none"]
-
-_INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
-_KIND_BY_MYSQL_TYPE: dict[str, _Kind] = {
-    **dict.fromkeys(_INTEGER_BITS, "integer"), "bit": "integer", "year": "integer",
-    **dict.fromkeys(("decimal", "numeric", "dec", "fixed"), "decimal"),
-    **dict.fromkeys(("float", "double", "real", "double precision"), "float"),
-    "date": "date", "datetime": "datetime", "timestamp": "timestamp", "time": "time",
-    **dict.fromkeys(("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"), "text"),
-    **dict.fromkeys(("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "json", "geometry",
-                     "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
-                     "geometrycollection", "geomcollection", "vector"), "none"),
-}
-# When information_schema reports a type we do not know, the AppFlow type decides.
-_KIND_BY_FIELD_TYPE: dict[T, _Kind] = {
-    T.String: "opaque", T.Integer: "integer", T.Short: "integer", T.Long: "integer", T.BigInteger: "integer",
-    T.BigDecimal: "decimal", T.Float: "float", T.Double: "float", T.Date: "date", T.DateTime: "datetime",
-}
-_FIELD_TYPE_BITS = {T.Short: 16, T.Integer: 32, T.Long: 64}
-
+_Kind = FilterKind
 _ORDERED = [Op.EQUAL_TO, Op.NOT_EQUAL_TO, Op.LESS_THAN, Op.LESS_THAN_OR_EQUAL_TO, Op.GREATER_THAN,
             Op.GREATER_THAN_OR_EQUAL_TO, Op.BETWEEN]
 _OPERATORS: dict[_Kind, list[Op]] = {
-    "boolean": [Op.EQUAL_TO, Op.NOT_EQUAL_TO],
-    "integer": _ORDERED, "decimal": _ORDERED, "float": _ORDERED,
-    "date": _ORDERED, "datetime": _ORDERED, "timestamp": _ORDERED, "time": _ORDERED,
-    "text": [*_ORDERED, Op.CONTAINS],
-    "opaque": [Op.EQUAL_TO, Op.NOT_EQUAL_TO],
-    "none": [],
+    _Kind.BOOLEAN: [Op.EQUAL_TO, Op.NOT_EQUAL_TO],
+    _Kind.INTEGER: _ORDERED, _Kind.DECIMAL: _ORDERED, _Kind.FLOAT: _ORDERED,
+    _Kind.DATE: _ORDERED, _Kind.DATETIME: _ORDERED, _Kind.TIMESTAMP: _ORDERED, _Kind.TIME: _ORDERED,
+    _Kind.TEXT: [*_ORDERED, Op.CONTAINS],
+    _Kind.OPAQUE: [Op.EQUAL_TO, Op.NOT_EQUAL_TO],
+    _Kind.NONE: [],
 }
 _OP_TEXT = {Op.EQUAL_TO: "=", Op.NOT_EQUAL_TO: "!=", Op.LESS_THAN: "<", Op.LESS_THAN_OR_EQUAL_TO: "<=",
             Op.GREATER_THAN: ">", Op.GREATER_THAN_OR_EQUAL_TO: ">=", Op.BETWEEN: "BETWEEN", Op.CONTAINS: "CONTAINS"}
@@ -132,11 +117,7 @@ _KEYWORDS = frozenset({"AND", "and", "OR", "or", "NOT", "not", "TRUE", "True", "
 
 
 def _kind(column: FilterColumn) -> _Kind:
-    if column.field_type in (T.Struct, T.ByteArray, T.Map, T.List):
-        return "none"
-    if column.field_type is T.Boolean:
-        return "boolean"
-    return _KIND_BY_MYSQL_TYPE.get(column.mysql_type.lower()) or _KIND_BY_FIELD_TYPE.get(column.field_type, "none")
+    return filter_kind(column.mysql_type, column.field_type)  # the type table's row decides
 
 
 def _expressible(name: str) -> bool:
@@ -505,7 +486,7 @@ class _Translator:
         with_null = any(literal.kind == "null" for literal in literals)
         values = [self.convert(column, literal) for literal in literals if literal.kind != "null"]
         terms: list[_Sql] = []
-        if _kind(column) == "boolean":
+        if _kind(column) is _Kind.BOOLEAN:
             truths = set(values)
             if truths == {True, False}:
                 terms.append((f"{name} IS NOT NULL", ()))
@@ -534,7 +515,7 @@ class _Translator:
                    f"not {_OP_TEXT[op]}.")
             raise InvalidArgumentError(msg)
         value = self.convert(column, literal)
-        if _kind(column) == "boolean":
+        if _kind(column) is _Kind.BOOLEAN:
             return self._boolean(name, op, value is True)
         if isinstance(value, _Day):
             return self._day_compare(name, op, value)
@@ -625,17 +606,17 @@ class _Translator:
     def convert(self, column: FilterColumn, literal: _Literal) -> object:
         """The literal as the Python value PyMySQL binds correctly for this column, or InvalidArgument."""
         kind = _kind(column)
-        if kind == "boolean":
+        if kind is _Kind.BOOLEAN:
             return self._to_boolean(column, literal)
-        if kind == "integer":
+        if kind is _Kind.INTEGER:
             return self._to_integer(column, literal)
-        if kind == "decimal":
+        if kind is _Kind.DECIMAL:
             return self._to_decimal(column, literal)
-        if kind == "float":
+        if kind is _Kind.FLOAT:
             return self._to_float(column, literal)
-        if kind in ("date", "datetime", "timestamp"):
+        if kind in (_Kind.DATE, _Kind.DATETIME, _Kind.TIMESTAMP):
             return self._to_temporal(column, kind, literal)
-        if kind == "time":
+        if kind is _Kind.TIME:
             if literal.kind == "string" and re.fullmatch(r"-?\d{1,3}:[0-5]\d:[0-5]\d(\.\d{1,6})?", literal.text):
                 return literal.text
             raise self.misfit(column, literal, "a quoted time such as '13:45:00'")
@@ -701,15 +682,15 @@ class _Translator:
         try:
             if literal.kind == "datetime":
                 assert isinstance(literal.value, datetime)
-                if kind == "timestamp":  # read in a '+00:00' session
+                if kind is _Kind.TIMESTAMP:  # read in a '+00:00' session
                     return literal.value.replace(tzinfo=None)
                 return wall_clock(literal.value, self.zone)  # the source's reading, as writes and ids take it
             assert isinstance(literal.value, date)
-            if kind == "date":
+            if kind is _Kind.DATE:
                 return literal.value
             start = datetime.combine(literal.value, time())
             end = datetime.combine(literal.value + timedelta(days=1), time()) if literal.value < date.max else None
-            if kind == "timestamp":  # the day in the source's zone, as UTC
+            if kind is _Kind.TIMESTAMP:  # the day in the source's zone, as UTC
                 return _Day(_utc(start, self.zone), _utc(end, self.zone) if end else None)
             return _Day(start, end)
         except OverflowError:
@@ -724,11 +705,7 @@ def _integer_range(column: FilterColumn) -> tuple[int | None, int | None]:
     text = column.column_type or column.mysql_type
     if column.unsigned and "unsigned" not in text.lower():
         text += " unsigned"
-    low, high = integer_range(column.mysql_type, text)
-    if low is None and column.field_type in _FIELD_TYPE_BITS:  # unknown MySQL type: the AppFlow type decides
-        bits = _FIELD_TYPE_BITS[column.field_type]
-        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    return low, high
+    return integer_range(column.mysql_type, text, column.field_type)
 
 
 def _zone(name: str) -> ZoneInfo:

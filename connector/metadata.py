@@ -23,7 +23,6 @@ __all__ = ["CACHE_CONTROL", "EntityList", "entity_definition", "list_entities"]
 
 # AppFlow's minimum; a new column shows up in the flow editor within ten minutes.
 CACHE_CONTROL = CacheControl(time_to_live=METADATA_CACHE_SECONDS, time_to_live_unit=TimeUnit.SECONDS)
-_INCREMENTAL_TYPES = ("date", "datetime", "timestamp")
 
 
 class EntityList:
@@ -72,8 +71,7 @@ def list_entities(
 def _field(column: Column, entity: Entity) -> FieldDefinition:
     from connector.filters import FilterColumn, operators_for
 
-    operators = operators_for(FilterColumn(column.name, column.type.field_type, column.data_type,
-                                           column.unsigned, column.column_type))
+    operators = operators_for(FilterColumn.of(column))
     return FieldDefinition(
         field_name=column.name,
         data_type=column.type.field_type,
@@ -86,7 +84,7 @@ def _field(column: Column, entity: Entity) -> FieldDefinition:
             is_retrievable=True,
             is_nullable=column.nullable,
             is_queryable=bool(operators),
-            is_timestamp_field_for_incremental_queries=column.data_type in _INCREMENTAL_TYPES,
+            is_timestamp_field_for_incremental_queries=column.type.incremental,
         ),
         filter_operators=operators,
         write_properties=None if entity.is_view else _write_properties(column, entity),

@@ -32,7 +32,7 @@ from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_t
 from connector.limits import RESPONSE_BUDGET_BYTES
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
-from connector.types import WRITE_CODECS, UnreadableValueError, decimal_problem, exact_decimal, integer_range
+from connector.types import ID_CODECS, WRITE_CODECS, UnreadableValueError, decimal_problem, exact_decimal, integer_range
 
 __all__ = [
     "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
@@ -112,8 +112,7 @@ def _key_positions(key: Sequence[Column], selected: Sequence[Column]) -> list[in
     Then the last row's key is read from the record's own columns, and no key copy is selected.
     """
     positions = {c.name: i for i, c in enumerate(selected)}
-    if key and all(c.name in positions and c.keyset_kind == "int" and c.type.fixup is None
-                   and c.data_type != "bit" for c in key):
+    if key and all(c.name in positions and c.keyset_kind == "int" and c.type.fixup is None for c in key):
         return [positions[c.name] for c in key]
     return None
 
@@ -212,8 +211,7 @@ def _compile(entity: Entity, filter_expression: str | None, source_time_zone: st
     if not filter_expression or not filter_expression.strip():
         return CompiledFilter("", (), None)
     return compile_filter(filter_expression, {
-        c.name: FilterColumn(c.name, c.type.field_type, c.data_type, c.unsigned, c.column_type)
-        for c in entity.columns}, source_time_zone)
+        c.name: FilterColumn.of(c) for c in entity.columns}, source_time_zone)
 
 
 def _after_clause(key: Sequence[Column], values: Sequence[str]) -> tuple[str, list[Any]]:
@@ -423,7 +421,7 @@ def retrieve_records(
 
 def _id_param(column: Column, text: str, source_time_zone: str) -> Any:
     """An id as RetrieveData sends it (the JSON form QueryData emits) -> the column's bound type."""
-    if column.type.write in ("binary", "date", "datetime", "timestamp"):
+    if column.type.write in ID_CODECS:
         try:
             return WRITE_CODECS[column.type.write](text, column.data_type, column.column_type,
                                                    zoneinfo.ZoneInfo(source_time_zone))

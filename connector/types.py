@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Any
 
@@ -30,8 +32,9 @@ from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
 
 __all__ = [
-    "TYPES", "WRITE_CODECS", "ColumnType", "Fixup", "column_type", "decimal_problem", "decoders", "integer_range",
-    "read_json_checked",
+    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "TYPES", "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup",
+    "column_type", "decimal_problem", "decoders", "exact_decimal", "filter_kind", "integer_range", "read_json_checked",
+    "wall_clock",
 ]
 
 logger = logging.getLogger(__name__)
@@ -278,6 +281,36 @@ def decoders(source_time_zone: str) -> dict[Any, Any]:
 
 # --- the table ------------------------------------------------------------------
 
+class FilterKind(StrEnum):
+    """How a filter treats a column: which operators it offers and how it reads a literal."""
+
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    FLOAT = "float"
+    DATE = "date"
+    DATETIME = "datetime"
+    TIMESTAMP = "timestamp"
+    TIME = "time"
+    TEXT = "text"
+    OPAQUE = "opaque"  # a type the connector does not know: = and != only
+    NONE = "none"  # cannot be filtered on
+
+
+# Parquet/Arrow column types by AppFlow type (names the local flow command turns into pyarrow types).
+ARROW_BY_FIELD_TYPE: dict[T, str] = {
+    T.Boolean: "bool", T.Short: "int64", T.Integer: "int64", T.Long: "int64", T.BigInteger: "decimal(20,0)",
+    T.BigDecimal: "decimal", T.Float: "float64", T.Double: "float64", T.Date: "date32", T.DateTime: "timestamp",
+    T.ByteArray: "binary", T.Struct: "json", T.List: "json", T.Map: "json", T.String: "string",
+}
+# When information_schema reports a type the table does not know, the AppFlow type it is read as decides.
+FILTER_KIND_BY_FIELD_TYPE: dict[T, FilterKind] = {
+    T.String: FilterKind.OPAQUE, T.Integer: FilterKind.INTEGER, T.Short: FilterKind.INTEGER,
+    T.Long: FilterKind.INTEGER, T.BigInteger: FilterKind.INTEGER, T.BigDecimal: FilterKind.DECIMAL,
+    T.Float: FilterKind.FLOAT, T.Double: FilterKind.FLOAT, T.Date: FilterKind.DATE, T.DateTime: FilterKind.DATETIME,
+}
+
+
 @dataclass(frozen=True)
 class ColumnType:
     """How one MySQL type is declared to AppFlow, read, ordered and used as a key.
@@ -304,38 +337,57 @@ class ColumnType:
     write_sql: str = "%s"  # the placeholder(s) in INSERT/UPDATE (geometry: ST_GeomFromText(%s, %s))
     order: tuple[str, ...] = ("{0}",)
     order_hash: str | None = None
+    filter: FilterKind = FilterKind.TEXT  # which operators a filter may use, and how its literals are read
+    incremental: bool = False  # AppFlow may pick it as the timestamp field of incremental pulls
+    unsigned_field_type: T | None = None  # integers: the wider AppFlow type of the UNSIGNED variant
+    padded: bool = False  # CHAR: stored padded, so under a NO PAD collation ORDER BY and > disagree
+    spatial: bool = False  # values the server parses from WKT (and MariaDB answers NULL for bad WKT)
+
+    @property
+    def arrow(self) -> str:
+        """The Parquet/Arrow column type of this AppFlow type (for the local flow command)."""
+        return ARROW_BY_FIELD_TYPE.get(self.field_type, "string")
 
 
 # Sorting a string column by its bytes (CAST ... AS BINARY compares byte by byte, trailing spaces included).
 _BY_BYTES = ("CAST({0} AS BINARY)",)
-_INT = ColumnType(T.Integer, key="int", write="int")
-_BINARY = ColumnType(T.ByteArray, fixup=read_base64, key="hex", write="binary", order_hash="MD5({0})")
-_BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order_hash="MD5({0})")
+_K = FilterKind
+_BINARY = ColumnType(T.ByteArray, fixup=read_base64, key="hex", write="binary", order_hash="MD5({0})",
+                     filter=_K.NONE)
+_BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order_hash="MD5({0})", filter=_K.NONE)
 _TEXT = ColumnType(T.String, key="chars", order=_BY_BYTES, order_hash="MD5({0})")
 _LONG_TEXT = ColumnType(T.String, key=None, order=_BY_BYTES, order_hash="MD5({0})")
 _LABEL = ColumnType(T.String, key=None)  # ENUM and SET sort by their index, one per label
-_FLOAT = ColumnType(T.Float, key=None, write="float", order=("{0}", "CAST({0} AS BINARY)"))  # -0 and 0 tie
+_FLOAT = ColumnType(T.Float, key=None, write="float", order=("{0}", "CAST({0} AS BINARY)"),  # -0 and 0 tie
+                    filter=_K.FLOAT)
 _GEOMETRY = ColumnType(
     T.String, select="IF(ST_SRID({0}) = 0, ST_AsText({0}), CONCAT('SRID=', ST_SRID({0}), ';', ST_AsText({0})))",
     key=None, write="geometry", write_sql="ST_GeomFromText(%s, %s)",
-    order=("ST_SRID({0})", "ST_AsBinary({0})"), order_hash="MD5(ST_AsBinary({0}))")
+    order=("ST_SRID({0})", "ST_AsBinary({0})"), order_hash="MD5(ST_AsBinary({0}))", filter=_K.NONE, spatial=True)
+
+
+def _integer(signed: T, unsigned: T) -> ColumnType:
+    return ColumnType(signed, key="int", write="int", filter=_K.INTEGER, unsigned_field_type=unsigned)
+
+
+# The one table: every MySQL/MariaDB type by information_schema's DATA_TYPE.
 TYPES: dict[str, ColumnType] = {
-    "tinyint": ColumnType(T.Short, key="int", write="int"),
-    "smallint": ColumnType(T.Short, key="int", write="int"),
-    "mediumint": _INT,
-    "int": _INT,
-    "integer": _INT,
-    "bigint": ColumnType(T.Long, key="int", write="int"),
-    "decimal": ColumnType(T.BigDecimal, key="decimal", write="decimal"),
+    "tinyint": _integer(T.Short, T.Short),
+    "smallint": _integer(T.Short, T.Integer),
+    "mediumint": _integer(T.Integer, T.Integer),
+    "int": _integer(T.Integer, T.Long),
+    "integer": _integer(T.Integer, T.Long),
+    "bigint": _integer(T.Long, T.BigInteger),
+    "decimal": ColumnType(T.BigDecimal, key="decimal", write="decimal", filter=_K.DECIMAL),
     "float": _FLOAT,
-    "double": ColumnType(T.Double, key=None, write="float", order=_FLOAT.order),
-    "bit": ColumnType(T.Long, key="int", write="int"),
-    "date": ColumnType(T.Date, write="date"),
-    "datetime": ColumnType(T.DateTime, write="datetime"),
-    "timestamp": ColumnType(T.DateTime, write="timestamp"),
-    "time": ColumnType(T.String, write="time"),
-    "year": ColumnType(T.Integer, key="int", write="int"),
-    "char": _TEXT,
+    "double": ColumnType(T.Double, key=None, write="float", order=_FLOAT.order, filter=_K.FLOAT),
+    "bit": ColumnType(T.Long, key="int", write="int", filter=_K.INTEGER),
+    "date": ColumnType(T.Date, write="date", filter=_K.DATE, incremental=True),
+    "datetime": ColumnType(T.DateTime, write="datetime", filter=_K.DATETIME, incremental=True),
+    "timestamp": ColumnType(T.DateTime, write="timestamp", filter=_K.TIMESTAMP, incremental=True),
+    "time": ColumnType(T.String, write="time", filter=_K.TIME),
+    "year": ColumnType(T.Integer, key="int", write="int", filter=_K.INTEGER),
+    "char": dataclasses.replace(_TEXT, padded=True),
     "varchar": _TEXT,
     "tinytext": _LONG_TEXT,
     "text": _LONG_TEXT,
@@ -345,7 +397,7 @@ TYPES: dict[str, ColumnType] = {
     "set": _LABEL,
     # MySQL's JSON compares 1 and 1.0 as equal: sort by its text
     "json": ColumnType(T.Struct, key=None, write="json", order=("CAST(CAST({0} AS CHAR) AS BINARY)",),
-                       order_hash="MD5({0})"),
+                       order_hash="MD5({0})", filter=_K.NONE),
     "binary": _BINARY,
     "varbinary": _BINARY,
     "tinyblob": _BLOB,
@@ -353,21 +405,24 @@ TYPES: dict[str, ColumnType] = {
     "mediumblob": _BLOB,
     "longblob": _BLOB,
     # MariaDB's own types: exact values, compared and sorted natively
-    "uuid": ColumnType(T.String),
-    "inet4": ColumnType(T.String),
-    "inet6": ColumnType(T.String),
-    **{geo: _GEOMETRY for geo in (
-        "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
-        "geometrycollection", "geomcollection")},
+    "uuid": ColumnType(T.String, filter=_K.OPAQUE),
+    "inet4": ColumnType(T.String, filter=_K.OPAQUE),
+    "inet6": ColumnType(T.String, filter=_K.OPAQUE),
+    # MySQL 9's VECTOR: binary floats, read as base64, not filtered or sorted on
+    "vector": ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order=(), filter=_K.NONE),
+    **dict.fromkeys(("geometry", "point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon",
+                     "geometrycollection", "geomcollection"), _GEOMETRY),
 }
-_UNKNOWN = ColumnType(T.String, key=None, order=())
-_BOOLEAN = ColumnType(T.Boolean, fixup=bool, key="int", write="boolean")
+_UNKNOWN = ColumnType(T.String, key=None, order=(), filter=_K.OPAQUE)
+_BOOLEAN = ColumnType(T.Boolean, fixup=bool, key="int", write="boolean", filter=_K.BOOLEAN)
 _STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_checked, key=None, write="json", order=_BY_BYTES,
-                          order_hash="MD5({0})")
+                          order_hash="MD5({0})", filter=_K.NONE)
 _BINARY_LABEL = ColumnType(T.String, fixup=read_binary_label, key=None)  # ENUM/SET ... CHARACTER SET binary
-_BIT64 = ColumnType(T.BigInteger, key="int", write="int")  # BIT(64) holds up to 2**64 - 1, beyond Long
-_WIDENED = {"tinyint": T.Short, "smallint": T.Integer, "mediumint": T.Integer, "int": T.Long, "bigint": T.BigInteger}
-_SIGNED = {"tinyint": T.Short, "smallint": T.Short, "mediumint": T.Integer, "int": T.Integer, "bigint": T.Long}
+_BIT64 = ColumnType(T.BigInteger, key="int", write="int", filter=_K.INTEGER)  # BIT(64): up to 2**64 - 1
+# MariaDB's JSON is LONGTEXT with a JSON_VALID check constraint: only such columns need the check looked up.
+JSON_CARRIER = "longtext"
+# Write codecs that also read RetrieveData's ids (the JSON forms QueryData emits).
+ID_CODECS = frozenset({"binary", "date", "datetime", "timestamp"})
 
 
 def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: bool = True,
@@ -391,25 +446,44 @@ def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: b
         return _BIT64
     if data_type in ("enum", "set") and charset == "binary":
         return _BINARY_LABEL
-    if json_checked and data_type == "longtext":
+    if json_checked and data_type == JSON_CARRIER:
         return _STRUCT_TEXT  # MariaDB's JSON: LONGTEXT with a JSON_VALID check
-    if data_type in _SIGNED:
-        widened = _WIDENED if "unsigned" in column_text else _SIGNED
-        return ColumnType(widened[data_type], key="int", write="int")
     found = TYPES.get(data_type)
     if found is None:
         logger.warning("unknown MySQL type %s: read as String", column_type_text)
         return _UNKNOWN
+    if found.unsigned_field_type is not None and "unsigned" in column_text:
+        return dataclasses.replace(found, field_type=found.unsigned_field_type)
     return found
+
+
+def filter_kind(data_type: str, field_type: T) -> FilterKind:
+    """How a filter treats a column of this DATA_TYPE read as ``field_type`` (the row's kind, else the AppFlow
+    type's; booleans and the types a filter cannot compare decide by the AppFlow type).
+
+    >>> filter_kind("tinyint", T.Boolean).value, filter_kind("varchar", T.String).value
+    ('boolean', 'text')
+    """
+    if field_type in (T.Struct, T.ByteArray, T.Map, T.List):
+        return FilterKind.NONE
+    if field_type is T.Boolean:
+        return FilterKind.BOOLEAN
+    found = TYPES.get(data_type.lower())
+    if found is not None:
+        return found.filter
+    return FILTER_KIND_BY_FIELD_TYPE.get(field_type, FilterKind.NONE)
 
 
 # --- value limits (shared by the filter translator and the writer) --------------
 
 _INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
+# An integer column of a type the table does not know: the AppFlow type's width decides.
+_FIELD_TYPE_BITS = {T.Short: 16, T.Integer: 32, T.Long: 64}
 
 
-def integer_range(data_type: str, column_type_text: str) -> tuple[int | None, int | None]:
-    """The values an integer-like column holds.
+def integer_range(data_type: str, column_type_text: str,
+                  field_type: T | None = None) -> tuple[int | None, int | None]:
+    """The values an integer-like column holds (of an unknown type: those of its AppFlow type).
 
     >>> integer_range("tinyint", "tinyint(3) unsigned"), integer_range("bit", "bit(12)")
     ((0, 255), (0, 4095))
@@ -422,6 +496,9 @@ def integer_range(data_type: str, column_type_text: str) -> tuple[int | None, in
         return 0, 2 ** (int(match.group(1)) if match else 1) - 1
     bits = _INTEGER_BITS.get(data_type)
     if bits is None:
+        if field_type in _FIELD_TYPE_BITS:
+            half = 2 ** (_FIELD_TYPE_BITS[field_type] - 1)
+            return -half, half - 1
         return None, None
     return (0, 2**bits - 1) if "unsigned" in text else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
 

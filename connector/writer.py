@@ -512,7 +512,7 @@ def _with_readable_geometry(conn: pymysql.connections.Connection, entity: Entity
     MariaDB's ST_GeomFromText answers NULL for WKT it cannot read, which a nullable column
     would store as a silent NULL (MySQL raises an error, which fails the record by itself).
     """
-    spatial = {c.name for c in entity.columns if c.type.write == "geometry"}
+    spatial = {c.name for c in entity.columns if c.type.spatial}
     checks = [(record, name, record.values[name]) for record in records for name in record.columns
               if name in spatial and isinstance(record.values[name], tuple)]
     if not checks or not is_mariadb(conn):
