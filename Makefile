@@ -24,7 +24,7 @@ check-server:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cli]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cli,parquet,local]'
 	touch $(STAMP)
 
 demo: check-server $(STAMP)
@@ -33,6 +33,7 @@ demo: check-server $(STAMP)
 lint: $(STAMP) lint-template
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/python -m devkit.import_graph
 
 test: check-server $(STAMP) lint
 	$(BIN)/python -m pytest
@@ -41,7 +42,7 @@ test: check-server $(STAMP) lint
 # database; against AWS: .venv/bin/appflow-mysql invoke EVENT.json)
 EVENT ?= events/describe_connector_configuration.json
 invoke: check-server $(STAMP)
-	$(BIN)/appflow-mysql invoke --sample $(EVENT)
+	$(BIN)/python -m devkit.invoke $(EVENT)
 
 # Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min);
 # then write path: handler WriteData INSERT/UPSERT vs raw PyMySQL records/s (50k records per variant; ~6 min).

@@ -46,9 +46,9 @@ import orjson
 import pymysql
 import pymysql.cursors
 
-from devkit.invoke import FakeLambdaContext
+from appflow_mysql.context import LocalLambdaContext
+from appflow_mysql.local_secrets import local_secrets_manager, put_secret
 from devkit.mariadb import MySQLServer, ServerAddress
-from devkit.secrets import local_secrets_manager, put_secret
 
 DATABASE = "bench"
 TABLE = "events"
@@ -179,7 +179,7 @@ def call_page(setup: Setup, page: int, token: str | None) -> tuple[int, int, str
     """One QueryData call as AppFlow makes it: (records, response bytes, nextToken)."""
     from handlers.app import lambda_handler
 
-    response = lambda_handler(query_event(setup, page, token), FakeLambdaContext())
+    response = lambda_handler(query_event(setup, page, token), LocalLambdaContext())
     body = json.dumps(response)  # what the Lambda runtime puts on the wire to AppFlow
     if not response.get("isSuccess"):
         raise RuntimeError(f"QueryData failed: {response.get('errorDetails')}")

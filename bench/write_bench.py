@@ -43,8 +43,8 @@ from typing import Any
 
 import pymysql
 
+from appflow_mysql.context import LocalLambdaContext
 from bench.read_bench import DATABASE, Setup, bench_profile, machine, raw_connect, silence_handler_logs
-from devkit.invoke import FakeLambdaContext
 from devkit.mariadb import MySQLServer
 
 TABLE = "writes"
@@ -158,7 +158,7 @@ def call_write(setup: Setup, operation: str, records: Sequence[str]) -> int:
     """One WriteData call as AppFlow makes it; the number of records written."""
     from handlers.app import lambda_handler
 
-    response = lambda_handler(write_event(setup, operation, records), FakeLambdaContext())
+    response = lambda_handler(write_event(setup, operation, records), LocalLambdaContext())
     json.dumps(response)  # what the Lambda runtime puts on the wire to AppFlow
     if not response.get("isSuccess"):
         raise RuntimeError(f"WriteData {operation} failed: {response.get('errorDetails')}")

@@ -15,9 +15,9 @@ from typing import Any
 
 import pymysql
 
-from connector.errors import InvalidArgumentError, ResourceNotFoundError, kills_connection
+from connector.errors import InvalidArgumentError, ResourceNotFoundError, kills_connection, server_message
 from connector.sql import quote, quote_table
-from connector.types import JSON_CARRIER, ColumnType, column_type
+from connector.types import JSON_CARRIER, ColumnType, KeyKind, column_type
 
 __all__ = ["SYSTEM_SCHEMAS", "Column", "Entity", "list_schemas", "list_tables", "load_entity", "split_identifier"]
 
@@ -66,7 +66,7 @@ class Column:
         return terms
 
     @cached_property
-    def keyset_kind(self) -> str | None:
+    def keyset_kind(self) -> KeyKind | None:
         """How this column carries a keyset position, or None when it cannot order one exactly.
 
         Not: types without a keyset form; values longer than the server sorts (max_sort_length),
@@ -78,14 +78,14 @@ class Column:
             return None
         if self.type.padded and self.collation and ("nopad" in self.collation or "_0900_" in self.collation):
             return None
-        if kind == "chars" and not (self.charset and self.collation and _NAME.fullmatch(self.charset)
+        if kind is KeyKind.CHARS and not (self.charset and self.collation and _NAME.fullmatch(self.charset)
                                     and _NAME.fullmatch(self.collation)):
-            return "text"
+            return KeyKind.TEXT
         return kind
 
     def key_placeholder(self) -> str:
         """The bound value a keyset position compares with: the column's own bytes in its own collation."""
-        if self.keyset_kind == "chars":
+        if self.keyset_kind is KeyKind.CHARS:
             return f"CONVERT(%s USING {self.charset}) COLLATE {self.collation}"
         return "%s"
 
@@ -241,8 +241,7 @@ def _check_view(cur: Any, schema: str, table: str) -> None:
     except pymysql.err.MySQLError as exc:
         if kills_connection(exc):
             raise  # the session, not the view: classified as such by the caller
-        reason = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-        raise _view_error(schema, table, reason) from None
+        raise _view_error(schema, table, server_message(exc)) from None
 
 
 def _view_error(schema: str, table: str, reason: str) -> InvalidArgumentError:
@@ -258,7 +257,7 @@ def _unreadable_view(cur: Any, schema: str, table: str) -> InvalidArgumentError:
     try:
         cur.execute(f"SELECT * FROM {quote_table(schema, table)} LIMIT 0", ())
     except pymysql.err.MySQLError as exc:
-        reason = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        reason = server_message(exc)
     return _view_error(schema, table, reason)
 
 

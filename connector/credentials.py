@@ -56,20 +56,19 @@ class DbLogin:
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
 
-def _secret_region(arn: str) -> str | None:
+def _secret_region(arn: str) -> str:
+    """The region of a secret ARN (or, for a bare name, the function's own); InvalidArgumentError when none."""
     parts = arn.split(":")
     if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "secretsmanager":
         if not _REGION.fullmatch(parts[3]):
             msg = f"Secret ARN {arn} names no valid region ({parts[3]!r}); check the connection profile's secret."
             raise InvalidArgumentError(msg)
         return parts[3]
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-
-
-def secret_partition(arn: str) -> str:
-    """The ARN's partition (aws, aws-cn, aws-us-gov), for IAM advice."""
-    parts = arn.split(":")
-    return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1] else "aws"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        msg = f"Cannot tell the region of secret {arn}: give a full secret ARN or set AWS_REGION."
+        raise InvalidArgumentError(msg)
+    return region
 
 
 class SecretStore:
@@ -98,9 +97,6 @@ class SecretStore:
     def endpoint_for(self, arn: str) -> tuple[str, str]:
         """The region of ``arn`` and the Secrets Manager endpoint URL the connector would call."""
         region = _secret_region(arn)
-        if region is None:
-            msg = f"Cannot tell the region of secret {arn}: give a full secret ARN or set AWS_REGION."
-            raise InvalidArgumentError(msg)
         return region, self._provider(region)[1]
 
     def read(self, arn: str, *, refresh: bool = False) -> dict[str, Any]:
@@ -111,9 +107,6 @@ class SecretStore:
             msg = "credentials.secretArn is missing: the event names no Secrets Manager secret to read."
             raise InvalidArgumentError(msg)
         region = _secret_region(arn)
-        if region is None:
-            msg = f"Cannot tell the region of secret {arn}: give a full secret ARN or set AWS_REGION."
-            raise InvalidArgumentError(msg)
         provider, endpoint = self._provider(region)
         try:
             raw = provider.get(arn, max_age=self.max_age, force_fetch=refresh)

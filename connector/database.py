@@ -31,6 +31,7 @@ from connector.errors import (
     classify_mysql_error,
     error_number,
     lost_mid_statement,
+    server_message,
 )
 from connector.limits import IDLE_CONNECTION_SECONDS, UNBOUNDED_READ_SECONDS
 from connector.settings import ProfileSettings
@@ -90,7 +91,7 @@ def connect(
         conn = _open(login, settings, context, deadline, conv, read_only)
     except pymysql.err.OperationalError as exc:
         if error_number(exc) == CR.CR_SERVER_LOST:  # TCP connected, but no MySQL greeting came
-            raise _not_mysql(target, str(exc.args[1]) if len(exc.args) > 1 else "") from exc
+            raise _not_mysql(target, server_message(exc)) from exc
         raise classify_mysql_error(exc, target) from exc
     except pymysql.err.InternalError as exc:  # "Packet sequence number wrong": another protocol answered
         raise _not_mysql(target, str(exc)) from exc

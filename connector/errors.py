@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pymysql
 from custom_connector_sdk.lambda_handler.responses import ErrorCode
@@ -42,6 +42,7 @@ __all__ = [
     "lost_mid_statement",
     "mysql_rule",
     "out_of_time",
+    "server_message",
     "waited_for_lock",
 ]
 
@@ -321,6 +322,12 @@ def error_number(exc: BaseException) -> int:
     return args[0] if args and isinstance(args[0], int) else CLIENT_SIDE
 
 
+def server_message(exc: BaseException) -> str:
+    """The server's (or PyMySQL's) own words for an error, without its number."""
+    args: tuple[Any, ...] = tuple(getattr(exc, "args", ()))
+    return str(args[1]) if len(args) > 1 else str(exc)
+
+
 def mysql_rule(exc: BaseException) -> MySQLErrorRule | None:
     """The table's rule for a PyMySQL error, or None for a number it does not know."""
     return MYSQL_ERRORS.get(error_number(exc))
@@ -394,14 +401,14 @@ def classify_mysql_error(exc: pymysql.err.MySQLError, target: MySQLTarget) -> Co
     ('InvalidCredentialsError', True)
     """
     errno = error_number(exc)
-    server_message = (str(exc.args[1]) if len(exc.args) > 1 else str(exc)).strip() or (
+    said = server_message(exc).strip() or (
         "the connection was already closed" if errno == CLIENT_SIDE else "no message")
     fields = {
         "where": target.where, "host": target.host, "port": target.port, "user": target.user,
         "database": target.database or "", "connect_timeout": target.connect_timeout,
-        "server_message": server_message, "errno": errno,
+        "server_message": said, "errno": errno,
     }
-    if errno == 2003:
+    if errno == CR.CR_CONN_HOST_ERROR:
         cause = getattr(exc, "original_exception", None)
         for cause_type, error_class, template in _CONNECT_ERRORS:
             if isinstance(cause, cause_type):
@@ -409,13 +416,13 @@ def classify_mysql_error(exc: pymysql.err.MySQLError, target: MySQLTarget) -> Co
                 return error_class(template.format(**fields))
     rule = MYSQL_ERRORS.get(errno)
     if rule is not None:
-        if rule.timed_out and "timed out" in server_message:
+        if rule.timed_out and "timed out" in said:
             rule = rule.timed_out
         retry = RETRY_AFTER_SECONDS if rule.retry_helps else None
         return rule.error_class(rule.template.format(**fields), retry_after_seconds=retry)
     if isinstance(exc, pymysql.err.ProgrammingError | pymysql.err.DataError | pymysql.err.IntegrityError):
-        return InvalidArgumentError(f"MySQL at {target.where} rejected the statement: {server_message}")
-    return ServerError(f"MySQL at {target.where} failed (error {errno}): {server_message}")
+        return InvalidArgumentError(f"MySQL at {target.where} rejected the statement: {said}")
+    return ServerError(f"MySQL at {target.where} failed (error {errno}): {said}")
 
 
 # --- AWS (Secrets Manager) -------------------------------------------------

@@ -313,7 +313,7 @@ def _parse(text: str) -> tuple[Any, Any, dict[int, str]]:
 
 # --- literals -------------------------------------------------------------------
 
-_LiteralKind = Literal["string", "number", "date", "datetime", "null", "boolean"]
+_LiteralKind = Literal["string", "number", "day", "instant", "null", "boolean"]  # a DSL literal's form
 _DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z")
 
 
@@ -590,8 +590,8 @@ class _Translator:
         if token.type in (p.POS_INTEGER, p.DECIMAL):
             return _Literal("number", text, Decimal(text), where)
         if token.type == p.DATE:
-            return _Literal("date", text, _parse_date(text, where), where)
-        return _Literal("datetime", text, _parse_datetime(text, where), where)
+            return _Literal("day", text, _parse_date(text, where), where)
+        return _Literal("instant", text, _parse_datetime(text, where), where)
 
     # values
 
@@ -673,14 +673,14 @@ class _Translator:
         example = "a date like 2024-01-31 or a date-time like 2024-01-31T23:59:59Z"
         if literal.kind == "string":  # a quoted date or date-time is taken as the bare one
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", literal.text):
-                literal = _Literal("date", literal.text, _parse_date(literal.text, literal.where), literal.where)
+                literal = _Literal("day", literal.text, _parse_date(literal.text, literal.where), literal.where)
             elif _DATETIME.fullmatch(literal.text):
-                literal = _Literal("datetime", literal.text, _parse_datetime(literal.text, literal.where),
+                literal = _Literal("instant", literal.text, _parse_datetime(literal.text, literal.where),
                                    literal.where)
-        if literal.kind not in ("date", "datetime"):
+        if literal.kind not in ("day", "instant"):
             raise self.misfit(column, literal, example)
         try:
-            if literal.kind == "datetime":
+            if literal.kind == "instant":
                 assert isinstance(literal.value, datetime)
                 if kind is _Kind.TIMESTAMP:  # read in a '+00:00' session
                     return literal.value.replace(tzinfo=None)

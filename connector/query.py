@@ -32,7 +32,17 @@ from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_t
 from connector.limits import RESPONSE_BUDGET_BYTES
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
-from connector.types import ID_CODECS, WRITE_CODECS, UnreadableValueError, decimal_problem, exact_decimal, integer_range
+from connector.types import (
+    ID_CODECS,
+    NUMBER_CODECS,
+    TIME_CODECS,
+    WRITE_CODECS,
+    KeyKind,
+    UnreadableValueError,
+    decimal_problem,
+    exact_decimal,
+    integer_range,
+)
 
 __all__ = [
     "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
@@ -99,9 +109,9 @@ def _key_copy(column: Column) -> str:
     """
     quoted = quote(column.name)
     kind = column.keyset_kind
-    if kind in ("hex", "chars"):
+    if kind in (KeyKind.HEX, KeyKind.CHARS):
         return f"HEX({quoted})"
-    if kind == "int":
+    if kind is KeyKind.INT:
         return f"{quoted} + 0"  # BIT and TINYINT(1) too, as plain integers
     return f"CAST({quoted} AS CHAR)"
 
@@ -112,7 +122,7 @@ def _key_positions(key: Sequence[Column], selected: Sequence[Column]) -> list[in
     Then the last row's key is read from the record's own columns, and no key copy is selected.
     """
     positions = {c.name: i for i, c in enumerate(selected)}
-    if key and all(c.name in positions and c.keyset_kind == "int" and c.type.fixup is None for c in key):
+    if key and all(c.name in positions and c.keyset_kind is KeyKind.INT and c.type.fixup is None for c in key):
         return [positions[c.name] for c in key]
     return None
 
@@ -157,7 +167,7 @@ def key_param(column: Column, text: str) -> Any:
     kind = column.keyset_kind or column.type.key
     problem = None
     try:
-        if kind == "int":
+        if kind is KeyKind.INT:
             if text in ("true", "false") and column.type.write == "boolean":
                 return int(text == "true")
             if len(text) > _MAX_NUMBER_CHARS or not _INTEGER.fullmatch(text):  # int() takes '1_0' and '١'
@@ -168,14 +178,14 @@ def key_param(column: Column, text: str) -> Any:
                 problem = f"a whole number from {low} to {high}"
             else:
                 return number
-        elif kind == "decimal":
+        elif kind is KeyKind.DECIMAL:
             if len(text) > _MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(text):  # Decimal() takes '1_0'
                 raise ValueError
             value = Decimal(text)
             problem = decimal_problem(value, column.column_type)
             if problem is None:
                 return exact_decimal(value)
-        elif kind in ("hex", "chars"):
+        elif kind in (KeyKind.HEX, KeyKind.CHARS):
             if column.octet_length is not None and len(text) > 2 * column.octet_length:
                 problem = f"at most {column.octet_length} bytes"
             else:
@@ -429,15 +439,15 @@ def _id_param(column: Column, text: str, source_time_zone: str) -> Any:
             reason = exc if isinstance(exc, ValueError) else "a date-time within years 0000-9999 in the field's zone"
             msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be {reason}"
             raise InvalidArgumentError(msg) from None
-    if column.type.key in ("int", "decimal"):
+    if column.type.key in (KeyKind.INT, KeyKind.DECIMAL):
         return key_param(column, text)
-    if column.type.write == "float":
+    if column.type.write in NUMBER_CODECS:
         number = float(text) if _DECIMAL.fullmatch(text.strip()) else float("nan")
         if number != number or number in (float("inf"), float("-inf")):
             msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be a finite number"
             raise InvalidArgumentError(msg)
         return number
-    if column.type.write == "time" and not _TIME.fullmatch(text.strip()):
+    if column.type.write in TIME_CODECS and not _TIME.fullmatch(text.strip()):
         msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be a time like 13:45:00"
         raise InvalidArgumentError(msg)
     return text

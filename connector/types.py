@@ -32,9 +32,9 @@ from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
 
 __all__ = [
-    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "TYPES", "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup",
-    "column_type", "decimal_problem", "decoders", "exact_decimal", "filter_kind", "integer_range", "read_json_checked",
-    "wall_clock",
+    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "TIME_CODECS", "TYPES", "WRITE_CODECS",
+    "ColumnType", "FilterKind", "Fixup", "KeyKind", "column_type", "decimal_problem", "decoders", "exact_decimal",
+    "filter_kind", "integer_range", "read_json_checked", "wall_clock",
 ]
 
 logger = logging.getLogger(__name__)
@@ -281,6 +281,16 @@ def decoders(source_time_zone: str) -> dict[Any, Any]:
 
 # --- the table ------------------------------------------------------------------
 
+class KeyKind(StrEnum):
+    """How a key column carries a keyset position in a nextToken (and how RetrieveData binds its ids)."""
+
+    INT = "int"  # exact integers (BIT and booleans as plain numbers)
+    DECIMAL = "decimal"  # exact digits
+    HEX = "hex"  # binary strings, as hex
+    CHARS = "chars"  # character strings, as the hex of their bytes in the column's own character set
+    TEXT = "text"  # temporal and ASCII-only values, as the server's text
+
+
 class FilterKind(StrEnum):
     """How a filter treats a column: which operators it offers and how it reads a literal."""
 
@@ -299,9 +309,10 @@ class FilterKind(StrEnum):
 
 # Parquet/Arrow column types by AppFlow type (names the local flow command turns into pyarrow types).
 ARROW_BY_FIELD_TYPE: dict[T, str] = {
-    T.Boolean: "bool", T.Short: "int64", T.Integer: "int64", T.Long: "int64", T.BigInteger: "decimal(20,0)",
-    T.BigDecimal: "decimal", T.Float: "float64", T.Double: "float64", T.Date: "date32", T.DateTime: "timestamp",
-    T.ByteArray: "binary", T.Struct: "json", T.List: "json", T.Map: "json", T.String: "string",
+    T.Boolean: "bool", T.Short: "int64", T.Integer: "int64", T.Long: "int64", T.BigInteger: "decimal128(20,0)",
+    T.BigDecimal: "decimal128(p,s)", T.Float: "float64", T.Double: "float64", T.Date: "date32",
+    T.DateTime: "timestamp[us,UTC]", T.ByteArray: "bytes", T.Struct: "json-text", T.List: "json-text",
+    T.Map: "json-text", T.String: "string",
 }
 # When information_schema reports a type the table does not know, the AppFlow type it is read as decides.
 FILTER_KIND_BY_FIELD_TYPE: dict[T, FilterKind] = {
@@ -332,7 +343,7 @@ class ColumnType:
     field_type: T
     select: str = "{0}"
     fixup: Fixup | None = None
-    key: str | None = "text"
+    key: KeyKind | None = KeyKind.TEXT
     write: str = "text"  # the WRITE_CODECS entry that decodes AppFlow's JSON value for this column
     write_sql: str = "%s"  # the placeholder(s) in INSERT/UPDATE (geometry: ST_GeomFromText(%s, %s))
     order: tuple[str, ...] = ("{0}",)
@@ -352,10 +363,10 @@ class ColumnType:
 # Sorting a string column by its bytes (CAST ... AS BINARY compares byte by byte, trailing spaces included).
 _BY_BYTES = ("CAST({0} AS BINARY)",)
 _K = FilterKind
-_BINARY = ColumnType(T.ByteArray, fixup=read_base64, key="hex", write="binary", order_hash="MD5({0})",
+_BINARY = ColumnType(T.ByteArray, fixup=read_base64, key=KeyKind.HEX, write="binary", order_hash="MD5({0})",
                      filter=_K.NONE)
 _BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order_hash="MD5({0})", filter=_K.NONE)
-_TEXT = ColumnType(T.String, key="chars", order=_BY_BYTES, order_hash="MD5({0})")
+_TEXT = ColumnType(T.String, key=KeyKind.CHARS, order=_BY_BYTES, order_hash="MD5({0})")
 _LONG_TEXT = ColumnType(T.String, key=None, order=_BY_BYTES, order_hash="MD5({0})")
 _LABEL = ColumnType(T.String, key=None)  # ENUM and SET sort by their index, one per label
 _FLOAT = ColumnType(T.Float, key=None, write="float", order=("{0}", "CAST({0} AS BINARY)"),  # -0 and 0 tie
@@ -367,7 +378,7 @@ _GEOMETRY = ColumnType(
 
 
 def _integer(signed: T, unsigned: T) -> ColumnType:
-    return ColumnType(signed, key="int", write="int", filter=_K.INTEGER, unsigned_field_type=unsigned)
+    return ColumnType(signed, key=KeyKind.INT, write="int", filter=_K.INTEGER, unsigned_field_type=unsigned)
 
 
 # The one table: every MySQL/MariaDB type by information_schema's DATA_TYPE.
@@ -378,15 +389,15 @@ TYPES: dict[str, ColumnType] = {
     "int": _integer(T.Integer, T.Long),
     "integer": _integer(T.Integer, T.Long),
     "bigint": _integer(T.Long, T.BigInteger),
-    "decimal": ColumnType(T.BigDecimal, key="decimal", write="decimal", filter=_K.DECIMAL),
+    "decimal": ColumnType(T.BigDecimal, key=KeyKind.DECIMAL, write="decimal", filter=_K.DECIMAL),
     "float": _FLOAT,
     "double": ColumnType(T.Double, key=None, write="float", order=_FLOAT.order, filter=_K.FLOAT),
-    "bit": ColumnType(T.Long, key="int", write="int", filter=_K.INTEGER),
+    "bit": ColumnType(T.Long, key=KeyKind.INT, write="int", filter=_K.INTEGER),
     "date": ColumnType(T.Date, write="date", filter=_K.DATE, incremental=True),
     "datetime": ColumnType(T.DateTime, write="datetime", filter=_K.DATETIME, incremental=True),
     "timestamp": ColumnType(T.DateTime, write="timestamp", filter=_K.TIMESTAMP, incremental=True),
     "time": ColumnType(T.String, write="time", filter=_K.TIME),
-    "year": ColumnType(T.Integer, key="int", write="int", filter=_K.INTEGER),
+    "year": ColumnType(T.Integer, key=KeyKind.INT, write="int", filter=_K.INTEGER),
     "char": dataclasses.replace(_TEXT, padded=True),
     "varchar": _TEXT,
     "tinytext": _LONG_TEXT,
@@ -414,15 +425,18 @@ TYPES: dict[str, ColumnType] = {
                      "geometrycollection", "geomcollection"), _GEOMETRY),
 }
 _UNKNOWN = ColumnType(T.String, key=None, order=(), filter=_K.OPAQUE)
-_BOOLEAN = ColumnType(T.Boolean, fixup=bool, key="int", write="boolean", filter=_K.BOOLEAN)
+_BOOLEAN = ColumnType(T.Boolean, fixup=bool, key=KeyKind.INT, write="boolean", filter=_K.BOOLEAN)
 _STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_checked, key=None, write="json", order=_BY_BYTES,
                           order_hash="MD5({0})", filter=_K.NONE)
 _BINARY_LABEL = ColumnType(T.String, fixup=read_binary_label, key=None)  # ENUM/SET ... CHARACTER SET binary
-_BIT64 = ColumnType(T.BigInteger, key="int", write="int", filter=_K.INTEGER)  # BIT(64): up to 2**64 - 1
+_BIT64 = ColumnType(T.BigInteger, key=KeyKind.INT, write="int", filter=_K.INTEGER)  # BIT(64): up to 2**64 - 1
 # MariaDB's JSON is LONGTEXT with a JSON_VALID check constraint: only such columns need the check looked up.
 JSON_CARRIER = "longtext"
 # Write codecs that also read RetrieveData's ids (the JSON forms QueryData emits).
 ID_CODECS = frozenset({"binary", "date", "datetime", "timestamp"})
+# Ids of these codecs are checked for their form before they are bound (a number, a time of day).
+NUMBER_CODECS = frozenset({"float"})
+TIME_CODECS = frozenset({"time"})
 
 
 def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: bool = True,

@@ -40,7 +40,9 @@ from connector.errors import (
     ServiceUnavailableError,
     belongs_to_one_record,
     classify_mysql_error,
+    error_number,
     kills_connection,
+    server_message,
 )
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS
@@ -387,8 +389,7 @@ class _Writer:
 
 
 def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
-    server_message = exc.args[1] if len(exc.args) > 1 else str(exc)
-    return RecordResult(False, record.record_id, f"{server_message} (MySQL error {exc.args[0]})")
+    return RecordResult(False, record.record_id, f"{server_message(exc)} (MySQL error {error_number(exc)})")
 
 
 def _batches(records: Sequence[_Record], max_bytes: int) -> Iterator[list[_Record]]:

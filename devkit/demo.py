@@ -20,10 +20,10 @@ import pymysql
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # the JSON logs would drown the demo's output
 
-from devkit.invoke import FakeLambdaContext  # noqa: E402
+from appflow_mysql.context import LocalLambdaContext  # noqa: E402
+from appflow_mysql.local_secrets import ENDPOINT_ENV, put_secret  # noqa: E402
 from devkit.network import blackholed_port  # noqa: E402
 from devkit.sample import LocalProfile, local_profile  # noqa: E402
-from devkit.secrets import ENDPOINT_ENV, put_secret  # noqa: E402
 
 
 def call(title: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def call(title: str, event: dict[str, Any]) -> dict[str, Any]:
     from handlers.app import lambda_handler
 
     started = time.monotonic()
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, LocalLambdaContext())
     elapsed = time.monotonic() - started
     verdict = "OK    " if response.get("isSuccess") else "FAILED"
     print(f"\n[{verdict}] {title}  ({elapsed * 1000:.0f} ms)")
@@ -80,7 +80,7 @@ FLOW_FILTER = "status = 'paid' and updated_at between 2024-01-05T00:00:00Z and 2
 def _appflow_mysql() -> list[str]:
     """The console script next to this interpreter (the venv's), else the module."""
     script = Path(sys.executable).parent / "appflow-mysql"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "appflow_mysql.main"]
 
 
 def _quoted(arg: str) -> str:

@@ -1,42 +1,42 @@
-"""Run raw AppFlow events through the Lambda entry point against the local sample set-up.
+"""``make invoke``: raw AppFlow events answered by the Lambda entry point against the local sample set-up.
 
-The Docker-less twin of ``sam local invoke -e EVENT``: the event's secret ARN and
-host/port/database are pointed at the local MariaDB and moto, then
-``handlers.app.lambda_handler`` answers it exactly as in Lambda. The command is
-``appflow-mysql invoke --sample`` (``make invoke``); this module keeps the
-Lambda-like context and the old entry point.
+The Docker-less twin of ``sam local invoke -e EVENT``: a throwaway MariaDB with the sample
+schema and its profile secret in an in-process Secrets Manager; each event's secret ARN and
+runtime settings are pointed at them, then ``handlers.app.lambda_handler`` answers it exactly
+as in Lambda. The rig imports the command (``appflow_mysql``), never the reverse.
 
     python -m devkit.invoke events/validate_credentials.json [more.json ...]
 """
 
 from __future__ import annotations
 
+import json
 import sys
-import uuid
-from types import SimpleNamespace
+from pathlib import Path
 
-__all__ = ["FakeLambdaContext", "main"]
+from appflow_mysql.context import LocalLambdaContext
+from appflow_mysql.runtime import invoke, point_at
 
-
-class FakeLambdaContext(SimpleNamespace):
-    """The attributes of Lambda's context object that the connector reads."""
-
-    def __init__(self, budget_ms: int = 30_000) -> None:
-        import time
-
-        deadline = time.monotonic() + budget_ms / 1000
-        super().__init__(aws_request_id=str(uuid.uuid4()), function_name="appflow-mysql-local",
-                         get_remaining_time_in_millis=lambda: int((deadline - time.monotonic()) * 1000))
+__all__ = ["LocalLambdaContext", "main"]
 
 
 def main(argv: list[str]) -> int:
-    """``appflow-mysql invoke --sample EVENT...`` (kept for ``python -m devkit.invoke``)."""
+    """Print each event's response; exit status 1 when one has isSuccess false."""
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    from cli.main import cli
+    from devkit.sample import local_profile
 
-    return int(cli.main(args=["invoke", "--sample", *argv], prog_name="appflow-mysql", standalone_mode=False) or 0)
+    ok = True
+    with local_profile() as local:
+        for name in argv:
+            event = json.loads(Path(name).read_text(encoding="utf-8"))
+            response = invoke(point_at(event, local.secret_arn, local.settings))
+            if len(argv) > 1:
+                print(f"# {name}", file=sys.stderr)
+            print(json.dumps(response, indent=2, ensure_ascii=False))
+            ok = ok and response.get("isSuccess", True) is not False
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
+from appflow_mysql.local_secrets import local_secrets_manager, put_secret
 from devkit.mariadb import MySQLServer
-from devkit.secrets import local_secrets_manager, put_secret
 
 __all__ = ["LocalProfile", "local_profile"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from appflow_mysql.local_secrets import local_secrets_manager, put_secret
 from devkit.mariadb import MySQLServer, ServerAddress
-from devkit.secrets import local_secrets_manager, put_secret
 
 ACCOUNT = "123456789012"
 ODD_TABLE = "order.items ü `x` 100%"

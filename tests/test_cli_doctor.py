@@ -9,7 +9,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from cli.main import cli
+from appflow_mysql.main import cli
 from devkit.mariadb import free_port
 from tests.conftest import new_password
 

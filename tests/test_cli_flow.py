@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
-from cli.main import cli
-from cli.progress import FlowReporter
+from appflow_mysql.main import cli
+from appflow_mysql.progress import FlowReporter
 from devkit.mariadb import ServerAddress
 from tests.conftest import new_password, scratch_database
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from cli.output import FORMATS
-from cli.runtime import Profile, auth_type_of, parse_settings_option
+from appflow_mysql.output import FORMATS
+from appflow_mysql.runtime import Profile, auth_type_of, parse_settings_option
 
 __all__ = ["cli", "main"]
 
@@ -38,7 +38,7 @@ def _settings(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ..
 def _profile(secret_arn: str | None, credentials_file: Path | None, auth_type: str | None,
              settings: dict[str, str]) -> Iterator[Profile]:
     """The connection profile: a secret ARN as is, or a local file served as a secret."""
-    from cli.runtime import secret_from_file
+    from appflow_mysql.runtime import secret_from_file
 
     if (secret_arn is None) == (credentials_file is None):
         msg = "give exactly one of --secret-arn ARN and --credentials-file FILE"
@@ -79,7 +79,7 @@ def cli(verbose: bool) -> None:
 
     \b
       appflow-mysql flow appdb.orders --credentials-file local.json --setting tlsMode=PREFERRED
-      appflow-mysql invoke events/validate_credentials.json --sample
+      appflow-mysql invoke events/validate_credentials.json --credentials-file local.json
       appflow-mysql doctor --secret-arn arn:aws:secretsmanager:...:secret:appflow!...
     """
     if verbose:
@@ -116,8 +116,8 @@ def flow(entity: str, secret_arn: str | None, credentials_file: Path | None, aut
     ListEntities, DescribeEntity, then QueryData pages following nextToken, written to
     files laid out like AppFlow's S3 destination. Exit status 1 when a call fails.
     """
-    from cli.flow import FlowFailedError, FlowOptions, run_flow
-    from cli.progress import FlowReporter
+    from appflow_mysql.flow import FlowFailedError, FlowOptions, run_flow
+    from appflow_mysql.progress import FlowReporter
 
     options = FlowOptions(
         entity=entity, out=out, flow_name=flow_name, filter=filter_expression,
@@ -149,41 +149,23 @@ def flow(entity: str, secret_arn: str | None, credentials_file: Path | None, aut
             click.get_current_context().exit(1)
 
 
-def _point_at(event: dict[str, Any], secret_arn: str | None, settings: dict[str, str]) -> dict[str, Any]:
-    """The event with its secret ARN (and runtime settings) replaced, wherever the event carries them."""
-    if secret_arn and isinstance(event.get("secretArn"), str):  # DiagnoseRequest
-        event["secretArn"] = secret_arn
-    for holder in (event, event.get("connectorContext") or {}):
-        if secret_arn and isinstance(holder.get("credentials"), dict):
-            holder["credentials"]["secretArn"] = secret_arn
-        if settings and isinstance(holder.get("connectorRuntimeSettings"), dict):
-            holder["connectorRuntimeSettings"].update(settings)
-    return event
-
-
 @cli.command()
 @click.argument("events", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--sample", is_flag=True,
-              help="Point the events at a throwaway MariaDB with the sample schema (appdb) and its profile "
-                   "secret in an in-process Secrets Manager (needs a mariadbd/mysqld binary).")
 @click.option("--credentials-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
               help="Serve this file as the profile secret and point the events' secretArn at it.")
 @click.option("--setting", "settings", multiple=True, metavar="KEY=VALUE", callback=_settings,
               help="Override a connector runtime setting in the events, repeatable.")
-def invoke(events: tuple[Path, ...], sample: bool, credentials_file: Path | None, settings: dict[str, str]) -> None:
+def invoke(events: tuple[Path, ...], credentials_file: Path | None, settings: dict[str, str]) -> None:
     """Answer raw AppFlow EVENTS (JSON files) through the Lambda entry point.
 
     The Docker-less twin of `sam local invoke -e EVENT`: each response is printed as
-    JSON on stdout, as Lambda returns it. Without --sample or --credentials-file the
-    events' secret ARNs are read from AWS as they are. Exit status 1 when a response
-    has isSuccess false.
+    JSON on stdout, as Lambda returns it. Without --credentials-file the events' secret
+    ARNs are read from AWS as they are (`make invoke` runs them against the local sample
+    database). Exit status 1 when a response has isSuccess false.
     """
-    from cli.runtime import invoke as run_event
-    from cli.runtime import secret_from_file
+    from appflow_mysql.runtime import invoke as run_event
+    from appflow_mysql.runtime import point_at, secret_from_file
 
-    if sample and credentials_file:
-        msg = "--sample and --credentials-file exclude each other"
-        raise click.UsageError(msg)
     loaded: list[tuple[Path, dict[str, Any]]] = []
     for path in events:
         try:
@@ -195,19 +177,14 @@ def invoke(events: tuple[Path, ...], sample: bool, credentials_file: Path | None
     def answer_all(secret_arn: str | None, overrides: dict[str, str]) -> bool:
         ok = True
         for path, event in loaded:
-            response = run_event(_point_at(event, secret_arn, overrides))
+            response = run_event(point_at(event, secret_arn, overrides))
             if len(loaded) > 1:
                 click.echo(f"# {path}", err=True)
             click.echo(json.dumps(response, indent=2, ensure_ascii=False))
             ok = ok and response.get("isSuccess", True) is not False
         return ok
 
-    if sample:
-        from devkit.sample import local_profile
-
-        with local_profile() as local:
-            ok = answer_all(local.secret_arn, {**local.settings, **settings})
-    elif credentials_file:
+    if credentials_file:
         try:
             with secret_from_file(credentials_file) as (arn, _secret):
                 ok = answer_all(arn, settings)
@@ -231,7 +208,7 @@ def doctor(secret_arn: str | None, credentials_file: Path | None, auth_type: str
     login and the SELECT privilege: PASS/FAIL/SKIP with timings, the fix under each
     FAIL, and a summary naming the first broken link. Exit status 0 when all pass.
     """
-    from cli.doctor import run_doctor
+    from appflow_mysql.doctor import run_doctor
 
     with _profile(secret_arn, credentials_file, auth_type, settings) as profile:
         code = run_doctor(profile, via_lambda=via_lambda, as_json=as_json)

@@ -17,7 +17,7 @@ __all__ = ["FlowReporter"]
 
 
 class FlowReporter:
-    """Implements ``cli.flow.Reporter``."""
+    """Implements ``appflow_mysql.flow.Reporter``."""
 
     def __init__(self, console: Console | None = None, plain_interval: float = 2.0) -> None:
         self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)

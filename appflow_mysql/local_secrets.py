@@ -1,4 +1,6 @@
-"""Moto's Secrets Manager over real HTTP, for tests and the demo (not shipped).
+"""Moto's Secrets Manager over real HTTP: ``--credentials-file`` for the command, and the test rig.
+
+Installed with the ``local`` extra (moto); never part of the Lambda artifact.
 
 The connector reaches it exactly as it reaches AWS: botocore honours the
 standard ``AWS_ENDPOINT_URL_SECRETS_MANAGER`` variable.
@@ -9,14 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
-
-from devkit.mariadb import free_port
 
 __all__ = ["ENDPOINT_ENV", "FAKE_AWS_ENV", "local_secrets_manager", "moto_secrets_manager", "put_secret"]
 
@@ -30,11 +31,17 @@ FAKE_AWS_ENV = {
 }
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextmanager
 def moto_secrets_manager() -> Iterator[str]:
     """Run moto's HTTP server on a free loopback port; yield its endpoint URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
-    port = free_port()
+    port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

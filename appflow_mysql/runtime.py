@@ -19,6 +19,8 @@ from typing import Any, Literal
 __all__ = ["AuthType", "Profile", "auth_type_of", "invoke", "parse_settings_option", "read_credentials_file",
            "secret_from_file"]
 
+from connector.limits import LAMBDA_TIMEOUT_SECONDS
+
 AuthType = Literal["CustomAuth", "BasicAuth"]
 
 # botocore logs request and response bodies (secret values) at DEBUG: never let it (as handlers.app).
@@ -26,13 +28,25 @@ logging.getLogger("botocore").setLevel(logging.INFO)
 LOCAL_ACCOUNT = "123456789012"
 
 
-def invoke(event: Mapping[str, Any], budget_ms: int = 30_000) -> dict[str, Any]:
+def invoke(event: Mapping[str, Any], budget_ms: int = LAMBDA_TIMEOUT_SECONDS * 1000) -> dict[str, Any]:
     """Answer one event through ``handlers.app.lambda_handler``; the response as Lambda would serialise it."""
-    from devkit.invoke import FakeLambdaContext
+    from appflow_mysql.context import LocalLambdaContext
     from handlers.app import lambda_handler
 
-    response = lambda_handler(dict(event), FakeLambdaContext(budget_ms))
+    response = lambda_handler(dict(event), LocalLambdaContext(budget_ms))
     return dict(json.loads(json.dumps(response)))
+
+
+def point_at(event: dict[str, Any], secret_arn: str | None, settings: Mapping[str, str]) -> dict[str, Any]:
+    """The event with its secret ARN (and runtime settings) replaced, wherever the event carries them."""
+    if secret_arn and isinstance(event.get("secretArn"), str):  # DiagnoseRequest
+        event["secretArn"] = secret_arn
+    for holder in (event, event.get("connectorContext") or {}):
+        if secret_arn and isinstance(holder.get("credentials"), dict):
+            holder["credentials"]["secretArn"] = secret_arn
+        if settings and isinstance(holder.get("connectorRuntimeSettings"), dict):
+            holder["connectorRuntimeSettings"].update(settings)
+    return event
 
 
 class Profile:
@@ -106,7 +120,7 @@ def secret_from_file(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     The connector then reads it through botocore exactly as in Lambda (the
     standard ``AWS_ENDPOINT_URL_SECRETS_MANAGER`` points at moto for the duration).
     """
-    from devkit.secrets import FAKE_AWS_ENV, local_secrets_manager, put_secret
+    from appflow_mysql.local_secrets import FAKE_AWS_ENV, local_secrets_manager, put_secret
 
     secret = read_credentials_file(path)
     with local_secrets_manager() as endpoint:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from cli.runtime import Profile
+from appflow_mysql.runtime import Profile
 
 __all__ = ["render", "run_doctor"]
 
@@ -21,7 +21,7 @@ __all__ = ["render", "run_doctor"]
 def _diagnosis(profile: Profile, via_lambda: bool) -> dict[str, Any]:
     """The diagnosis as a dict (``Diagnosis.to_dict()``), however it was obtained."""
     if via_lambda:
-        from cli.runtime import invoke
+        from appflow_mysql.runtime import invoke
 
         response = invoke({"type": "DiagnoseRequest", "secretArn": profile.secret_arn,
                            "authenticationType": profile.auth_type,

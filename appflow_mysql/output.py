@@ -120,7 +120,7 @@ def _arrow_column(field: Mapping[str, Any]) -> tuple[Any, Any]:
     def same(value: Any) -> Any:
         return value
 
-    if arrow == "decimal":  # DECIMAL(p,s): decimal128 up to 38 digits, beyond that the exact digits as text
+    if arrow == "decimal128(p,s)":  # DECIMAL(p,s): decimal128 up to 38 digits, beyond that the exact digits as text
         match = _DECIMAL.search(label)
         precision, scale = (int(match[1]), int(match[2])) if match else (38, 10)
         if precision > 38:
@@ -130,11 +130,11 @@ def _arrow_column(field: Mapping[str, Any]) -> tuple[Any, Any]:
         "bool": (pa.bool_(), same),
         "int64": (pa.int64(), same),
         "float64": (pa.float64(), lambda v: None if v is None else float(v)),
-        "decimal(20,0)": (pa.decimal128(20, 0), lambda v: None if v is None else decimal.Decimal(v)),
+        "decimal128(20,0)": (pa.decimal128(20, 0), lambda v: None if v is None else decimal.Decimal(v)),
         "date32": (pa.date32(), lambda v: None if v is None else _epoch_days(v)),
-        "timestamp": (pa.timestamp("us", tz="UTC"), lambda v: None if v is None else _epoch_microseconds(v)),
-        "binary": (pa.binary(), lambda v: None if v is None else base64.b64decode(v)),
-        "json": (pa.string(), lambda v: None if v is None else _json_text(v)),
+        "timestamp[us,UTC]": (pa.timestamp("us", tz="UTC"), lambda v: None if v is None else _epoch_microseconds(v)),
+        "bytes": (pa.binary(), lambda v: None if v is None else base64.b64decode(v)),
+        "json-text": (pa.string(), lambda v: None if v is None else _json_text(v)),
     }
     return columns.get(arrow, (pa.string(), lambda v: None if v is None else str(v)))
 

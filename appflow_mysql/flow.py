@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from cli.output import Format, PageSink
-from cli.runtime import Profile, invoke
+from appflow_mysql.output import Format, PageSink
+from appflow_mysql.runtime import Profile, invoke
 
 __all__ = ["FlowFailedError", "FlowOptions", "FlowResult", "Reporter", "WriteOperation", "run_flow"]
 

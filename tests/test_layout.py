@@ -1,0 +1,88 @@
+"""The layout holds: one table for each fact, imports in one direction, installable names that cannot collide."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from connector.types import TYPES
+from devkit import import_graph
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ("connector", "handlers", "appflow_mysql")
+
+
+def _sources(packages: tuple[str, ...] = SHIPPED) -> list[Path]:
+    return [path for package in packages for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def test_imports_go_one_way_and_never_in_a_circle() -> None:
+    assert import_graph.problems() == []
+
+
+def test_the_import_check_can_fail() -> None:
+    """The circle finder and the rules see what they are meant to (a checker that cannot fail checks nothing)."""
+    assert import_graph._cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+    assert import_graph._cycles({"a": {"b"}, "b": set()}) == []
+    found = import_graph.module_imports(ROOT / "connector" / "metadata.py", "connector.metadata")
+    assert "connector.filters" in found  # a function-level import counts too
+    assert import_graph.ALLOWED["connector"] == set() and "devkit" not in import_graph.ALLOWED["appflow_mysql"]
+
+
+def test_the_wheel_ships_no_rig_and_no_generic_top_level_names(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--wheel-dir", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("*.whl")
+    tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist() if "/" in name}
+    packages = {top for top in tops if not top.endswith(".dist-info")}
+    assert packages == set(SHIPPED), packages
+    entry_points = next(zipfile.ZipFile(wheel).read(name).decode() for name in zipfile.ZipFile(wheel).namelist()
+                        if name.endswith("entry_points.txt"))
+    assert "appflow-mysql = appflow_mysql.main:main" in entry_points
+
+
+def _error_number_uses(path: Path) -> list[int]:
+    """Lines that compare with, or index, a MySQL error number outside the error table."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Compare):
+            numbers = [c for c in (node.left, *node.comparators) if isinstance(c, ast.Constant)
+                       and isinstance(c.value, int) and 1000 <= c.value < 5000]
+            tuples = [c for c in node.comparators if isinstance(c, ast.Tuple | ast.Set)
+                      and any(isinstance(e, ast.Constant) and isinstance(e.value, int) and 1000 <= e.value < 5000
+                              for e in c.elts)]
+            if numbers or tuples:
+                lines.append(node.lineno)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "args":
+            lines.append(node.lineno)
+    return lines
+
+
+def test_error_numbers_live_only_in_the_error_table() -> None:
+    found = {str(path.relative_to(ROOT)): _error_number_uses(path) for path in _sources()
+             if path.name != "errors.py"}
+    assert {path: lines for path, lines in found.items() if lines} == {}
+
+
+def test_mysql_type_names_live_only_in_the_type_table() -> None:
+    names = set(TYPES)
+    found = []
+    for path in _sources():
+        if path.name == "types.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lower() in names:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert found == []
+
+
+@pytest.mark.parametrize("source", ["x = e.args[0] == 1045\n", "if error in (1205, 1213):\n    pass\n"])
+def test_the_grep_level_checks_can_fail(tmp_path: Path, source: str) -> None:
+    path = tmp_path / "module.py"
+    path.write_text(source)
+    assert _error_number_uses(path)
