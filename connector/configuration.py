@@ -21,6 +21,7 @@ from connector.credentials import CUSTOM_AUTH_TYPE, DbLogin, SecretStore
 from connector.database import check_select, session
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError
+from connector.filters import supported_operators
 from connector.settings import SETTINGS, ProfileSettings, parse_settings
 
 __all__ = [
@@ -35,18 +36,9 @@ CONNECTOR_NAME = "MySQL"
 CONNECTOR_OWNER = "appflow-mysql-connector"
 API_VERSION = "v1"
 
-# The filter operators the query translator implements; PROJECTION is field
-# selection and NO_OP a plain field mapping.
-FILTER_OPERATORS: tuple[ConnectorOperator, ...] = (
-    ConnectorOperator.EQUAL_TO,
-    ConnectorOperator.NOT_EQUAL_TO,
-    ConnectorOperator.LESS_THAN,
-    ConnectorOperator.LESS_THAN_OR_EQUAL_TO,
-    ConnectorOperator.GREATER_THAN,
-    ConnectorOperator.GREATER_THAN_OR_EQUAL_TO,
-    ConnectorOperator.BETWEEN,
-    ConnectorOperator.CONTAINS,
-)
+# The filter operators the query translator implements (the union of what each column kind of the type
+# table allows); PROJECTION is field selection and NO_OP a plain field mapping.
+FILTER_OPERATORS: tuple[ConnectorOperator, ...] = supported_operators()
 _OPERATORS = [ConnectorOperator.PROJECTION, *FILTER_OPERATORS, ConnectorOperator.NO_OP]
 
 _AUTH_PARAMETERS = [

@@ -60,7 +60,7 @@ from connector.limits import MAX_FILTER_CHARS, MAX_FILTER_DEPTH, MAX_FILTER_TOKE
 from connector.sql import quote
 from connector.types import FilterKind, decimal_problem, filter_kind, integer_range, wall_clock
 
-__all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for"]
+__all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for", "supported_operators"]
 
 Op: TypeAlias = ConnectorOperator
 T: TypeAlias = FieldDataType
@@ -118,6 +118,15 @@ _KEYWORDS = frozenset({"AND", "and", "OR", "or", "NOT", "not", "TRUE", "True", "
 
 def _kind(column: FilterColumn) -> _Kind:
     return filter_kind(column.mysql_type, column.field_type)  # the type table's row decides
+
+
+def supported_operators() -> tuple[Op, ...]:
+    """Every operator some column kind allows, in the order the kinds list them: what the connector declares.
+
+    >>> [o.name for o in supported_operators()][-2:]
+    ['BETWEEN', 'CONTAINS']
+    """
+    return tuple(dict.fromkeys(op for ops in _OPERATORS.values() for op in ops))
 
 
 def _expressible(name: str) -> bool:
