@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 from appflow_mysql.output import Format, PageSink
 from appflow_mysql.runtime import Profile, invoke
+from connector.limits import DEFAULT_MAX_RESULTS
 
 __all__ = ["FlowFailedError", "FlowOptions", "FlowResult", "Reporter", "WriteOperation", "run_flow"]
 
@@ -31,7 +32,7 @@ class FlowOptions:
     flow_name: str = "local-flow"
     filter: str | None = None
     fields: Sequence[str] | None = None
-    page_size: int = 1000
+    page_size: int = DEFAULT_MAX_RESULTS
     format: Format = "jsonl"
     aggregate: bool = False
     to_table: str | None = None

@@ -6,6 +6,7 @@ function AppFlow invokes, so what runs here is what runs in AWS.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import click
 
 from appflow_mysql.output import FORMATS
 from appflow_mysql.runtime import Profile, auth_type_of, parse_settings_option
+from connector.limits import DEFAULT_MAX_RESULTS
 
 __all__ = ["cli", "main"]
 
@@ -34,6 +36,13 @@ def _settings(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ..
         raise click.BadParameter(str(exc)) from exc
 
 
+def _require(module: str, extra: str, feature: str) -> None:
+    """Stop with the install command when an optional dependency of a feature is missing."""
+    if importlib.util.find_spec(module) is None:
+        msg = f"{feature} needs the '{extra}' extra: pip install 'appflow-mysql-connector[{extra}]'"
+        raise click.UsageError(msg)
+
+
 @contextmanager
 def _profile(secret_arn: str | None, credentials_file: Path | None, auth_type: str | None,
              settings: dict[str, str]) -> Iterator[Profile]:
@@ -47,6 +56,7 @@ def _profile(secret_arn: str | None, credentials_file: Path | None, auth_type: s
         yield Profile(secret_arn, auth_type or "CustomAuth", settings)  # type: ignore[arg-type]
         return
     assert credentials_file is not None
+    _require("moto", "local", "--credentials-file")
     with ExitStack() as stack:
         try:
             arn, secret = stack.enter_context(secret_from_file(credentials_file))
@@ -95,7 +105,7 @@ def cli(verbose: bool) -> None:
               help="AppFlow filter DSL, e.g. \"status = 'paid' and updated_at between 2024-01-01T00:00:00Z and "
                    "2024-02-01T00:00:00Z\".")
 @click.option("--fields", metavar="A,B,...", help="Fields to read, comma-separated [default: all].")
-@click.option("--page-size", type=click.IntRange(1, 10_000), default=1000, show_default=True,
+@click.option("--page-size", type=click.IntRange(1, 10_000), default=DEFAULT_MAX_RESULTS, show_default=True,
               help="maxResults of each QueryData call.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
               help="Output file format.")
@@ -118,6 +128,9 @@ def flow(entity: str, secret_arn: str | None, credentials_file: Path | None, aut
     """
     from appflow_mysql.flow import FlowFailedError, FlowOptions, run_flow
     from appflow_mysql.progress import FlowReporter
+
+    if fmt == "parquet":
+        _require("pyarrow", "parquet", "--format parquet")
 
     options = FlowOptions(
         entity=entity, out=out, flow_name=flow_name, filter=filter_expression,
@@ -185,6 +198,7 @@ def invoke(events: tuple[Path, ...], credentials_file: Path | None, settings: di
         return ok
 
     if credentials_file:
+        _require("moto", "local", "--credentials-file")
         try:
             with secret_from_file(credentials_file) as (arn, _secret):
                 ok = answer_all(arn, settings)

@@ -13,14 +13,13 @@ import csv
 import datetime as dt
 import decimal
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from custom_connector_sdk.connector.fields import FieldDataType
 
-from connector.types import ARROW_BY_FIELD_TYPE
+from connector.types import ARROW_BY_FIELD_TYPE, decimal_shape
 
 __all__ = ["FORMATS", "Format", "PageSink", "decode_record"]
 
@@ -104,7 +103,6 @@ class _Csv:
         self._file.close()
 
 
-_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)", re.IGNORECASE)
 
 
 def _arrow_column(field: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -121,8 +119,7 @@ def _arrow_column(field: Mapping[str, Any]) -> tuple[Any, Any]:
         return value
 
     if arrow == "decimal128(p,s)":  # DECIMAL(p,s): decimal128 up to 38 digits, beyond that the exact digits as text
-        match = _DECIMAL.search(label)
-        precision, scale = (int(match[1]), int(match[2])) if match else (38, 10)
+        precision, scale, _ = decimal_shape(label)
         if precision > 38:
             return pa.string(), lambda v: None if v is None else str(v)
         return pa.decimal128(precision, scale), lambda v: None if v is None else decimal.Decimal(v)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import pymysql
-from pymysql.constants import CLIENT, CR, ER, SERVER_STATUS
+from pymysql.constants import CLIENT, SERVER_STATUS
 
 from connector.credentials import DbLogin
 from connector.deadline import Deadline
@@ -29,11 +29,12 @@ from connector.errors import (
     RequestTimeoutError,
     ServiceUnavailableError,
     classify_mysql_error,
-    error_number,
+    lacks_table_privilege,
     lost_mid_statement,
+    no_greeting,
     server_message,
 )
-from connector.limits import IDLE_CONNECTION_SECONDS, UNBOUNDED_READ_SECONDS
+from connector.limits import IDLE_CONNECTION_SECONDS, NET_TIMEOUT_SECONDS, UNBOUNDED_READ_SECONDS
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
 from connector.types import decoders
@@ -90,7 +91,7 @@ def connect(
     try:
         conn = _open(login, settings, context, deadline, conv, read_only)
     except pymysql.err.OperationalError as exc:
-        if error_number(exc) == CR.CR_SERVER_LOST:  # TCP connected, but no MySQL greeting came
+        if no_greeting(exc):
             raise _not_mysql(target, server_message(exc)) from exc
         raise classify_mysql_error(exc, target) from exc
     except pymysql.err.InternalError as exc:  # "Packet sequence number wrong": another protocol answered
@@ -110,7 +111,8 @@ def connect(
         raise _not_mysql(target, f"{type(exc).__name__}: {exc}") from None
     try:
         with conn.cursor() as cur:
-            cur.execute("SET time_zone = '+00:00', net_write_timeout = 600, net_read_timeout = 600")
+            cur.execute(f"SET time_zone = '+00:00', net_write_timeout = {NET_TIMEOUT_SECONDS:d}, "
+                        f"net_read_timeout = {NET_TIMEOUT_SECONDS:d}")
             if read_only:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
             else:  # a value that does not fit fails its record instead of being truncated
@@ -320,7 +322,7 @@ def check_select(cur: Any, login: DbLogin) -> None:
     try:
         cur.execute(f"SELECT 1 FROM {quote_table(database, row[0])} LIMIT 0", ())
     except pymysql.err.OperationalError as exc:
-        if error_number(exc) in (ER.TABLEACCESS_DENIED_ERROR, ER.COLUMNACCESS_DENIED_ERROR):
+        if lacks_table_privilege(exc):
             msg = (f"User '{login.user}' cannot SELECT in database '{login.database}' at "
                    f"{login.host}:{login.port} (tried table '{row[0]}'): the SELECT privilege is missing. "
                    f"Grant it: GRANT SELECT ON `{login.database}`.* TO '{login.user}'@'%'.")

@@ -20,6 +20,8 @@ import pymysql
 from custom_connector_sdk.lambda_handler.responses import ErrorCode
 from pymysql.constants import CR, ER
 
+from connector.limits import RETRY_AFTER_SECONDS
+
 __all__ = [
     "RETRY_AFTER_SECONDS",
     "AccessDeniedError",
@@ -39,6 +41,8 @@ __all__ = [
     "classify_mysql_error",
     "error_number",
     "kills_connection",
+    "lacks_table_privilege",
+    "no_greeting",
     "lost_mid_statement",
     "mysql_rule",
     "out_of_time",
@@ -313,7 +317,6 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
     ER_CHECK_CONSTRAINT_VIOLATED: _record(),
     ER_DATA_OUT_OF_RANGE: _record(),
 }
-RETRY_AFTER_SECONDS = 30
 
 
 def error_number(exc: BaseException) -> int:
@@ -345,6 +348,16 @@ def out_of_time(exc: BaseException) -> bool:
     errno = error_number(exc)
     return errno in (ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT) or (
         errno == CR.CR_SERVER_LOST and "timed out" in str(exc))
+
+
+def no_greeting(exc: BaseException) -> bool:
+    """While connecting: TCP was accepted, but what answered closed or said nothing a MySQL server says."""
+    return error_number(exc) == CR.CR_SERVER_LOST
+
+
+def lacks_table_privilege(exc: BaseException) -> bool:
+    """A table or column privilege is missing for the statement."""
+    return error_number(exc) in (ER.TABLEACCESS_DENIED_ERROR, ER.COLUMNACCESS_DENIED_ERROR)
 
 
 def waited_for_lock(exc: BaseException) -> bool:

@@ -12,9 +12,9 @@ __all__ = [
     "BUDGET_SECONDS", "CONNECT_TIMEOUT_DEFAULT", "CONNECT_TIMEOUT_RANGE", "DEFAULT_MAX_RESULTS",
     "IDLE_CONNECTION_SECONDS", "LAMBDA_TIMEOUT_SECONDS", "LONG_BUDGET_SECONDS", "MAX_FILTER_CHARS",
     "MAX_FILTER_DEPTH", "MAX_FILTER_TOKENS", "MAX_RESULTS_BOUND", "MAX_TOKEN_CHARS", "METADATA_CACHE_SECONDS",
-    "RESPONSE_BUDGET_BYTES", "RESPONSE_LIMIT_BYTES", "SECRET_CACHE_SECONDS", "SECRETS_MANAGER_ATTEMPTS",
-    "SECRETS_MANAGER_CONNECT_SECONDS", "SECRETS_MANAGER_READ_SECONDS", "SHORT_BUDGET_SECONDS", "SPARE_SECONDS",
-    "UNBOUNDED_READ_SECONDS",
+    "NET_TIMEOUT_SECONDS", "RESPONSE_BUDGET_BYTES", "RESPONSE_LIMIT_BYTES", "RETRY_AFTER_SECONDS",
+    "SECRETS_MANAGER_ATTEMPTS", "SECRETS_MANAGER_CONNECT_SECONDS", "SECRETS_MANAGER_READ_SECONDS",
+    "SECRET_CACHE_SECONDS", "SHORT_BUDGET_SECONDS", "SPARE_SECONDS", "UNBOUNDED_READ_SECONDS",
 ]
 
 # --- time ------------------------------------------------------------------------------------
@@ -37,6 +37,11 @@ CONNECT_TIMEOUT_DEFAULT = 5.0
 SECRETS_MANAGER_CONNECT_SECONDS = 2
 SECRETS_MANAGER_READ_SECONDS = 3
 SECRETS_MANAGER_ATTEMPTS = 2
+
+# When a retry may help (a lock, a lost session, an overloaded server), AppFlow is told to wait this long.
+RETRY_AFTER_SECONDS = 30
+# While rows stream out, the server waits this long for the client to read (the default 60 s broke long reads).
+NET_TIMEOUT_SECONDS = 600
 
 # --- size -------------------------------------------------------------------------------------
 # Lambda's synchronous response limit; a page keeps room for the response envelope.

@@ -29,7 +29,7 @@ from connector.catalog import Column, Entity
 from connector.database import bounded
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_time, waited_for_lock
-from connector.limits import RESPONSE_BUDGET_BYTES
+from connector.limits import LONG_BUDGET_SECONDS, RESPONSE_BUDGET_BYTES, RESPONSE_LIMIT_BYTES, RETRY_AFTER_SECONDS
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
 from connector.types import (
@@ -37,6 +37,7 @@ from connector.types import (
     NUMBER_CODECS,
     TIME_CODECS,
     WRITE_CODECS,
+    FilterKind,
     KeyKind,
     UnreadableValueError,
     decimal_problem,
@@ -53,6 +54,7 @@ _FETCH_CHUNK = 500
 _MAX_ESCAPED_CHAR = 12
 # A key value from outside (a token, RetrieveData's ids) longer than this is no value of its column.
 _MAX_NUMBER_CHARS = 100
+_LIMIT_MB = f"{RESPONSE_LIMIT_BYTES / 1e6:g}"
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _TIME = re.compile(r"-?[0-9]{1,3}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?")
@@ -137,7 +139,7 @@ def _too_wide(entity: Entity, selected: Sequence[Column], row: Sequence[Any], ke
                  if isinstance(value, int | str) and not isinstance(value, bool) and len(str(value)) <= 40][:3]
         where = f"Row {position} (in the order of all its columns)" + (f", where {', '.join(small)}," if small else "")
     msg = (f"{where} of {entity.identifier} is {size / 1e6:.1f} MB as JSON, more than one Lambda response can "
-           "carry (6 MB): leave its widest fields out with selectedFieldNames.")
+           f"carry ({_LIMIT_MB} MB): leave its widest fields out with selectedFieldNames.")
     return InvalidArgumentError(msg)
 
 
@@ -146,15 +148,15 @@ def _locked(entity: Entity) -> RequestTimeoutError:
     msg = (f"Reading {entity.identifier} waited for its metadata lock until the call's time ran out: DDL "
            "(ALTER, TRUNCATE, DROP), LOCK TABLES, or a long transaction that touched the table holds it. Retry "
            "later; SHOW PROCESSLIST shows the holder ('Waiting for table metadata lock' marks the waiters).")
-    return RequestTimeoutError(msg, retry_after_seconds=30)
+    return RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
 
 def _too_slow(entity: Entity, filtered: str) -> RequestTimeoutError:
     hint = ("an index on the filtered columns, or a narrower filter" if filtered else
             "a primary key (pages then cost the same at any depth)" if not entity.key else "a filter")
     msg = (f"MySQL did not return the first row of {entity.identifier} before the call's time ran out; the "
-           f"statement was stopped. The query is too slow for AppFlow's 30 s: try {hint}, or read a view that "
-           "computes less.")
+           f"statement was stopped. The query is too slow for AppFlow's {LONG_BUDGET_SECONDS:g} s: try {hint}, or "
+           "read a view that computes less.")
     return RequestTimeoutError(msg)
 
 
@@ -168,7 +170,7 @@ def key_param(column: Column, text: str) -> Any:
     problem = None
     try:
         if kind is KeyKind.INT:
-            if text in ("true", "false") and column.type.write == "boolean":
+            if text in ("true", "false") and column.type.filter is FilterKind.BOOLEAN:
                 return int(text == "true")
             if len(text) > _MAX_NUMBER_CHARS or not _INTEGER.fullmatch(text):  # int() takes '1_0' and '١'
                 raise ValueError
@@ -410,12 +412,12 @@ def retrieve_records(
                     budget -= size
                     if size > RESPONSE_BUDGET_BYTES:
                         msg = (f"The row of {entity.identifier} with {id_column.name}={row[-1]} is "
-                               f"{size / 1e6:.1f} MB as JSON, more than one Lambda response can carry (6 MB): "
-                               "leave its widest fields out with selectedFieldNames.")
+                               f"{size / 1e6:.1f} MB as JSON, more than one Lambda response can carry "
+                               f"({_LIMIT_MB} MB): leave its widest fields out with selectedFieldNames.")
                         raise InvalidArgumentError(msg)
                     if budget < 0:
-                        msg = (f"The {len(ids)} ids match rows of more than the 6 MB a Lambda response can carry "
-                               f"(the first {len(records)} fit); ask for fewer ids per call.")
+                        msg = (f"The {len(ids)} ids match rows of more than the {_LIMIT_MB} MB a Lambda response can "
+                               f"carry (the first {len(records)} fit); ask for fewer ids per call.")
                         raise InvalidArgumentError(msg)
                     records.append(record)
     except pymysql.err.MySQLError as exc:

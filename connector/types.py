@@ -33,8 +33,8 @@ from pymysql.converters import conversions
 
 __all__ = [
     "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "TIME_CODECS", "TYPES", "WRITE_CODECS",
-    "ColumnType", "FilterKind", "Fixup", "KeyKind", "column_type", "decimal_problem", "decoders", "exact_decimal",
-    "filter_kind", "integer_range", "read_json_checked", "wall_clock",
+    "ColumnType", "FilterKind", "Fixup", "KeyKind", "column_type", "decimal_problem", "decimal_shape", "decoders",
+    "exact_decimal", "filter_kind", "integer_range", "read_json_checked", "wall_clock",
 ]
 
 logger = logging.getLogger(__name__)
@@ -518,7 +518,12 @@ def integer_range(data_type: str, column_type_text: str,
 
 
 @lru_cache(maxsize=512)
-def _decimal_shape(column_type_text: str) -> tuple[int, int, bool]:
+def decimal_shape(column_type_text: str) -> tuple[int, int, bool]:
+    """DECIMAL(p,s) [UNSIGNED] -> (p, s, unsigned); MySQL's own default is DECIMAL(10,0).
+
+    >>> decimal_shape("decimal(12,2) unsigned"), decimal_shape("decimal")
+    ((12, 2, True), (10, 0, False))
+    """
     match = re.search(r"\((\d+)(?:\s*,\s*(\d+))?\)", column_type_text)
     precision, scale = (int(match.group(1)), int(match.group(2) or 0)) if match else (10, 0)
     return precision, scale, "unsigned" in column_type_text.lower()
@@ -552,7 +557,7 @@ def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
     >>> decimal_problem(Decimal("1E+200000000"), "decimal(10,2)") is not None
     True
     """
-    precision, scale, unsigned = _decimal_shape(column_type_text)
+    precision, scale, unsigned = decimal_shape(column_type_text)
     if not value.is_finite():
         return "a finite number"
     if value < 0 and unsigned:

@@ -44,6 +44,7 @@ from connector.errors import (
     kills_connection,
     server_message,
 )
+from connector.limits import RETRY_AFTER_SECONDS
 from connector.sql import quote, quote_table
 from connector.types import WRITE_CODECS
 
@@ -303,7 +304,7 @@ class _Writer:
             msg = (f"WriteData to {self.entity.identifier} ran out of the call's time after {done} of "
                    f"{len(results)} records; nothing was written (one transaction). Retry; if it repeats, the "
                    "table is slow to write (locks, triggers, indexes) for batches this large.")
-            raise RequestTimeoutError(msg, retry_after_seconds=30)
+            raise RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
     def _execute(self, cur: Any, sql: str, params: Sequence[Any]) -> int:
         """One statement, bounded by the call's deadline (socket, lock waits, MariaDB's statement time)."""
@@ -554,7 +555,7 @@ def commit_outcome_unknown(operation: str, entity: Entity, sent: int, target: My
         msg = (f"Outcome unknown: the connection to MySQL at {target.where} was lost during COMMIT of {sent} "
                f"{operation} records to {entity.identifier}, so they may or may not have been written. A retry "
                f"is safe: {operation} by key leaves the same rows however often it runs.")
-        return ServiceUnavailableError(msg, retry_after_seconds=30)
+        return ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
     msg = (f"Outcome unknown: the connection to MySQL at {target.where} was lost during COMMIT of {sent} "
            f"INSERT records to {entity.identifier}, so they may or may not have been written. Do not simply "
            "retry: an INSERT that did commit would be duplicated. Check the table for these records first "

@@ -217,3 +217,21 @@ def test_invoke_event_file_with_local_credentials(read_db: dict[str, Any], tmp_p
     failed = run_cli("invoke", str(ROOT / "events/validate_credentials.json"), "--credentials-file", str(creds),
                      "--setting", "host=127.0.0.1", "--setting", "port=1")
     assert failed.exit_code == 1 and json.loads(failed.stdout)["isSuccess"] is False
+
+
+@pytest.mark.parametrize(("missing", "args", "extra"), [
+    ("moto", ["doctor", "--credentials-file", "{file}"], "local"),
+    ("pyarrow", ["flow", "appdb.orders", "--secret-arn", "arn:aws:secretsmanager:us-east-1:1:secret:x",
+                 "--format", "parquet"], "parquet"),
+])
+def test_a_missing_extra_is_named_with_its_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           missing: str, args: list[str], extra: str) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else found(name, *a))
+    credentials = tmp_path / "local.json"
+    credentials.write_text("{}")
+    result = CliRunner().invoke(cli, [arg.format(file=credentials) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert f"appflow-mysql-connector[{extra}]" in result.output

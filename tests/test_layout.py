@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -35,8 +36,11 @@ def test_the_import_check_can_fail() -> None:
 
 
 def test_the_wheel_ships_no_rig_and_no_generic_top_level_names(tmp_path: Path) -> None:
+    source = tmp_path / "src"  # a clean copy: a stale build/ in the work tree would leak into the wheel
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv*", ".git", "build", "out", "*.egg-info",
+                                                                "__pycache__", ".*_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "--wheel-dir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
     (wheel,) = tmp_path.glob("*.whl")
     tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist() if "/" in name}
     packages = {top for top in tops if not top.endswith(".dist-info")}
