@@ -15,7 +15,9 @@ from typing import Any
 
 import pymysql
 
-from connector.errors import InvalidArgumentError, ResourceNotFoundError, kills_connection, server_message
+from connector.database import bounded
+from connector.deadline import Deadline
+from connector.errors import InvalidArgumentError, ResourceNotFoundError, server_message, view_is_broken
 from connector.sql import quote, quote_table
 from connector.types import JSON_CARRIER, ColumnType, KeyKind, column_type
 
@@ -25,6 +27,8 @@ SYSTEM_SCHEMAS = ("mysql", "sys", "information_schema", "performance_schema")
 # max_sort_length's default on MySQL and MariaDB: sorts compare only this many leading bytes.
 DEFAULT_SORTED_PREFIX_BYTES = 1024
 _NAME = re.compile(r"[A-Za-z0-9_]+")  # a character set or collation name as information_schema spells it
+# Storage engines that roll a transaction back (a view has no engine of its own).
+_TRANSACTIONAL_ENGINES = frozenset({"innodb", "ndbcluster", "ndb", "rocksdb", "tokudb"})
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class Entity:
     key: tuple[Column, ...] = field(default=())  # primary key, else first unique NOT NULL key; may be empty
     unique_keys: tuple[tuple[Column, ...], ...] = field(default=())  # every PRIMARY/UNIQUE index, PRIMARY first
     primary_key: tuple[Column, ...] = field(default=())  # the PRIMARY KEY's columns (views have none)
+    transactional: bool = True  # its engine can roll back (InnoDB); MyISAM and Aria keep what a failed batch wrote
 
     @property
     def identifier(self) -> str:
@@ -174,19 +179,15 @@ def list_tables(conn: pymysql.connections.Connection, schema: str) -> list[tuple
 
 
 def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
-                *, tinyint1_as_boolean: bool = True) -> Entity:
+                *, tinyint1_as_boolean: bool = True, deadline: Deadline | None = None) -> Entity:
     """Describe one table or view from the live catalog.
 
     Raises ResourceNotFoundError when the user cannot see it, InvalidArgumentError for a
-    view the server can no longer read (a table or column it uses was dropped).
+    view the server can no longer read (a table, column or definer it uses is gone), and
+    whatever ends the session (a lock wait past ``deadline``, a lost connection) as it is.
     """
-    return _read_entity(conn, schema, table, tinyint1_as_boolean)
-
-
-def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
-                 tinyint1_as_boolean: bool) -> Entity:
     with conn.cursor() as cur:
-        cur.execute("SELECT TABLE_TYPE, TABLE_COMMENT, @@max_sort_length FROM information_schema.TABLES "
+        cur.execute("SELECT TABLE_TYPE, TABLE_COMMENT, @@max_sort_length, ENGINE FROM information_schema.TABLES "
                     "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s", (schema, table))
         found = cur.fetchone()
         if found is None:
@@ -202,7 +203,7 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
         if not column_rows:  # a view whose base table or column is gone lists no columns
             raise _unreadable_view(cur, schema, table)
         if found[0] == "VIEW":  # one whose definer was dropped still lists them: open it to know
-            _check_view(cur, schema, table)
+            _check_view(cur, schema, table, deadline)
         json_columns = _mariadb_json_columns(cur, schema, table) if any(
             str(row[1]).lower() == JSON_CARRIER for row in column_rows) else set()
         cur.execute(
@@ -231,16 +232,21 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str,
     page_key = next((key for key in unique_keys
                      if all(not c.nullable and c.keyset_kind is not None for c in key)), ())
     return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys,
-                  primary_key=indexes.get("PRIMARY", ()))
+                  primary_key=indexes.get("PRIMARY", ()),
+                  transactional=str(found[3] or "").lower() in _TRANSACTIONAL_ENGINES)
 
 
-def _check_view(cur: Any, schema: str, table: str) -> None:
-    """Open the view (no rows): one whose definer or base objects are gone fails here, in the server's words."""
+def _check_view(cur: Any, schema: str, table: str, deadline: Deadline | None) -> None:
+    """Open the view (no rows): one whose definer or base objects are gone fails here, in the server's words.
+
+    Bounded like every statement: a lock on a base table is a lock wait, not a broken view.
+    """
+    sql = f"SELECT * FROM {quote_table(schema, table)} LIMIT 0"
     try:
-        cur.execute(f"SELECT * FROM {quote_table(schema, table)} LIMIT 0", ())
+        cur.execute(bounded(cur.connection, sql, deadline) if deadline else sql, ())
     except pymysql.err.MySQLError as exc:
-        if kills_connection(exc):
-            raise  # the session, not the view: classified as such by the caller
+        if not view_is_broken(exc):
+            raise  # a lock wait, a timeout, a lost session: classified as such by the caller
         raise _view_error(schema, table, server_message(exc)) from None
 
 

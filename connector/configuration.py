@@ -98,7 +98,7 @@ def validate_credentials(
     settings = parse_settings(raw_settings)
     deadline = deadline or Deadline.for_call("ValidateCredentialsRequest")
     store.with_login(secret_arn, authentication_type, settings, lambda login: _probe(login, settings, deadline),
-                     fresh=True)
+                     fresh=True, deadline=deadline)
 
 
 def _probe(login: DbLogin, settings: ProfileSettings, deadline: Deadline) -> None:

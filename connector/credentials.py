@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from connector.deadline import Deadline
 from connector.errors import (
     InvalidArgumentError,
     InvalidCredentialsError,
@@ -76,10 +77,10 @@ class SecretStore:
 
     def __init__(self, max_age: int = SECRET_TTL_SECONDS) -> None:
         self.max_age = max_age
-        self._providers: dict[tuple[str, str | None], tuple[SecretsProvider, str]] = {}
+        self._providers: dict[tuple[str, str | None, int], tuple[SecretsProvider, str]] = {}
 
-    def _provider(self, region: str) -> tuple[SecretsProvider, str]:
-        key = (region, os.environ.get(_ENDPOINT_ENV))
+    def _provider(self, region: str, attempts: int = SECRETS_MANAGER_ATTEMPTS) -> tuple[SecretsProvider, str]:
+        key = (region, os.environ.get(_ENDPOINT_ENV), attempts)
         if key not in self._providers:
             import boto3
             from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -88,18 +89,24 @@ class SecretStore:
             config = Config(
                 connect_timeout=SECRETS_MANAGER_CONNECT_SECONDS,
                 read_timeout=SECRETS_MANAGER_READ_SECONDS,
-                retries={"total_max_attempts": SECRETS_MANAGER_ATTEMPTS, "mode": "standard"},
+                retries={"total_max_attempts": attempts, "mode": "standard"},
             )
             client = boto3.session.Session().client("secretsmanager", region_name=region, config=config)
             self._providers[key] = (SecretsProvider(boto3_client=client), client.meta.endpoint_url)
         return self._providers[key]
+
+    @staticmethod
+    def _attempts(deadline: Deadline | None) -> int:
+        """Two tries when the call has time for both (a blackholed endpoint costs connect + read each), else one."""
+        each = SECRETS_MANAGER_CONNECT_SECONDS + SECRETS_MANAGER_READ_SECONDS
+        return SECRETS_MANAGER_ATTEMPTS if deadline is None or deadline.left() >= SECRETS_MANAGER_ATTEMPTS * each else 1
 
     def endpoint_for(self, arn: str) -> tuple[str, str]:
         """The region of ``arn`` and the Secrets Manager endpoint URL the connector would call."""
         region = _secret_region(arn)
         return region, self._provider(region)[1]
 
-    def read(self, arn: str, *, refresh: bool = False) -> dict[str, Any]:
+    def read(self, arn: str, *, refresh: bool = False, deadline: Deadline | None = None) -> dict[str, Any]:
         """Return the secret's JSON object; ``refresh`` bypasses the cache (after a rotation)."""
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
@@ -107,7 +114,7 @@ class SecretStore:
             msg = "credentials.secretArn is missing: the event names no Secrets Manager secret to read."
             raise InvalidArgumentError(msg)
         region = _secret_region(arn)
-        provider, endpoint = self._provider(region)
+        provider, endpoint = self._provider(region, self._attempts(deadline))
         try:
             raw = provider.get(arn, max_age=self.max_age, force_fetch=refresh)
         except GetParameterError as exc:
@@ -135,29 +142,32 @@ class SecretStore:
         use: Callable[[DbLogin], T],
         *,
         fresh: bool = False,
+        deadline: Deadline | None = None,
     ) -> T:
         """Call ``use(login)``; after InvalidCredentials, re-read the secret once in case it was rotated.
 
         ``fresh`` skips the cache (ValidateCredentials must judge the secret as it is now).
         """
-        secret = self.read(arn, refresh=fresh)
+        secret = self.read(arn, refresh=fresh, deadline=deadline)
         try:
             return use(login_from_secret(secret, authentication_type, settings, arn))
         except InvalidCredentialsError:
-            rotated = self.read(arn, refresh=True)
+            if deadline is not None and deadline.passed():
+                raise
+            rotated = self.read(arn, refresh=True, deadline=deadline)
             if rotated == secret:
                 raise
             return use(login_from_secret(rotated, authentication_type, settings, arn))
 
 
 def with_profile_login(
-    store: SecretStore, context: Any, use: Callable[[DbLogin, ProfileSettings], T]
+    store: SecretStore, context: Any, use: Callable[[DbLogin, ProfileSettings], T], deadline: Deadline | None = None,
 ) -> T:
     """Parse an AppFlow ConnectorContext's settings and call ``use(login, settings)`` with its secret."""
     settings = parse_settings(context.connector_runtime_settings)
     credentials = context.credentials
     return store.with_login(credentials.secret_arn, credentials.authentication_type.name, settings,
-                            lambda login: use(login, settings))
+                            lambda login: use(login, settings), deadline=deadline)
 
 
 def _require(values: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
@@ -205,6 +215,9 @@ def login_from_secret(
             msg = f"{arn} is for custom authentication type {kind!r}; this connector supports {CUSTOM_AUTH_TYPE!r}."
             raise InvalidArgumentError(msg)
         _require(fields, ("host", "username", "password"), f"Secret {arn} (CustomAuth {CUSTOM_AUTH_TYPE})")
+        if not str(fields["host"]).strip():
+            msg = f"Secret {arn}: host is empty; set the database endpoint in the connection profile."
+            raise InvalidArgumentError(msg)
         return DbLogin(
             host=str(fields["host"]).strip(),
             port=_secret_port(fields.get("port"), settings.port, arn),

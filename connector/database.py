@@ -44,6 +44,8 @@ __all__ = ["DEFAULT_READ_TIMEOUT", "bound_reads", "bounded", "check_select", "co
 
 # Without a deadline (tools, tests), an exchange with the server may take this long.
 DEFAULT_READ_TIMEOUT = UNBOUNDED_READ_SECONDS
+# How long a warm connection may take to prove it is alive before a new one is opened instead.
+_LIVENESS_SECONDS = 1.5
 # When each open connection was opened (by id), to tell a server restart from a KILL.
 _OPENED: dict[int, float] = {}
 
@@ -88,11 +90,17 @@ def connect(
         msg = f"No time was left to connect to MySQL at {target.where} before the call's deadline."
         raise RequestTimeoutError(msg)
     context = _tls_context(settings.tls_mode, settings.tls_ca_bundle)
+    conn = _unopened(login, settings, context, deadline, conv, read_only)
     try:
-        conn = _open(login, settings, context, deadline, conv, read_only)
+        conn.connect()
     except pymysql.err.OperationalError as exc:
-        if no_greeting(exc):
+        if no_greeting(exc) and not getattr(conn, "server_version", None):
             raise _not_mysql(target, server_message(exc)) from exc
+        if no_greeting(exc):  # it greeted as MySQL, then went silent or closed during the login
+            msg = (f"MySQL at {target.where} greeted the connector, then stopped answering during the login "
+                   f"({server_message(exc)}): an overloaded or stalled server (slow reverse DNS without "
+                   "skip-name-resolve, a thread limit), or a killed login. Retry; check the server's health.")
+            raise ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS) from exc
         raise classify_mysql_error(exc, target) from exc
     except pymysql.err.InternalError as exc:  # "Packet sequence number wrong": another protocol answered
         raise _not_mysql(target, str(exc)) from exc
@@ -127,15 +135,19 @@ def connect(
 def _not_mysql(target: MySQLTarget, detail: str) -> ServiceUnavailableError:
     detail = detail.strip() or "the connection closed before the greeting"
     if "timed out" in detail:
-        detail = "no greeting in time"
+        msg = (f"MySQL at {target.where} did not greet the connector in time: the server is hung or overloaded, "
+               f"or port {target.port} is not the database's MySQL port (3306 for MySQL and Aurora MySQL) but a "
+               "service that waits for the client to speak first (HTTP).")
+        return ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
     msg = (f"{target.where} does not answer as MySQL ({detail}): check that port {target.port} is the database's "
            "MySQL port (3306 for MySQL and Aurora MySQL), not SSH, HTTP, a proxy of another protocol, or a "
            "server still starting.")
     return ServiceUnavailableError(msg)
 
 
-def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | None, deadline: Deadline,
-          conv: dict[Any, Any] | None, read_only: bool) -> pymysql.connections.Connection:
+def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | None, deadline: Deadline,
+              conv: dict[Any, Any] | None, read_only: bool) -> pymysql.connections.Connection:
+    """The connection, configured but not yet connected (so a failure can tell whether the server greeted)."""
     preferred = settings.tls_mode == "PREFERRED"
     conn = pymysql.connections.Connection(
         host=login.host,
@@ -158,7 +170,6 @@ def _open(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | N
     )
     if preferred:  # PyMySQL's own PREFERRED: TLS when the server offers it, clear text when it does not
         conn._ssl_required = False  # noqa: SLF001 - set through a context PyMySQL would make anew (~30 ms)
-    conn.connect()
     return conn
 
 
@@ -179,7 +190,8 @@ def _reusable(key: tuple[Any, ...], database: str | None, deadline: Deadline) ->
     try:
         if time.monotonic() - since > IDLE_SECONDS:
             raise pymysql.err.OperationalError(0, "idle too long")
-        bound_reads(conn, deadline)
+        # a warm connection that does not answer USE at once is dead: a fresh one gets the rest of the time
+        bound_reads(conn, Deadline(min(deadline.at, time.monotonic() + _LIVENESS_SECONDS)))
         if database:
             conn.select_db(database)  # one round trip: proves the connection alive too
         else:

@@ -47,6 +47,8 @@ __all__ = [
     "mysql_rule",
     "out_of_time",
     "server_message",
+    "server_stopped",
+    "view_is_broken",
     "waited_for_lock",
 ]
 
@@ -358,6 +360,19 @@ def no_greeting(exc: BaseException) -> bool:
 def lacks_table_privilege(exc: BaseException) -> bool:
     """A table or column privilege is missing for the statement."""
     return error_number(exc) in (ER.TABLEACCESS_DENIED_ERROR, ER.COLUMNACCESS_DENIED_ERROR)
+
+
+def view_is_broken(exc: BaseException) -> bool:
+    """Opening a view failed for the view's own sake: a table, column, function or definer it names is gone
+    or lacks a privilege (not a lock, a timeout or a lost session)."""
+    return error_number(exc) in (ER.VIEW_INVALID, ER.NO_SUCH_USER, ER.ACCESS_DENIED_ERROR, ER.NO_SUCH_TABLE,
+                                 ER.BAD_FIELD_ERROR, ER.SP_DOES_NOT_EXIST, ER.TABLEACCESS_DENIED_ERROR,
+                                 ER.COLUMNACCESS_DENIED_ERROR)
+
+
+def server_stopped(exc: BaseException) -> bool:
+    """The server itself stopped a statement at the call's deadline (max_statement_time, MAX_EXECUTION_TIME)."""
+    return error_number(exc) in (ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT)
 
 
 def waited_for_lock(exc: BaseException) -> bool:

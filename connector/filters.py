@@ -56,7 +56,7 @@ from custom_connector_sdk.connector.fields import FieldDataType
 
 from connector.catalog import Column
 from connector.errors import InvalidArgumentError
-from connector.limits import MAX_FILTER_CHARS, MAX_FILTER_DEPTH, MAX_FILTER_TOKENS
+from connector.limits import MAX_FILTER_CHARS, MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_FILTER_TOKENS
 from connector.sql import quote
 from connector.types import FilterKind, decimal_problem, filter_kind, integer_range, wall_clock
 
@@ -283,6 +283,12 @@ def _check_size(text: str, masked: str) -> None:
             longest_not_run = max(longest_not_run, run)
         elif word != "(":
             run = 0
+    lowered = [word.lower() for word in words]
+    joins = lowered.count("and") + lowered.count("or") - lowered.count("between")  # BETWEEN x AND y is one
+    if joins > MAX_FILTER_CONDITIONS:
+        msg = (f"The filter joins {joins + 1} conditions with AND/OR; at most {MAX_FILTER_CONDITIONS + 1} are "
+               "accepted. Write a chain of ORs on one column as IN (...), or split the flow.")
+        raise InvalidArgumentError(msg)
     if longest_not_run > MAX_FILTER_DEPTH:
         msg = f"The filter nests {longest_not_run} NOTs; at most {MAX_FILTER_DEPTH} are accepted."
         raise InvalidArgumentError(msg)

@@ -26,9 +26,15 @@ import orjson
 import pymysql.cursors
 
 from connector.catalog import Column, Entity
-from connector.database import bounded
+from connector.database import bound_reads, bounded
 from connector.deadline import Deadline
-from connector.errors import InvalidArgumentError, RequestTimeoutError, out_of_time, waited_for_lock
+from connector.errors import (
+    InvalidArgumentError,
+    RequestTimeoutError,
+    out_of_time,
+    server_stopped,
+    waited_for_lock,
+)
 from connector.limits import LONG_BUDGET_SECONDS, RESPONSE_BUDGET_BYTES, RESPONSE_LIMIT_BYTES, RETRY_AFTER_SECONDS
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.sql import quote, quote_table
@@ -49,7 +55,8 @@ __all__ = [
     "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
 ]
 
-_FETCH_CHUNK = 500
+# Rows fetched between two looks at the clock (and two resets of the socket's read timeout to the time left).
+_FETCH_CHUNK = 100
 # json.dumps writes one character of a record as at most 12 bytes (a surrogate pair as two \\uXXXX).
 _MAX_ESCAPED_CHAR = 12
 # A key value from outside (a token, RetrieveData's ids) longer than this is no value of its column.
@@ -133,7 +140,8 @@ def _too_wide(entity: Entity, selected: Sequence[Column], row: Sequence[Any], ke
               size: int, position: int | None) -> InvalidArgumentError:
     """A row that alone is more than a response carries, named so that a person can find it."""
     if entity.key and key_at:
-        where = "The row " + ", ".join(f"{c.name}={row[i]}" for c, i in zip(entity.key, key_at, strict=False))
+        where = "The row " + ", ".join(f"{c.name}={_shown_key(c, row[i])}"
+                                       for c, i in zip(entity.key, key_at, strict=False))
     else:
         small = [f"{c.name}={value!r}" for c, value in zip(selected, row, strict=False)
                  if isinstance(value, int | str) and not isinstance(value, bool) and len(str(value)) <= 40][:3]
@@ -149,6 +157,39 @@ def _locked(entity: Entity) -> RequestTimeoutError:
            "(ALTER, TRUNCATE, DROP), LOCK TABLES, or a long transaction that touched the table holds it. Retry "
            "later; SHOW PROCESSLIST shows the holder ('Waiting for table metadata lock' marks the waiters).")
     return RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
+
+
+def _fetch(conn: pymysql.connections.Connection, cur: Any, deadline: Deadline) -> Sequence[Any]:
+    """The next few rows, each socket read held to the time left (PyMySQL applies the timeout per read)."""
+    bound_reads(conn, deadline)
+    return cur.fetchmany(_FETCH_CHUNK)  # type: ignore[no-any-return]
+
+
+def _silent(entity: Entity) -> RequestTimeoutError:
+    """The socket heard nothing until the deadline: not even the server's own statement timeout came."""
+    msg = (f"MySQL stopped answering while reading {entity.identifier}: no data came until the call's time ran "
+           "out, not even the server's own statement timeout. The server may be hung or overloaded, or the network "
+           "path drops packets; retry, and check the server's health.")
+    return RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
+
+
+def _shown_key(column: Column, value: Any) -> str:
+    """A key value as the user knows it (string keys travel as the hex of their bytes)."""
+    if column.keyset_kind is KeyKind.CHARS and isinstance(value, str):
+        try:
+            return repr(bytes.fromhex(value).decode(_python_codec(column.charset), "replace"))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _python_codec(charset: str | None) -> str:
+    from pymysql.charset import charset_by_name
+
+    try:
+        return str(charset_by_name(charset or "utf8mb4").encoding)
+    except KeyError:
+        return "utf-8"
 
 
 def _too_slow(entity: Entity, filtered: str) -> RequestTimeoutError:
@@ -339,7 +380,7 @@ def query_page(
     stopped_early = False
     try:
         with _streaming(conn, bounded(conn, sql, deadline), params) as cur:
-            while not stopped_early and (rows := cur.fetchmany(_FETCH_CHUNK)):
+            while not stopped_early and (rows := _fetch(conn, cur, deadline)):
                 for row in rows:
                     record = write(row)
                     if exact is None:
@@ -365,7 +406,7 @@ def query_page(
         if not out_of_time(exc):
             raise
         if not records:
-            raise _too_slow(entity, compiled.sql) from exc
+            raise (_too_slow(entity, compiled.sql) if server_stopped(exc) else _silent(entity)) from exc
         stopped_early = True  # the rows so far, and a token to go on from the last of them
     if last_row is None or (len(records) < size and not stopped_early):
         return Page(records, None)
@@ -405,13 +446,18 @@ def retrieve_records(
     deadline = deadline or Deadline.for_call("RetrieveDataRequest")
     try:
         with _streaming(conn, bounded(conn, sql, deadline), values) as cur:
-            while rows := cur.fetchmany(_FETCH_CHUNK):
+            while rows := _fetch(conn, cur, deadline):
+                if deadline.passed():
+                    msg = (f"RetrieveData of {len(ids)} ids from {entity.identifier} ran out of the call's time after "
+                           f"{len(records)} rows; ask for fewer ids per call.")
+                    raise RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
                 for row in rows:
                     record = write(row)
                     size = _response_size(record)
                     budget -= size
                     if size > RESPONSE_BUDGET_BYTES:
-                        msg = (f"The row of {entity.identifier} with {id_column.name}={row[-1]} is "
+                        shown = _shown_key(id_column, row[-1])
+                        msg = (f"The row of {entity.identifier} with {id_column.name}={shown} is "
                                f"{size / 1e6:.1f} MB as JSON, more than one Lambda response can carry "
                                f"({_LIMIT_MB} MB): leave its widest fields out with selectedFieldNames.")
                         raise InvalidArgumentError(msg)
@@ -423,6 +469,8 @@ def retrieve_records(
     except pymysql.err.MySQLError as exc:
         if waited_for_lock(exc):
             raise _locked(entity) from exc
+        if out_of_time(exc) and not server_stopped(exc):
+            raise _silent(entity) from exc
         if out_of_time(exc):
             msg = (f"MySQL did not find the {len(ids)} ids in {entity.identifier} before the call's time ran out; "
                    f"the statement was stopped. Index {id_column.name}, or ask for fewer ids per call.")

@@ -152,6 +152,11 @@ def setting_errors(raw: Mapping[str, Any] | None) -> dict[str, str]:
             continue
         if _unset(value):  # null or blank means "not set": the default applies
             continue
+        scalar = isinstance(value, str | int | float) and (
+            not isinstance(value, bool) or spec.data_type == SettingType.Boolean)
+        if not scalar:
+            errors[key] = f"must be text (AppFlow sends runtime settings as strings), got {type(value).__name__}"
+            continue
         try:
             spec.parse(str(value))
         except ValueError as exc:

@@ -53,9 +53,10 @@ __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_rec
 Operation = Literal["INSERT", "UPDATE", "UPSERT", "DELETE"]
 BATCH_ROWS = 500
 # Room in a packet for the statement around the values (INSERT INTO ... VALUES, ON DUPLICATE KEY UPDATE ...).
-_PACKET_MARGIN_BYTES = 16_384
+# Room in a packet for what surrounds the values beyond the column names (the statement's bound prefix, slack).
+_PACKET_MARGIN_BYTES = 4_096
 # An escaped value is at most twice its bytes (escapes, and bytes >= 0x80 sent as two UTF-8 bytes), plus quotes.
-_PER_VALUE_BYTES = 12
+_PER_VALUE_BYTES = 16
 def _no_constants(name: str) -> Any:
     msg = f"{name} is not JSON (use null or a number)"
     raise ValueError(msg)
@@ -132,6 +133,14 @@ class _RecordFailed(Exception):
     """One record cannot be written; the message says why."""
 
 
+def _lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _record_id(values: Sequence[Any]) -> str | None:
     if not values:
         return None
@@ -168,6 +177,9 @@ class _Writer:
         except (TypeError, ValueError) as exc:
             msg = f"record is not JSON ({exc})"
             raise _RecordFailed(msg) from None
+        except RecursionError:
+            msg = "record is JSON nested too deeply to read"
+            raise _RecordFailed(msg) from None
         if not isinstance(raw, dict):
             msg = f"record must be a JSON object of field values, got {type(raw).__name__}"
             raise _RecordFailed(msg)
@@ -197,7 +209,8 @@ class _Writer:
                 msg = "record has no field to update besides the id fields"
                 raise _RecordFailed(msg)
         record.columns = tuple(values)
-        record.sql_bytes = sum(_sql_bytes(v) for v in values.values())
+        # the values, and per value its place in "(…, …)" and its placeholder (ST_GeomFromText(…) for spatial)
+        record.sql_bytes = sum(_sql_bytes(v) + len(self.by_name[name].type.write_sql) for name, v in values.items())
         return record
 
     def _unknown(self, name: str) -> str:
@@ -214,6 +227,10 @@ class _Writer:
         if column.auto_increment and self.operation in ("INSERT", "UPSERT", "UPDATE") \
                 and column not in self.id_columns:
             msg = f"field {column.name!r} is auto-increment: MySQL assigns it; leave it out"
+            raise _RecordFailed(msg)
+        if isinstance(value, str) and not value.isascii() and _lone_surrogate(value):
+            msg = (f"field {column.name!r} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its "
+                   "pair), which is not text MySQL can store")
             raise _RecordFailed(msg)
         if value is None:
             if column.nullable:
@@ -281,7 +298,10 @@ class _Writer:
                 self._in_time(results)
                 self._update_then_insert(record, results)
         elif self.operation in ("INSERT", "UPSERT"):
-            for batch in _batches(records, limits.max_packet - _PACKET_MARGIN_BYTES):
+            # an engine that cannot roll back keeps what a failed multi-row statement wrote: one row at a time
+            rows = BATCH_ROWS if self.entity.transactional else 1
+            room = limits.max_packet - max((self.overhead(r.columns) for r in records), default=0)
+            for batch in _batches(records, room, rows):
                 self._in_time(results)
                 needs_ids = any(r.missing_generated for r in batch)
                 if len(batch) > 1 and (limits.consecutive_ids or not needs_ids):
@@ -297,6 +317,13 @@ class _Writer:
             for record in records:
                 self._in_time(results)
                 self._run_one(record, results, self._change_sql, must_match=True)
+
+    def overhead(self, columns: Sequence[str]) -> int:
+        """Bytes of a statement besides its values: the column list and ON DUPLICATE KEY UPDATE, written out."""
+        names = [quote(name) for name in columns]
+        header = len(self.table) + sum(len(n) + 2 for n in names) + 64
+        updates = sum(2 * len(n) + 16 for n in names) if self.operation == "UPSERT" else 0
+        return header + updates + _PACKET_MARGIN_BYTES
 
     def _in_time(self, results: list[RecordResult]) -> None:
         if self.deadline.passed():
@@ -393,12 +420,12 @@ def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
     return RecordResult(False, record.record_id, f"{server_message(exc)} (MySQL error {error_number(exc)})")
 
 
-def _batches(records: Sequence[_Record], max_bytes: int) -> Iterator[list[_Record]]:
-    """Consecutive records with the same fields, at most BATCH_ROWS and ``max_bytes`` of values at a time."""
+def _batches(records: Sequence[_Record], max_bytes: int, max_rows: int = BATCH_ROWS) -> Iterator[list[_Record]]:
+    """Consecutive records with the same fields, at most ``max_rows`` and ``max_bytes`` of values at a time."""
     batch: list[_Record] = []
     size = 0
     for record in records:
-        if batch and (record.columns != batch[0].columns or len(batch) >= BATCH_ROWS
+        if batch and (record.columns != batch[0].columns or len(batch) >= max_rows
                       or size + record.sql_bytes > max_bytes):
             yield batch
             batch, size = [], 0
@@ -408,23 +435,30 @@ def _batches(records: Sequence[_Record], max_bytes: int) -> Iterator[list[_Recor
         yield batch
 
 
-def _too_large(record: _Record, conn: pymysql.connections.Connection, limits: ServerLimits) -> str | None:
+def _too_large(record: _Record, conn: pymysql.connections.Connection, limits: ServerLimits,
+               overhead: int) -> str | None:
     """Why a record cannot be sent in one packet, or None (measured exactly only when the bound says it may not)."""
-    room = limits.max_packet - _PACKET_MARGIN_BYTES
+    room = limits.max_packet - overhead
     if record.sql_bytes <= room:
         return None
     exact = sum(len(str(conn.escape(v)).encode("utf-8", "surrogatepass")) for value in record.values.values()
                 for v in (value if isinstance(value, tuple) else (value,)) if v is not DEFAULT)
     if exact <= room:
         return None
-    return (f"record is {exact / 1_048_576:.2f} MiB as SQL, more than the server's max_allowed_packet "
-            f"({limits.max_packet / 1_048_576:.2f} MiB) allows in one statement: raise max_allowed_packet "
-            "(the DB parameter group on RDS and Aurora) or send smaller values")
+    return (f"record is {exact / 1_048_576:.2f} MiB as SQL; one statement may carry at most "
+            f"{room / 1_048_576:.2f} MiB of values under the server's max_allowed_packet "
+            f"({limits.max_packet / 1_048_576:.2f} MiB): raise max_allowed_packet (the DB parameter group on RDS "
+            "and Aurora) or send smaller values")
 
 
-def _check_request(entity: Entity, operation: Operation, id_fields: Sequence[str]) -> None:
+def _check_request(entity: Entity, operation: Operation, id_fields: Sequence[str], all_or_none: bool) -> None:
     if entity.is_view:
         msg = f"{entity.identifier} is a view; AppFlow can write only to base tables."
+        raise InvalidArgumentError(msg)
+    if all_or_none and not entity.transactional:
+        msg = (f"{entity.identifier} uses a storage engine that cannot roll back (MyISAM, Aria, MEMORY...), so "
+               "allOrNone cannot be honoured: nothing was written. Convert the table to InnoDB, or write with "
+               "allOrNone off (each record then stands alone).")
         raise InvalidArgumentError(msg)
     if operation == "INSERT":
         return
@@ -461,7 +495,7 @@ def write_records(
             written; or the session was lost during COMMIT: the outcome is unknown (the message says
             whether a retry is safe).
     """
-    _check_request(entity, operation, id_fields or [])
+    _check_request(entity, operation, id_fields or [], all_or_none)
     writer = _Writer(conn, entity, operation, id_fields or [], source_time_zone, target)
     results: list[RecordResult] = [RecordResult(False) for _ in records]
     decoded: list[_Record] = []
@@ -475,7 +509,7 @@ def write_records(
     limits = server_limits(conn)
     sendable = []
     for record in decoded:
-        problem = _too_large(record, conn, limits)
+        problem = _too_large(record, conn, limits, writer.overhead(record.columns))
         if problem is None:
             sendable.append(record)
         else:

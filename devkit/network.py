@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 __all__ = ["LoopbackProxy", "blackholed_port", "talking_port"]
 
@@ -80,12 +81,14 @@ class LoopbackProxy:
     it is passed on to the server, but the server's answer is not: both sides are closed as
     soon as it arrives. The client then cannot know whether the statement took effect.
     ``greeting_delay``: seconds to hold the server's first bytes (a server resuming from pause).
+    ``stall_after_bytes``: pass on this many bytes from the server, then nothing more (a hung server).
     """
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
         self.marker: bytes | None = None
         self.greeting_delay = 0.0
+        self.stall_after_bytes: int | None = None
         self.cuts = 0
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
@@ -118,12 +121,13 @@ class LoopbackProxy:
             except OSError:
                 continue
             server = socket.create_connection(self.target, timeout=5)
+            server.settimeout(None)  # the 5 s bound only the connect: a slow statement is not the proxy's to cut
             self._sockets += [client, server]
-            state = {"cut": False, "first": True}
+            state: dict[str, Any] = {"cut": False, "first": True, "sent": 0}
             threading.Thread(target=self._pump, args=(client, server, state, True), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, state, False), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket, state: dict[str, bool], upstream: bool) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, state: dict[str, Any], upstream: bool) -> None:
         try:
             while not self._stop.is_set():
                 data = source.recv(65536)
@@ -138,6 +142,13 @@ class LoopbackProxy:
                     if state["first"] and self.greeting_delay:
                         self._stop.wait(self.greeting_delay)
                     state["first"] = False
+                    if self.stall_after_bytes is not None:
+                        room = self.stall_after_bytes - state["sent"]
+                        if room <= 0:  # hung: hold the connection open, say nothing
+                            self._stop.wait()
+                            break
+                        data = data[:room]
+                        state["sent"] += len(data)
                 sink.sendall(data)
         except OSError:
             pass

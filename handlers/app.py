@@ -119,6 +119,12 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             msg = f"Malformed {request_type} event: {exc}"
             raise InvalidArgumentError(msg) from exc
         response = handle(request, deadline)
+    except UnicodeEncodeError:  # a JSON \ud800 escape in a name, a filter or an id: no text MySQL can take
+        bad = InvalidArgumentError(
+            "The request holds text that is not valid Unicode (a lone UTF-16 surrogate such as \\ud800 in an "
+            "entity name, filter, id or field name); send the text with both halves of the pair, or without it.")
+        logger.warning("request failed", extra={"error_code": bad.error_code.name, "reason": bad.message})
+        return _error_response(route, responses.ErrorDetails(bad.error_code, bad.message, None))
     except ConnectorError as exc:
         logger.warning("request failed", extra={"error_code": exc.error_code.name, "reason": exc.message})
         details = responses.ErrorDetails(exc.error_code, exc.message, exc.retry_after_seconds)

@@ -47,6 +47,13 @@ def _one_of(choices: tuple[str, ...]) -> Check:
     return check
 
 
+def _or_null(check: Check) -> Check:
+    def optional(value: Any) -> str | None:
+        return None if value is None else check(value)
+
+    return optional
+
+
 def _optional_bool(value: Any) -> str | None:
     return None if value is None or isinstance(value, bool) else "true, false or null"
 
@@ -83,7 +90,7 @@ _SHAPES: dict[str, tuple[dict[str, Check], dict[str, Check]]] = {
     "WriteDataRequest": (_DATA, {"operation": _one_of(WRITE_OPERATIONS), "idFieldNames": _string_list,
                                  "records": _string_list, "allOrNone": _optional_bool}),
     # Not an AppFlow call: `aws lambda invoke` it to diagnose the VPC path from inside the function.
-    "DiagnoseRequest": ({"secretArn": _string}, {"authenticationType": _one_of(AUTH_TYPES),
+    "DiagnoseRequest": ({"secretArn": _string}, {"authenticationType": _or_null(_one_of(AUTH_TYPES)),
                                                  "connectorRuntimeSettings": _settings}),
 }
 REQUEST_TYPES = tuple(_SHAPES)
@@ -133,10 +140,11 @@ def check_event(event: Any) -> str:
 
 
 def without_nulls(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The event with its null optional keys left out, so the SDK applies its defaults.
+    """The event with its null or blank optional keys left out, so the SDK applies its defaults.
 
     The SDK's own example events send ``"maxResult": null``; ``request.get(key, default)``
     would then hand None on instead of the default.
     """
     required, _ = _SHAPES[str(event["type"])]
-    return {key: value for key, value in event.items() if value is not None or key in required}
+    return {key: value for key, value in event.items()
+            if key in required or not (value is None or (isinstance(value, str) and not value.strip()))}

@@ -28,15 +28,16 @@ class MySQLMetadataHandler(MetadataHandler):
             return responses.ListEntitiesResponse(is_success=True, entities=found.entities,
                                                   next_token=found.next_token, cache_control=CACHE_CONTROL)
 
-        return with_profile_login(self.secrets, request.connector_context, run)
+        return with_profile_login(self.secrets, request.connector_context, run, deadline)
 
     def describe_entity(self, request: requests.DescribeEntityRequest,
                         deadline: Deadline | None = None) -> responses.DescribeEntityResponse:
         def run(login: DbLogin, settings: ProfileSettings) -> responses.DescribeEntityResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings, deadline=deadline) as conn:
-                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
+                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean,
+                                     deadline=deadline)
             return responses.DescribeEntityResponse(is_success=True, entity_definition=entity_definition(entity),
                                                     cache_control=CACHE_CONTROL)
 
-        return with_profile_login(self.secrets, request.connector_context, run)
+        return with_profile_login(self.secrets, request.connector_context, run, deadline)

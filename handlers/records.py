@@ -29,14 +29,15 @@ class MySQLRecordHandler(RecordHandler):
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings, deadline=deadline, rows_for_appflow=True) as conn:
                 # live on every page: the token checks the table still means what the first page saw
-                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
+                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean,
+                                     deadline=deadline)
                 page = query_page(conn, entity, fields=request.selected_field_names,
                                   filter_expression=request.filter_expression, next_token=request.next_token,
                                   max_results=request.max_results, source_time_zone=settings.source_time_zone,
                                   deadline=deadline)
             return responses.QueryDataResponse(is_success=True, records=page.records, next_token=page.next_token)
 
-        return with_profile_login(self.secrets, request.connector_context, run)
+        return with_profile_login(self.secrets, request.connector_context, run, deadline)
 
     def retrieve_data(self, request: requests.RetrieveDataRequest,
                       deadline: Deadline | None = None) -> responses.RetrieveDataResponse:
@@ -47,13 +48,14 @@ class MySQLRecordHandler(RecordHandler):
         def run(login: DbLogin, settings: ProfileSettings) -> responses.RetrieveDataResponse:
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings, deadline=deadline, rows_for_appflow=True) as conn:
-                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
+                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean,
+                                     deadline=deadline)
                 records = retrieve_records(conn, entity, fields=request.selected_field_names,
                                            id_field=str(request.id_field_name), ids=request.ids or [],
                                            source_time_zone=settings.source_time_zone, deadline=deadline)
             return responses.RetrieveDataResponse(is_success=True, records=records)
 
-        return with_profile_login(self.secrets, request.connector_context, run)
+        return with_profile_login(self.secrets, request.connector_context, run, deadline)
 
     def write_data(self, request: requests.WriteDataRequest,
                    deadline: Deadline | None = None) -> responses.WriteDataResponse:
@@ -66,7 +68,8 @@ class MySQLRecordHandler(RecordHandler):
         def run(login: DbLogin, settings: ProfileSettings) -> WriteOutcome:
             schema, table = split_identifier(request.entity_identifier, login.database)
             with session(login, settings, read_only=False, deadline=deadline) as conn:
-                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean)
+                entity = load_entity(conn, schema, table, tinyint1_as_boolean=settings.tinyint1_as_boolean,
+                                     deadline=deadline)
                 return write_records(conn, entity, operation=operation,  # type: ignore[arg-type]
                                      id_fields=request.id_field_names, records=request.records or [],
                                      all_or_none=bool(request.all_or_none),
@@ -74,7 +77,7 @@ class MySQLRecordHandler(RecordHandler):
                                      target=login.target(settings), deadline=deadline)
 
         try:
-            outcome = with_profile_login(self.secrets, request.connector_context, run)
+            outcome = with_profile_login(self.secrets, request.connector_context, run, deadline)
         except ConnectorError as exc:  # the call as a whole failed: still one result per record
             everyone = [responses.WriteRecordResult(False, None, exc.message) for _ in request.records or []]
             details = responses.ErrorDetails(exc.error_code, exc.message, exc.retry_after_seconds)

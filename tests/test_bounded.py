@@ -7,6 +7,7 @@ another protocol.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -211,7 +212,8 @@ def test_a_port_that_speaks_another_protocol_is_named(make_secret: Callable[...,
             "tlsMode": "PREFERRED"}}, None)
         took = time.monotonic() - started
     code, message = error(response)
-    assert code == "ServiceUnavailable" and "does not answer as MySQL" in message and str(port) in message
+    named = "does not answer as MySQL" if greeting else "did not greet"  # silence may also be a hung server
+    assert code == "ServiceUnavailable" and named in message and str(port) in message and "MySQL port" in message
     assert took < 10 - 3, took
 
 
@@ -347,3 +349,139 @@ def test_error_numbers_live_in_the_error_table_only() -> None:
                       Exception)
     assert not isinstance(classify_mysql_error(pymysql.err.OperationalError(1045, "x"), Target("h", 1, "u")),
                           InvalidArgumentError)
+
+
+# --- found by review: hung servers, engines without transactions, wide statements, odd text ---------
+
+def test_a_server_that_hangs_mid_result_is_answered_in_time(tables: dict[str, Any], aws_env: str) -> None:
+    sql(tables, "CREATE TABLE IF NOT EXISTS many (id INT PRIMARY KEY, v VARCHAR(200))")
+    with tables["admin"].cursor() as cur:
+        cur.executemany(f"INSERT IGNORE INTO `{tables['database']}`.many VALUES (%s, %s)",
+                        [(i, "x" * 200) for i in range(20_000)])
+    with LoopbackProxy(tables["host"], tables["port"]) as proxy:
+        through = profile_caller({**tables, "host": "127.0.0.1", "port": proxy.port}, aws_env)
+        proxy.stall_after_bytes = 300_000  # the login and the catalog pass, then the rows stop mid-result
+        for budget, timeout in ((8_000, "6"), (12_000, "7")):  # a new session kind each time: no warm connection
+            started = time.monotonic()
+            response = through("QueryDataRequest", left(budget), entityIdentifier=identifier(tables, "many"),
+                               settings={"tlsMode": "DISABLED", "connectTimeoutSeconds": timeout}, maxResults=20_000)
+            took = time.monotonic() - started
+            assert took < budget / 1000 - 3, took
+            assert response["isSuccess"], response  # the rows before the stall, and a token to go on from them
+            assert 0 < len(response["records"]) < 20_000 and response["nextToken"]
+        proxy.stall_after_bytes = 0  # hung from the first byte: no greeting at all
+        started = time.monotonic()
+        response = through("QueryDataRequest", left(8_000), entityIdentifier=identifier(tables, "many"),
+                           settings={"tlsMode": "DISABLED", "connectTimeoutSeconds": "5"})
+        assert time.monotonic() - started < 8 - 3
+    code, message = error(response)
+    assert code == "ServiceUnavailable" and "did not greet" in message and "index" not in message, message
+
+
+def test_a_server_that_greets_then_hangs_is_not_called_another_protocol(tables: dict[str, Any],
+                                                                        make_secret: Callable[..., str]) -> None:
+    with LoopbackProxy(tables["host"], tables["port"]) as proxy:
+        arn = make_secret({"customAuthenticationType": "MySQL", "host": "127.0.0.1", "port": proxy.port,
+                           "username": tables["username"], "password": tables["password"]})
+        greeting = socket_greeting_length(tables)
+        proxy.stall_after_bytes = greeting  # the greeting, then silence: a stalled login
+        started = time.monotonic()
+        response = lambda_handler({"type": "ValidateCredentialsRequest", "credentials": {
+            "secretArn": arn, "authenticationType": "CustomAuth"}, "connectorRuntimeSettings": {
+            "tlsMode": "DISABLED"}}, left(10_000))
+        took = time.monotonic() - started
+    code, message = error(response)
+    assert "does not answer as MySQL" not in message and "greeted" in message, message
+    assert code == "ServiceUnavailable" and took < 10 - 3
+
+
+def socket_greeting_length(db: dict[str, Any]) -> int:
+    """How many bytes the server's greeting packet takes (its 4-byte header says)."""
+    import socket
+
+    with socket.create_connection((db["host"], db["port"]), timeout=5) as probe:
+        header = probe.recv(4)
+    return 4 + int.from_bytes(header[:3], "little")
+
+
+def test_a_table_that_cannot_roll_back_refuses_all_or_none_and_never_reports_its_own_rows_as_duplicates(
+        call: Caller, tables: dict[str, Any]) -> None:
+    sql(tables, "CREATE TABLE myisam_t (id INT PRIMARY KEY, v INT) ENGINE=MyISAM", "INSERT INTO myisam_t VALUES (3, 0)")
+    batch = [json.dumps({"id": i, "v": i}) for i in range(1, 6)]
+    refused = call("WriteDataRequest", entityIdentifier=identifier(tables, "myisam_t"), operation="INSERT",
+                   records=batch, allOrNone=True)
+    code, message = error(refused)
+    assert code == "InvalidArgument" and "roll back" in message
+    assert sql(tables, "SELECT id FROM myisam_t ORDER BY id") == [(3,)]
+    written = call("WriteDataRequest", entityIdentifier=identifier(tables, "myisam_t"), operation="INSERT",
+                   records=batch)
+    assert [r["isSuccess"] for r in written["writeRecordResults"]] == [True, True, False, True, True]
+    assert "Duplicate" in written["writeRecordResults"][2]["errorMessage"]
+    assert sql(tables, "SELECT id FROM myisam_t ORDER BY id") == [(i,) for i in range(1, 6)]
+
+
+def test_a_wide_upsert_fits_a_small_packet(call: Caller, tables: dict[str, Any], small_packets: None) -> None:
+    names = [f"a_rather_long_column_name_for_field_{i:03d}" for i in range(150)]
+    sql(tables, f"CREATE TABLE wide_cols (id INT PRIMARY KEY, {', '.join(f'{n} VARBINARY(16)' for n in names)}, "
+                "blob_v MEDIUMBLOB)")
+    value = base64.b64encode(b"\xff" * 16).decode()
+    records = [json.dumps({"id": i, **dict.fromkeys(names, value),
+                           "blob_v": base64.b64encode(bytes([i]) * 125_700).decode()}) for i in range(8)]
+    response = call("WriteDataRequest", settings={"connectTimeoutSeconds": "7"},
+                    entityIdentifier=identifier(tables, "wide_cols"), operation="UPSERT", idFieldNames=["id"],
+                    records=records)
+    assert response["isSuccess"], response["errorDetails"]
+    assert sql(tables, "SELECT COUNT(*) FROM wide_cols") == [(8,)]
+
+
+def test_odd_text_fails_its_record_or_the_request_never_unknown(call: Caller, tables: dict[str, Any]) -> None:
+    sql(tables, "CREATE TABLE odd_text (id INT PRIMARY KEY, v TEXT)")
+    deep = "[" * 100_000 + "]" * 100_000
+    written = call("WriteDataRequest", entityIdentifier=identifier(tables, "odd_text"), operation="INSERT",
+                   records=[deep, '{"id": 1, "v": "\\ud800"}', '{"id": 2, "v": "fine"}'])
+    assert [r["isSuccess"] for r in written["writeRecordResults"]] == [False, False, True]
+    assert "nested" in written["writeRecordResults"][0]["errorMessage"]
+    assert "surrogate" in written["writeRecordResults"][1]["errorMessage"]
+    for fields in ({"filterExpression": "v = '\ud800'"}, {"entityIdentifier": identifier(tables, "odd\ud800")}):
+        response = call("QueryDataRequest", **{"entityIdentifier": identifier(tables, "odd_text"), **fields})
+        assert error(response)[0] == "InvalidArgument", response
+
+
+def test_a_lock_on_a_views_base_table_is_a_lock_not_a_broken_view(call: Caller, tables: dict[str, Any],
+                                                                  mysql_server: ServerAddress) -> None:
+    sql(tables, "CREATE TABLE view_base (id INT)", "CREATE VIEW over_base AS SELECT id FROM view_base")
+    holder = mysql_server.connect(tables["database"])
+    try:
+        with holder.cursor() as cur:
+            cur.execute("LOCK TABLES view_base WRITE")
+        started = time.monotonic()
+        response = call("DescribeEntityRequest", left(9_000), entityIdentifier=identifier(tables, "over_base"))
+        took = time.monotonic() - started
+    finally:
+        with holder.cursor() as cur:
+            cur.execute("UNLOCK TABLES")
+        holder.close()
+    code, message = error(response)
+    assert code == "RequestTimeout" and "lock" in message and "fix the view" not in message, message
+    assert took < 9 - 3
+
+
+def test_blank_and_wrongly_typed_inputs(call: Caller, tables: dict[str, Any], make_secret: Callable[..., str]) -> None:
+    blank_token = call("QueryDataRequest", entityIdentifier=identifier(tables, "t"), nextToken="  ", maxResults=5)
+    assert blank_token["isSuccess"] and len(blank_token["records"]) == 5
+    listed = call("ListEntitiesRequest", nextToken=" ", entitiesPath=" ")
+    assert listed["isSuccess"], listed
+    for settings in ({"database": ["x"]}, {"host": {"a": 1}}, {"tinyint1AsBoolean": [True]}):
+        response = lambda_handler({"type": "ValidateConnectorRuntimeSettingsRequest", "scope": "SOURCE",
+                                   "connectorRuntimeSettings": settings}, None)
+        assert response["isSuccess"] is False and response["errorsByInputField"], settings
+    arn = make_secret({"customAuthenticationType": "MySQL", "host": "  ", "username": "u", "password": "p"})
+    for request in ("ListEntitiesRequest", "ValidateCredentialsRequest"):
+        event: dict[str, Any] = {"type": request}
+        credentials = {"secretArn": arn, "authenticationType": "CustomAuth"}
+        if request == "ValidateCredentialsRequest":
+            event["credentials"] = credentials
+        else:
+            event["connectorContext"] = {"apiVersion": "v1", "credentials": credentials}
+        code, message = error(lambda_handler(event, None))
+        assert code == "InvalidArgument" and "host" in message
