@@ -103,8 +103,8 @@ class _Record:
 
 def _sql_bytes(value: Any) -> int:
     """An upper bound of a bound value's size in the statement text."""
-    if isinstance(value, str):
-        return 2 * len(value.encode("utf-8", "surrogatepass")) + _PER_VALUE_BYTES
+    if isinstance(value, str):  # UTF-8 takes at most 4 bytes a character: no need to encode to bound it
+        return 2 * (len(value) if value.isascii() else 4 * len(value)) + _PER_VALUE_BYTES
     if isinstance(value, bytes | bytearray):
         return 2 * len(value) + _PER_VALUE_BYTES
     if isinstance(value, tuple):  # geometry: (WKT, SRID)
@@ -168,6 +168,7 @@ class _Writer:
         # record is UPDATE by its ids, then INSERT when nothing matched (a clash elsewhere then fails it).
         others = [key for key in entity.unique_keys if set(key) != set(self.id_columns)]
         self.on_duplicate = all(any(c.auto_increment for c in key) for key in others)
+        self._overheads: dict[tuple[str, ...], int] = {}  # by column set: records of one call share a few
 
     # --- decoding --------------------------------------------------------------
 
@@ -318,12 +319,15 @@ class _Writer:
                 self._in_time(results)
                 self._run_one(record, results, self._change_sql, must_match=True)
 
-    def overhead(self, columns: Sequence[str]) -> int:
+    def overhead(self, columns: tuple[str, ...]) -> int:
         """Bytes of a statement besides its values: the column list and ON DUPLICATE KEY UPDATE, written out."""
-        names = [quote(name) for name in columns]
-        header = len(self.table) + sum(len(n) + 2 for n in names) + 64
-        updates = sum(2 * len(n) + 16 for n in names) if self.operation == "UPSERT" else 0
-        return header + updates + _PACKET_MARGIN_BYTES
+        known = self._overheads.get(columns)
+        if known is None:
+            names = [quote(name) for name in columns]
+            header = len(self.table) + sum(len(n) + 2 for n in names) + 64
+            updates = sum(2 * len(n) + 16 for n in names) if self.operation == "UPSERT" else 0
+            known = self._overheads[columns] = header + updates + _PACKET_MARGIN_BYTES
+        return known
 
     def _in_time(self, results: list[RecordResult]) -> None:
         if self.deadline.passed():

@@ -485,3 +485,23 @@ def test_blank_and_wrongly_typed_inputs(call: Caller, tables: dict[str, Any], ma
             event["connectorContext"] = {"apiVersion": "v1", "credentials": credentials}
         code, message = error(lambda_handler(event, None))
         assert code == "InvalidArgument" and "host" in message
+
+
+def test_warm_state_is_keyed_by_login_and_settings_and_bounded(call: Caller, tables: dict[str, Any]) -> None:
+    """One idle connection per login and settings, at most a few in all; no container-long TLS memory; the
+    Lambda context is not kept on the handlers (the deadline is passed with each call)."""
+    from connector import database
+    from handlers import app
+
+    for timeout in ("2", "3", "4", "5", "6", "7", "8"):
+        for _ in range(2):
+            response = call("QueryDataRequest", entityIdentifier=identifier(tables, "t"), maxResults=1,
+                            settings={"connectTimeoutSeconds": timeout})
+            assert response["isSuccess"], response
+    keys = list(database._IDLE)
+    assert len(keys) == len(set(keys)) <= database._IDLE_MAX
+    assert len(database._OPENED) <= database._IDLE_MAX + 1
+    assert not hasattr(database, "_NO_TLS")
+    assert not hasattr(app._records, "context")
+    for cache in (database._tls_context,):
+        assert cache.cache_info().maxsize is not None
