@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -31,6 +32,22 @@ def left(ms: int) -> SimpleNamespace:
     started = time.monotonic()
     return SimpleNamespace(aws_request_id="req-bounded",
                            get_remaining_time_in_millis=lambda: int(ms - (time.monotonic() - started) * 1000))
+
+
+@contextmanager
+def another_session(server: ServerAddress, db: dict[str, Any], *statements: str) -> Iterator[None]:
+    """Another client holding locks (a transaction's row locks, LOCK TABLES) while the block runs."""
+    holder = server.connect(db["database"])
+    try:
+        with holder.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+        yield
+    finally:
+        with holder.cursor() as cur:
+            cur.execute("UNLOCK TABLES")
+        holder.rollback()
+        holder.close()
 
 
 def error(response: dict[str, Any]) -> tuple[str, str]:
@@ -84,18 +101,11 @@ def test_writes_are_batched_by_bytes_and_an_oversized_record_fails_alone(
 def test_a_row_lock_outlasting_the_call_is_a_lock_wait_not_error_0(call: Caller, tables: dict[str, Any],
                                                                      mysql_server: ServerAddress) -> None:
     sql(tables, "DELETE FROM w", "INSERT INTO w VALUES (1, 'held')")
-    holder = mysql_server.connect(tables["database"])
-    try:
-        with holder.cursor() as cur:
-            cur.execute("BEGIN")
-            cur.execute("SELECT * FROM w WHERE id = 1 FOR UPDATE")
+    with another_session(mysql_server, tables, "BEGIN", "SELECT * FROM w WHERE id = 1 FOR UPDATE"):
         started = time.monotonic()
         response = call("WriteDataRequest", left(7_000), entityIdentifier=identifier(tables, "w"),
                         operation="UPSERT", idFieldNames=["id"], records=[json.dumps({"id": 1, "v": "new"})])
         took = time.monotonic() - started
-    finally:
-        holder.rollback()
-        holder.close()
     code, message = error(response)
     assert code == "RequestTimeout" and "lock" in message and "security group" not in message, message
     assert took < 7 - 3
@@ -143,10 +153,7 @@ def test_a_slow_view_is_stopped_in_time_and_the_container_stays_usable(call: Cal
 def test_short_calls_are_bounded_by_their_10_second_budget(call: Caller, tables: dict[str, Any],
                                                            mysql_server: ServerAddress) -> None:
     """A metadata lock held by another session: DescribeEntity answers inside 10 s, and says it was a lock."""
-    holder = mysql_server.connect(tables["database"])
-    try:
-        with holder.cursor() as cur:
-            cur.execute("LOCK TABLES t WRITE")
+    with another_session(mysql_server, tables, "LOCK TABLES t WRITE"):
         started = time.monotonic()
         response = call("QueryDataRequest", left(9_000), entityIdentifier=identifier(tables, "t"))
         took = time.monotonic() - started
@@ -154,10 +161,6 @@ def test_short_calls_are_bounded_by_their_10_second_budget(call: Caller, tables:
         described = call("DescribeEntityRequest", entityIdentifier=identifier(tables, "t"))
         assert time.monotonic() - started < 10 - 3
         assert described["isSuccess"] or "security group" not in described["errorDetails"]["errorMessage"]
-    finally:
-        with holder.cursor() as cur:
-            cur.execute("UNLOCK TABLES")
-        holder.close()
     code, message = error(response)
     assert code == "RequestTimeout" and "metadata lock" in message and "security group" not in message, message
     assert identifier(tables, "t") in message and response["errorDetails"]["retryAfterSeconds"]
@@ -450,17 +453,10 @@ def test_odd_text_fails_its_record_or_the_request_never_unknown(call: Caller, ta
 def test_a_lock_on_a_views_base_table_is_a_lock_not_a_broken_view(call: Caller, tables: dict[str, Any],
                                                                   mysql_server: ServerAddress) -> None:
     sql(tables, "CREATE TABLE view_base (id INT)", "CREATE VIEW over_base AS SELECT id FROM view_base")
-    holder = mysql_server.connect(tables["database"])
-    try:
-        with holder.cursor() as cur:
-            cur.execute("LOCK TABLES view_base WRITE")
+    with another_session(mysql_server, tables, "LOCK TABLES view_base WRITE"):
         started = time.monotonic()
         response = call("DescribeEntityRequest", left(9_000), entityIdentifier=identifier(tables, "over_base"))
         took = time.monotonic() - started
-    finally:
-        with holder.cursor() as cur:
-            cur.execute("UNLOCK TABLES")
-        holder.close()
     code, message = error(response)
     assert code == "RequestTimeout" and "lock" in message and "fix the view" not in message, message
     assert took < 9 - 3
