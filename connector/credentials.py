@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["CUSTOM_AUTH_TYPE", "DbLogin", "SecretStore", "login_from_secret", "with_profile_login"]
 
 CUSTOM_AUTH_TYPE = "MySQL"
-SECRET_TTL_SECONDS = SECRET_CACHE_SECONDS
 _ENDPOINT_ENV = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 T = TypeVar("T")
 
@@ -75,7 +74,7 @@ def _secret_region(arn: str) -> str:
 class SecretStore:
     """Reads and caches profile secrets; one botocore client per region and endpoint."""
 
-    def __init__(self, max_age: int = SECRET_TTL_SECONDS) -> None:
+    def __init__(self, max_age: int = SECRET_CACHE_SECONDS) -> None:
         self.max_age = max_age
         self._providers: dict[tuple[str, str | None, int], tuple[SecretsProvider, str]] = {}
 

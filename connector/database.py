@@ -39,11 +39,9 @@ from connector.settings import ProfileSettings
 from connector.sql import quote_table
 from connector.types import decoders
 
-__all__ = ["DEFAULT_READ_TIMEOUT", "bound_reads", "bounded", "check_select", "connect", "is_mariadb",
+__all__ = ["bound_reads", "bounded", "check_select", "connect", "is_mariadb",
            "session"]
 
-# Without a deadline (tools, tests), an exchange with the server may take this long.
-DEFAULT_READ_TIMEOUT = UNBOUNDED_READ_SECONDS
 # How long a warm connection may take to prove it is alive before a new one is opened instead.
 _LIVENESS_SECONDS = 1.5
 # When each open connection was opened (by id), to tell a server restart from a KILL.
@@ -85,7 +83,7 @@ def connect(
     to JSON forms).
     """
     target = login.target(settings)
-    deadline = deadline or Deadline.after(read_timeout or DEFAULT_READ_TIMEOUT)
+    deadline = deadline or Deadline.after(read_timeout or UNBOUNDED_READ_SECONDS)
     if deadline.passed():
         msg = f"No time was left to connect to MySQL at {target.where} before the call's deadline."
         raise RequestTimeoutError(msg)
@@ -176,8 +174,7 @@ def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext
 # Idle connections kept by a warm Lambda container between calls: against Aurora a new TLS
 # connection costs a handful of round trips per page. One per login and session kind, each
 # re-enters its database when taken (MySQL re-checks database privileges on USE, and the round
-# trip proves it alive) and is dropped when idle longer than IDLE_SECONDS.
-IDLE_SECONDS = IDLE_CONNECTION_SECONDS
+# trip proves it alive) and is dropped when idle longer than IDLE_CONNECTION_SECONDS.
 _IDLE_MAX = 4
 _IDLE: dict[tuple[Any, ...], tuple[float, pymysql.connections.Connection]] = {}
 
@@ -188,7 +185,7 @@ def _reusable(key: tuple[Any, ...], database: str | None, deadline: Deadline) ->
         return None
     since, conn = found
     try:
-        if time.monotonic() - since > IDLE_SECONDS:
+        if time.monotonic() - since > IDLE_CONNECTION_SECONDS:
             raise pymysql.err.OperationalError(0, "idle too long")
         # a warm connection that does not answer USE at once is dead: a fresh one gets the rest of the time
         bound_reads(conn, Deadline(min(deadline.at, time.monotonic() + _LIVENESS_SECONDS)))
@@ -230,19 +227,18 @@ def session(
     *,
     read_only: bool = True,
     deadline: Deadline | None = None,
-    read_timeout: float | None = None,
     rows_for_appflow: bool = False,
     reuse: bool = True,
 ) -> Iterator[pymysql.connections.Connection]:
     """A connection for one call; driver errors inside the block are classified.
 
-    Every exchange with the server is bounded by ``deadline`` (or ``read_timeout`` seconds).
+    Every exchange with the server is bounded by ``deadline`` (by default, as long as a data call may take).
     ``rows_for_appflow`` decodes rows straight to AppFlow's JSON forms (``types.decoders``).
     With ``reuse`` a healthy connection of an earlier call with the same login and session
     kind is taken again, and kept after a clean exit; a failed block closes it. Checks that
     must prove a fresh login (ValidateCredentials) pass ``reuse=False``.
     """
-    deadline = deadline or Deadline.after(read_timeout or DEFAULT_READ_TIMEOUT)
+    deadline = deadline or Deadline.after(UNBOUNDED_READ_SECONDS)
     conv = decoders(settings.source_time_zone) if rows_for_appflow else None
     key = (login, settings, read_only, rows_for_appflow)
     conn = _reusable(key, login.database, deadline) if reuse else None

@@ -259,12 +259,11 @@ def page_binding(entity: Entity, selected: Sequence[Column], filtered: Collectio
 
 
 def _compile(entity: Entity, filter_expression: str | None, source_time_zone: str) -> Any:
-    from connector.filters import CompiledFilter, FilterColumn, compile_filter
+    from connector.filters import FilterColumn, compile_filter
 
-    if not filter_expression or not filter_expression.strip():
-        return CompiledFilter("", (), None)
-    return compile_filter(filter_expression, {
-        c.name: FilterColumn.of(c) for c in entity.columns}, source_time_zone)
+    wanted = bool(filter_expression and filter_expression.strip())  # None or blank compiles to no condition
+    columns = {c.name: FilterColumn.of(c) for c in entity.columns} if wanted else {}
+    return compile_filter(filter_expression, columns, source_time_zone)
 
 
 def _after_clause(key: Sequence[Column], values: Sequence[str]) -> tuple[str, list[Any]]:

@@ -258,19 +258,21 @@ class _Writer:
 
     # --- statements ------------------------------------------------------------
 
+    def _value_sql(self, name: str, value: Any, params: list[Any]) -> str:
+        """The SQL for one bound value (its parameters appended to ``params``): DEFAULT, NULL or its placeholder."""
+        if value is DEFAULT:
+            return "DEFAULT"
+        if value is None:
+            return "NULL"
+        if isinstance(value, tuple):  # geometry: (WKT, SRID)
+            params.extend(value)
+        else:
+            params.append(value)
+        return self.by_name[name].type.write_sql
+
     def _cells(self, record: _Record) -> tuple[str, list[Any]]:
-        cells: list[str] = []
         params: list[Any] = []
-        for name in record.columns:
-            value = record.values[name]
-            if value is DEFAULT:
-                cells.append("DEFAULT")
-            elif value is None:
-                cells.append("%s")
-                params.append(None)
-            else:
-                cells.append(self.by_name[name].type.write_sql)
-                params.extend(value) if isinstance(value, tuple) else params.append(value)  # geometry: (WKT, SRID)
+        cells = [self._value_sql(name, record.values[name], params) for name in record.columns]
         return "(" + ", ".join(cells) + ")", params
 
     def _insert_sql(self, batch: Sequence[_Record], on_duplicate: bool = True) -> tuple[str, list[Any]]:
@@ -360,19 +362,9 @@ class _Writer:
         if self.operation == "DELETE" and not update:
             return f"DELETE FROM {self.table} WHERE {where}", key_params
         keys = {c.name for c in self.id_columns}
-        sets: list[str] = []
         params: list[Any] = []
-        for name in record.columns:
-            if name in keys:
-                continue
-            value = record.values[name]
-            if value is DEFAULT:
-                sets.append(f"{quote(name)} = DEFAULT")
-            elif value is None:
-                sets.append(f"{quote(name)} = NULL")
-            else:
-                sets.append(f"{quote(name)} = {self.by_name[name].type.write_sql}")
-                params.extend(value) if isinstance(value, tuple) else params.append(value)  # geometry: (WKT, SRID)
+        sets = [f"{quote(name)} = {self._value_sql(name, record.values[name], params)}"
+                for name in record.columns if name not in keys]
         first_key = quote(self.id_columns[0].name)
         assignments = ", ".join(sets) or f"{first_key} = {first_key}"  # matched rows count all the same
         return f"UPDATE {self.table} SET {assignments} WHERE {where}", params + key_params

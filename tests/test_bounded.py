@@ -230,7 +230,7 @@ def test_a_secret_port_is_checked_the_same_as_number_or_text(make_secret: Callab
     response = lambda_handler({"type": "ValidateCredentialsRequest", "credentials": {
         "secretArn": arn, "authenticationType": "CustomAuth"}}, None)
     code, message = error(response)
-    assert code == "InvalidArgument" and "port" in message
+    assert code == "InvalidArgument" and "port must be a TCP port number" in message, message
 
 
 # --- 7, 8, 12. odd input ----------------------------------------------------------------------------
