@@ -17,7 +17,13 @@ from custom_connector_sdk.connector.settings import ConnectorRuntimeSetting, Con
 from custom_connector_sdk.lambda_handler.responses import DescribeConnectorConfigurationResponse
 
 import connector
-from connector.credentials import CUSTOM_AUTH_TYPE, DbLogin, SecretStore
+from connector.credentials import (
+    CUSTOM_AUTH_TYPE,
+    DATABASE_SECRET_AUTH_TYPE,
+    IAM_AUTH_TYPE,
+    DbLogin,
+    SecretStore,
+)
 from connector.database import check_select, session
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError
@@ -41,13 +47,34 @@ API_VERSION = "v1"
 FILTER_OPERATORS: tuple[ConnectorOperator, ...] = supported_operators()
 _OPERATORS = [ConnectorOperator.PROJECTION, *FILTER_OPERATORS, ConnectorOperator.NO_OP]
 
-_AUTH_PARAMETERS = [
-    AuthParameter("host", True, "Host", "Database endpoint, e.g. the Aurora cluster endpoint.", False),
-    AuthParameter("port", False, "Port", "TCP port (default 3306).", False),
-    AuthParameter("database", False, "Database",
-                  "Database (schema) to use; empty lists every schema the user can see.", False),
-    AuthParameter("username", True, "User name", "MySQL user the connector logs in as.", False),
-    AuthParameter("password", True, "Password", "Password of that user.", True),
+_PORT = AuthParameter("port", False, "Port", "TCP port (default 3306).", False)
+_DATABASE = AuthParameter("database", False, "Database",
+                          "Database (schema) to use; empty lists every schema the user can see.", False)
+# One entry per custom authentication type: AppFlow shows each as its own form.
+_CUSTOM_AUTH = [
+    CustomAuthConfig(CUSTOM_AUTH_TYPE, [
+        AuthParameter("host", True, "Host", "Database endpoint, e.g. the Aurora cluster endpoint.", False),
+        _PORT, _DATABASE,
+        AuthParameter("username", True, "User name", "MySQL user the connector logs in as.", False),
+        AuthParameter("password", True, "Password", "Password of that user.", True),
+    ]),
+    CustomAuthConfig(IAM_AUTH_TYPE, [
+        AuthParameter("host", True, "Host",
+                      "Aurora cluster or RDS Proxy endpoint (the IAM token is signed for this name).", False),
+        _PORT, _DATABASE,
+        AuthParameter("username", True, "User name",
+                      "Database user created IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'; the function's "
+                      "role needs rds-db:connect for it. No password: the connector signs a 15-minute token.",
+                      False),
+    ]),
+    CustomAuthConfig(DATABASE_SECRET_AUTH_TYPE, [
+        AuthParameter("databaseSecretArn", True, "Database secret ARN",
+                      "ARN of the Secrets Manager secret holding username and password (e.g. the RDS-managed "
+                      "master user secret); rotations are followed without editing the profile. The function "
+                      "must be allowed to read it (template parameter DatabaseSecretArn).", False),
+        AuthParameter("host", False, "Host", "Database endpoint; empty: the secret's host.", False),
+        _PORT, _DATABASE,
+    ]),
 ]
 
 
@@ -69,7 +96,7 @@ def describe_connector_configuration() -> DescribeConnectorConfigurationResponse
             is_api_key_auth_supported=False,
             is_oauth_2_supported=False,
             is_custom_auth_supported=True,
-            custom_auth_config=[CustomAuthConfig(CUSTOM_AUTH_TYPE, _AUTH_PARAMETERS)],
+            custom_auth_config=_CUSTOM_AUTH,
         ),
         connector_runtime_setting=[
             ConnectorRuntimeSetting(

@@ -1,8 +1,16 @@
 """Database logins from the Secrets Manager secret AppFlow keeps for a profile.
 
-The secret is read through Powertools' parameters provider (a TTL cache that
-warm Lambda containers reuse) with a botocore client whose timeouts and
-attempt count keep an unreachable Secrets Manager well inside AppFlow's 10 s.
+Three ways to log in, chosen by the profile's authentication type:
+
+- ``MySQL`` (and BasicAuth): the password is in the profile's secret.
+- ``MySQL-DatabaseSecret``: the profile names another secret (an RDS-managed master user
+  secret, or any with ``username`` and ``password``) that is rotated without touching the profile.
+- ``MySQL-IAM``: no password; a 15-minute IAM token signed with the function's role.
+
+Secrets are read through Powertools' parameters provider (a TTL cache that warm Lambda
+containers reuse) with a botocore client whose timeouts and attempt count keep an
+unreachable Secrets Manager well inside AppFlow's 10 s. A rejected login re-reads the
+secrets (or signs a new token) once before answering InvalidCredentials.
 """
 
 from __future__ import annotations
@@ -11,8 +19,8 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from connector.deadline import Deadline
 from connector.errors import (
@@ -21,35 +29,52 @@ from connector.errors import (
     MySQLTarget,
     classify_aws_error,
 )
+from connector.failover import once_more_if_moved
+from connector.iam_auth import IamTokens
 from connector.limits import (
     SECRET_CACHE_SECONDS,
     SECRETS_MANAGER_ATTEMPTS,
     SECRETS_MANAGER_CONNECT_SECONDS,
     SECRETS_MANAGER_READ_SECONDS,
 )
-from connector.settings import ProfileSettings, parse_settings
+from connector.settings import VERIFYING_TLS_MODES, ProfileSettings, parse_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-__all__ = ["CUSTOM_AUTH_TYPE", "DbLogin", "SecretStore", "login_from_secret", "with_profile_login"]
+__all__ = ["CUSTOM_AUTH_TYPE", "DATABASE_SECRET_AUTH_TYPE", "IAM_AUTH_TYPE", "DbLogin", "LoginMethod",
+           "SecretStore", "login_from_secret", "with_profile_login"]
 
 CUSTOM_AUTH_TYPE = "MySQL"
+IAM_AUTH_TYPE = "MySQL-IAM"
+DATABASE_SECRET_AUTH_TYPE = "MySQL-DatabaseSecret"  # noqa: S105 - a type name, not a secret
+CUSTOM_AUTH_TYPES = (CUSTOM_AUTH_TYPE, IAM_AUTH_TYPE, DATABASE_SECRET_AUTH_TYPE)
+LoginMethod = Literal["password", "iam", "database-secret"]
 _ENDPOINT_ENV = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class DbLogin:
-    """Where and as whom to connect. The password never appears in repr()."""
+    """Where and as whom to connect. The password (or IAM token) never appears in repr().
+
+    ``method`` says where the password came from; ``source`` names the database secret it was
+    read from (``database-secret``). Until ``SecretStore.complete`` runs, a database-secret
+    login may lack host, user and password, and an IAM login its token.
+    """
 
     host: str
     port: int
     user: str
     password: str = field(repr=False)
     database: str | None = None
+    method: LoginMethod = "password"
+    source: str | None = None
 
     def target(self, settings: ProfileSettings) -> MySQLTarget:
+        if settings.tls_ca_bundle:
+            return MySQLTarget(self.host, self.port, self.user, self.database, settings.connect_timeout,
+                               f"only the CA in tlsCaBundle {settings.tls_ca_bundle!r}")
         return MySQLTarget(self.host, self.port, self.user, self.database, settings.connect_timeout)
 
 
@@ -74,8 +99,9 @@ def _secret_region(arn: str) -> str:
 class SecretStore:
     """Reads and caches profile secrets; one botocore client per region and endpoint."""
 
-    def __init__(self, max_age: int = SECRET_CACHE_SECONDS) -> None:
+    def __init__(self, max_age: int = SECRET_CACHE_SECONDS, tokens: IamTokens | None = None) -> None:
         self.max_age = max_age
+        self.tokens = tokens or IamTokens()
         self._providers: dict[tuple[str, str | None, int], tuple[SecretsProvider, str]] = {}
 
     def _provider(self, region: str, attempts: int = SECRETS_MANAGER_ATTEMPTS) -> tuple[SecretsProvider, str]:
@@ -143,30 +169,74 @@ class SecretStore:
         fresh: bool = False,
         deadline: Deadline | None = None,
     ) -> T:
-        """Call ``use(login)``; after InvalidCredentials, re-read the secret once in case it was rotated.
+        """Call ``use(login)``; after InvalidCredentials, re-read the secrets (or sign a new token) once.
 
-        ``fresh`` skips the cache (ValidateCredentials must judge the secret as it is now).
+        ``fresh`` skips the caches (ValidateCredentials must judge the secrets as they are now).
         """
-        secret = self.read(arn, refresh=fresh, deadline=deadline)
+        login = self.login(arn, authentication_type, settings, fresh=fresh, deadline=deadline)
         try:
-            return use(login_from_secret(secret, authentication_type, settings, arn))
-        except InvalidCredentialsError:
+            return use(login)
+        except InvalidCredentialsError as exc:
             if deadline is not None and deadline.passed():
-                raise
-            rotated = self.read(arn, refresh=True, deadline=deadline)
-            if rotated == secret:
-                raise
-            return use(login_from_secret(rotated, authentication_type, settings, arn))
+                raise _advised(exc, login) from exc
+            renewed = self.login(arn, authentication_type, settings, fresh=True, deadline=deadline)
+            if renewed == login and login.method != "iam":
+                raise _advised(exc, login) from exc
+        try:
+            return use(renewed)
+        except InvalidCredentialsError as exc:
+            raise _advised(exc, renewed) from exc
+
+    def login(self, arn: str, authentication_type: str, settings: ProfileSettings, *, fresh: bool = False,
+              deadline: Deadline | None = None) -> DbLogin:
+        """The complete login the profile's secret describes (``fresh``: no cached secret or token)."""
+        secret = self.read(arn, refresh=fresh, deadline=deadline)
+        return self.complete(login_from_secret(secret, authentication_type, settings, arn), settings, fresh=fresh,
+                             deadline=deadline)
+
+    def complete(self, login: DbLogin, settings: ProfileSettings, *, fresh: bool = False,
+                 deadline: Deadline | None = None) -> DbLogin:
+        """Fill in what the profile's secret leaves to the database secret or to IAM."""
+        if login.method == "database-secret" and login.source:
+            database_secret = self.read(login.source, refresh=fresh, deadline=deadline)
+            return _with_database_secret(login, database_secret, settings.port)
+        if login.method == "iam":
+            return replace(login, password=self.tokens.token(login.host, login.port, login.user, fresh=fresh))
+        return login
+
+
+def _advised(exc: InvalidCredentialsError, login: DbLogin) -> InvalidCredentialsError:
+    """The rejected login's message, with what to check for the way it logged in."""
+    where = f"{login.host}:{login.port}"
+    if login.method == "iam":
+        return InvalidCredentialsError(
+            f"MySQL at {where} rejected the IAM token of user '{login.user}' (a new token was signed and tried "
+            "too). Check: IAM database authentication is enabled on the cluster; the user exists as "
+            f"CREATE USER '{login.user}' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'; the function's role "
+            f"may rds-db:connect on dbuser:<cluster resource id>/{login.user} (template parameters "
+            "IamDbClusterResourceId and IamDbUsername); the host is the cluster or proxy endpoint itself, "
+            "not a custom DNS name (the token is signed for the host name).")
+    if login.method == "database-secret":
+        return InvalidCredentialsError(
+            f"MySQL at {where} rejected user '{login.user}' with the password of secret {login.source} (read "
+            "again just now). Check that this is the secret of this database user (an RDS-managed secret "
+            "belongs to the master user) and that its last rotation finished (the AWSCURRENT version works "
+            "in mysql).")
+    return exc
 
 
 def with_profile_login(
     store: SecretStore, context: Any, use: Callable[[DbLogin, ProfileSettings], T], deadline: Deadline | None = None,
 ) -> T:
-    """Parse an AppFlow ConnectorContext's settings and call ``use(login, settings)`` with its secret."""
+    """Parse an AppFlow ConnectorContext's settings and call ``use(login, settings)`` with its secret.
+
+    A call whose connection reached a server that could not serve it (a failover) runs once more.
+    """
     settings = parse_settings(context.connector_runtime_settings)
     credentials = context.credentials
+    retried = once_more_if_moved(use, deadline)
     return store.with_login(credentials.secret_arn, credentials.authentication_type.name, settings,
-                            lambda login: use(login, settings), deadline=deadline)
+                            lambda login: retried(login, settings), deadline=deadline)
 
 
 def _require(values: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
@@ -191,18 +261,24 @@ def _secret_port(value: Any, default: int, arn: str) -> int:
     return int(text)
 
 
+def _text_field(fields: Mapping[str, Any], key: str) -> str:
+    value = fields.get(key)
+    return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
 def login_from_secret(
     secret: Mapping[str, Any], authentication_type: str, settings: ProfileSettings, arn: str = "the secret"
 ) -> DbLogin:
-    """Build a DbLogin from AppFlow's secret for BasicAuth or CustomAuth ``MySQL``.
+    """Build a DbLogin from AppFlow's secret for BasicAuth or one of the CustomAuth types.
 
     CustomAuth secrets are flat or nest the fields under ``credentialsMap``;
     their host/port/database win over the runtime settings. BasicAuth secrets
     hold only username and password; host, port and database are settings.
+    ``MySQL-DatabaseSecret`` and ``MySQL-IAM`` logins are completed by ``SecretStore.complete``.
 
     >>> s = ProfileSettings(host="db", database="app")
     >>> login_from_secret({"username": "u", "password": "p"}, "BasicAuth", s)
-    DbLogin(host='db', port=3306, user='u', database='app')
+    DbLogin(host='db', port=3306, user='u', database='app', method='password', source=None)
     """
     if authentication_type == "CustomAuth":
         fields: Mapping[str, Any] = secret.get("credentialsMap") or secret
@@ -210,8 +286,13 @@ def login_from_secret(
             msg = f"{arn}: credentialsMap must be an object of credential fields."
             raise InvalidArgumentError(msg)
         kind = secret.get("customAuthenticationType", fields.get("customAuthenticationType", CUSTOM_AUTH_TYPE))
+        if kind == IAM_AUTH_TYPE:
+            return _iam_login(fields, settings, arn)
+        if kind == DATABASE_SECRET_AUTH_TYPE:
+            return _database_secret_login(fields, settings, arn)
         if kind != CUSTOM_AUTH_TYPE:
-            msg = f"{arn} is for custom authentication type {kind!r}; this connector supports {CUSTOM_AUTH_TYPE!r}."
+            msg = (f"{arn} is for custom authentication type {str(kind)[:60]!r}; this connector supports "
+                   f"{', '.join(CUSTOM_AUTH_TYPES)}.")
             raise InvalidArgumentError(msg)
         _require(fields, ("host", "username", "password"), f"Secret {arn} (CustomAuth {CUSTOM_AUTH_TYPE})")
         if not str(fields["host"]).strip():
@@ -232,6 +313,46 @@ def login_from_secret(
         return DbLogin(settings.host, settings.port, str(secret["username"]), str(secret["password"]),
                        settings.database)
     msg = (f"Authentication type {authentication_type!r} is not supported; use BasicAuth or CustomAuth "
-           f"({CUSTOM_AUTH_TYPE}).")
+           f"({', '.join(CUSTOM_AUTH_TYPES)}).")
     raise InvalidArgumentError(msg)
 
+
+def _iam_login(fields: Mapping[str, Any], settings: ProfileSettings, arn: str) -> DbLogin:
+    """host, port, database, username; the token comes later, and only over verified TLS."""
+    _require(fields, ("host", "username"), f"Secret {arn} (CustomAuth {IAM_AUTH_TYPE})")
+    if settings.tls_mode not in VERIFYING_TLS_MODES:
+        msg = (f"IAM authentication sends a token that opens the database for 15 minutes, so the connector "
+               f"sends it only over verified TLS: set tlsMode to VERIFY_IDENTITY (the default) or VERIFY_CA, "
+               f"not {settings.tls_mode}.")
+        raise InvalidArgumentError(msg)
+    host = _text_field(fields, "host")
+    if not host:
+        msg = f"Secret {arn}: host is empty; set the cluster or proxy endpoint in the connection profile."
+        raise InvalidArgumentError(msg)
+    return DbLogin(host, _secret_port(fields.get("port"), settings.port, arn), str(fields["username"]), "",
+                   _text_field(fields, "database") or settings.database, method="iam")
+
+
+def _database_secret_login(fields: Mapping[str, Any], settings: ProfileSettings, arn: str) -> DbLogin:
+    """databaseSecretArn, and optionally host, port, database (which win over the database secret's own)."""
+    _require(fields, ("databaseSecretArn",), f"Secret {arn} (CustomAuth {DATABASE_SECRET_AUTH_TYPE})")
+    source = _text_field(fields, "databaseSecretArn")
+    _secret_region(source)  # a malformed ARN is the profile's problem, said before any call
+    port = _secret_port(fields.get("port"), 0, arn)  # 0: not in the profile
+    return DbLogin(_text_field(fields, "host") or (settings.host or ""), port, "", "",
+                   _text_field(fields, "database") or settings.database, method="database-secret",
+                   source=source)
+
+
+def _with_database_secret(login: DbLogin, secret: Mapping[str, Any], default_port: int) -> DbLogin:
+    """The profile's partial login completed from the database secret (RDS-managed or RDS console format)."""
+    where = f"Database secret {login.source}"
+    _require(secret, ("username", "password"), where)
+    host = login.host or _text_field(secret, "host")
+    if not host:
+        msg = (f"{where} has no host, and the connection profile names none: set the host (the cluster "
+               "endpoint) in the profile.")
+        raise InvalidArgumentError(msg)
+    return replace(login, host=host, port=login.port or _secret_port(secret.get("port"), default_port, where),
+                   user=str(secret["username"]), password=str(secret["password"]),
+                   database=login.database or _text_field(secret, "dbname") or None)

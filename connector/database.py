@@ -13,16 +13,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT, SERVER_STATUS
+from pymysql.constants.CR import CR_AUTH_PLUGIN_ERR
 
 from connector.credentials import DbLogin
 from connector.deadline import Deadline
 from connector.errors import (
     RETRY_AFTER_SECONDS,
     AccessDeniedError,
+    ConnectionMovedError,
     ConnectorError,
     InvalidArgumentError,
     MySQLTarget,
@@ -33,6 +36,7 @@ from connector.errors import (
     lost_mid_statement,
     no_greeting,
     server_message,
+    writer_moved,
 )
 from connector.limits import IDLE_CONNECTION_SECONDS, NET_TIMEOUT_SECONDS, UNBOUNDED_READ_SECONDS
 from connector.settings import ProfileSettings
@@ -48,9 +52,17 @@ _LIVENESS_SECONDS = 1.5
 _OPENED: dict[int, float] = {}
 
 
+# Aurora's server certificates chain to these (connector/certs/SOURCE.md says where the file came from).
+RDS_CA_BUNDLE = Path(__file__).resolve().parent / "certs" / "rds-global-bundle.pem"
+
+
 @lru_cache(maxsize=16)
 def _tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
-    """One context per mode and bundle for the container's life: loading CAs costs ~30 ms."""
+    """One context per mode and bundle for the container's life: loading CAs costs ~30 ms.
+
+    Verifying modes trust ``ca_bundle`` when given (as ``mysql --ssl-ca`` does), else the
+    system CAs plus the Amazon RDS bundle shipped with the connector.
+    """
     if mode == "DISABLED":
         return None
     if mode in ("PREFERRED", "REQUIRED"):
@@ -63,8 +75,37 @@ def _tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
     except (OSError, ssl.SSLError, ValueError) as exc:
         msg = f"tlsCaBundle {ca_bundle!r} cannot be loaded as a PEM CA bundle: {exc}"
         raise InvalidArgumentError(msg) from exc
+    if not ca_bundle:
+        context.load_verify_locations(cafile=str(RDS_CA_BUNDLE))
     context.check_hostname = mode == "VERIFY_IDENTITY"
     return context
+
+
+class _ClearTextOnlyOverTls:
+    """PyMySQL's handler for the ``mysql_clear_password`` and ``dialog`` plugins: refuse without TLS.
+
+    Aurora's IAM authentication asks for the password (the token) in clear text, which is
+    right inside TLS. PyMySQL itself would send it over a plain connection too, to any
+    server that asks (a PREFERRED fallback, or a server impersonating the database).
+    """
+
+    def __init__(self, conn: pymysql.connections.Connection) -> None:
+        self.conn = conn
+
+    def authenticate(self, packet: Any) -> Any:
+        if not self.conn._secure:  # noqa: SLF001 - PyMySQL's own record of the TLS upgrade
+            raise pymysql.err.OperationalError(
+                CR_AUTH_PLUGIN_ERR, "the server asked for the password in clear text over a connection without "
+                "TLS; refused")
+        self.conn.write_packet(self.conn.password + b"\0")
+        return self.conn._read_packet()  # noqa: SLF001 - the next step of PyMySQL's authentication loop
+
+    def prompt(self, echo: bool, prompt: bytes) -> bytes:
+        """``dialog``'s other prompts (one-time codes) have no answer here."""
+        raise pymysql.err.OperationalError(CR_AUTH_PLUGIN_ERR, "the server asked an interactive question")
+
+
+_CLEAR_TEXT_PLUGINS: dict[Any, Any] = {b"mysql_clear_password": _ClearTextOnlyOverTls, b"dialog": _ClearTextOnlyOverTls}
 
 
 def connect(
@@ -133,9 +174,11 @@ def connect(
 def _not_mysql(target: MySQLTarget, detail: str) -> ServiceUnavailableError:
     detail = detail.strip() or "the connection closed before the greeting"
     if "timed out" in detail:
-        msg = (f"MySQL at {target.where} did not greet the connector in time: the server is hung or overloaded, "
-               f"or port {target.port} is not the database's MySQL port (3306 for MySQL and Aurora MySQL) but a "
-               "service that waits for the client to speak first (HTTP).")
+        msg = (f"MySQL at {target.where} did not greet the connector in time. An Aurora Serverless v2 cluster "
+               "paused at 0 ACU takes up to about 15 s to resume on the first connection: if that is this "
+               "database, it may be resuming now; retry in a minute. Otherwise the server is hung or "
+               f"overloaded, or port {target.port} is not the database's MySQL port (3306 for MySQL and Aurora "
+               "MySQL) but a service that waits for the client to speak first (HTTP).")
         return ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
     msg = (f"{target.where} does not answer as MySQL ({detail}): check that port {target.port} is the database's "
            "MySQL port (3306 for MySQL and Aurora MySQL), not SSH, HTTP, a proxy of another protocol, or a "
@@ -163,6 +206,7 @@ def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext
         ssl_disabled=context is None,
         # Writers count matched rows, so that an UPDATE of an unchanged row is not "no such row".
         client_flag=0 if read_only else CLIENT.FOUND_ROWS,
+        auth_plugin_map=_CLEAR_TEXT_PLUGINS,
         defer_connect=True,
         **({"conv": conv} if conv is not None else {}),
     )
@@ -171,11 +215,12 @@ def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext
     return conn
 
 
-# Idle connections kept by a warm Lambda container between calls: against Aurora a new TLS
-# connection costs a handful of round trips per page. One per login and session kind, each
+# The idle connection a warm Lambda container keeps between calls: against Aurora a new TLS
+# connection costs a handful of round trips per page. One per container (the last one used, for
+# its login and session kind), so the database sees at most concurrency x 1 connections. It
 # re-enters its database when taken (MySQL re-checks database privileges on USE, and the round
 # trip proves it alive) and is dropped when idle longer than IDLE_CONNECTION_SECONDS.
-_IDLE_MAX = 4
+_IDLE_MAX = 1
 _IDLE: dict[tuple[Any, ...], tuple[float, pymysql.connections.Connection]] = {}
 
 
@@ -252,7 +297,11 @@ def session(
     except pymysql.err.MySQLError as exc:
         age = time.monotonic() - _OPENED.get(id(conn), time.monotonic())
         explained = _why_lost(login, settings, deadline, age) if lost_mid_statement(exc) else None
-        raise (explained or classify_mysql_error(exc, login.target(settings))) from exc
+        failure = explained or classify_mysql_error(exc, login.target(settings))
+        if (writer_moved(exc) and not read_only) or (lost_mid_statement(exc) and read_only):
+            # nothing written: a read can start again, a write reached a server that refused all of it
+            raise ConnectionMovedError(failure.message, retry_after_seconds=RETRY_AFTER_SECONDS) from exc
+        raise failure from exc
     finally:
         if clean and reuse and conn.open and not conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
             _keep(key, conn)

@@ -178,7 +178,8 @@ def diagnose(
 
     def login_probe() -> str:
         settings: ProfileSettings = state["settings"]
-        state["login"] = login_from_secret(state["secret"], authentication_type, settings, secret_arn)
+        state["login"] = store.complete(login_from_secret(state["secret"], authentication_type, settings, secret_arn),
+                                        settings, fresh=True)
         login = state["login"]
         return f"user '{login.user}' at {login.host}:{login.port}, database {login.database or '(none)'}"
 

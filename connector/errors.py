@@ -25,6 +25,7 @@ from connector.limits import RETRY_AFTER_SECONDS
 __all__ = [
     "RETRY_AFTER_SECONDS",
     "AccessDeniedError",
+    "ConnectionMovedError",
     "ConnectorError",
     "InvalidArgumentError",
     "InvalidCredentialsError",
@@ -41,6 +42,7 @@ __all__ = [
     "classify_mysql_error",
     "error_number",
     "kills_connection",
+    "writer_moved",
     "lacks_table_privilege",
     "no_greeting",
     "lost_mid_statement",
@@ -94,6 +96,12 @@ class ServiceUnavailableError(ConnectorError):
     error_code = ErrorCode.ServiceUnavailable
 
 
+class ConnectionMovedError(ServiceUnavailableError):
+    """The session reached a server that cannot serve it any more: cut under a read, or the old writer
+    (read-only now) after an Aurora failover. Nothing of the call was written; a new connection, which
+    resolves the endpoint again, may reach the right server."""
+
+
 class RateLimitExceededError(ConnectorError):
     """An AWS API throttled us."""
 
@@ -124,6 +132,7 @@ class MySQLTarget:
     user: str
     database: str | None = None
     connect_timeout: float = 5.0
+    trust: str = "the system CAs and the Amazon RDS CAs shipped with the connector"  # what verifies its TLS
 
     @property
     def where(self) -> str:
@@ -174,6 +183,11 @@ _LOST = ("Lost the connection to MySQL at {where} during the statement ({server_
          "failed over, a proxy or the server ended the session, or the network dropped it. Retry; if it repeats, "
          "check the server's error log.")
 
+_WRITER_MOVED = (
+    "MySQL at {where} refused the write because it is read-only ({server_message}): the writer moved (an Aurora "
+    "failover; the connector reconnected once and still reached a read-only server), or {where} is a reader "
+    "endpoint. Nothing was written. Retry the flow in a minute, and write through the cluster (writer) endpoint.")
+
 # The one table: error number -> rule. Messages name what failed, where and what to check.
 MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
     # logging in
@@ -212,6 +226,11 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
         ServiceUnavailableError,
         "User '{user}' has reached max_user_connections at {where}. Retry later, or raise the limit.",
         retry_helps=True),
+    CR.CR_AUTH_PLUGIN_ERR: MySQLErrorRule(
+        InvalidArgumentError,
+        "The login at {where} stopped: {server_message}. A password or IAM token is sent in clear text only "
+        "inside TLS: make the server offer TLS and keep tlsMode VERIFY_IDENTITY (the default) or VERIFY_CA.",
+        kills_connection=True),
     CR.CR_SSL_CONNECTION_ERROR: MySQLErrorRule(
         InvalidArgumentError,
         "TLS to MySQL at {where} failed: {server_message}. Check the tlsMode setting (PREFERRED or "
@@ -294,14 +313,8 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
         "would not. Retry; if it repeats, check that {where} is the MySQL port.", kills_connection=True,
         retry_helps=True),
     # failover: the old writer is a reader now
-    ER.OPTION_PREVENTS_STATEMENT: MySQLErrorRule(
-        ServiceUnavailableError,
-        "MySQL at {where} refused the statement: {server_message}. After an Aurora failover the old writer "
-        "is read-only: use the cluster (writer) endpoint, and retry.", retry_helps=True),
-    ER_READ_ONLY_MODE: MySQLErrorRule(
-        ServiceUnavailableError,
-        "MySQL at {where} is read-only ({server_message}). After an Aurora failover the old writer "
-        "is read-only: use the cluster (writer) endpoint, and retry.", retry_helps=True),
+    ER.OPTION_PREVENTS_STATEMENT: MySQLErrorRule(ServiceUnavailableError, _WRITER_MOVED, retry_helps=True),
+    ER_READ_ONLY_MODE: MySQLErrorRule(ServiceUnavailableError, _WRITER_MOVED, retry_helps=True),
     # one record's values
     ER.DUP_ENTRY: _record(),
     ER.ROW_IS_REFERENCED_2: _record(),
@@ -380,6 +393,11 @@ def waited_for_lock(exc: BaseException) -> bool:
     return error_number(exc) == ER.LOCK_WAIT_TIMEOUT
 
 
+def writer_moved(exc: BaseException) -> bool:
+    """The server refused a write because it is read-only (``--read-only``: an Aurora reader, the old writer)."""
+    return error_number(exc) in (ER.OPTION_PREVENTS_STATEMENT, ER_READ_ONLY_MODE)
+
+
 def lost_mid_statement(exc: BaseException) -> bool:
     """The session ended under a statement without the server saying why (not a timeout of ours)."""
     errno = error_number(exc)
@@ -400,6 +418,26 @@ def belongs_to_one_record(exc: BaseException) -> bool:
     return errno != CLIENT_SIDE and not 2000 <= errno < 3000
 
 
+# Why a server certificate was refused, by OpenSSL's X509_V_ERR_* code (ssl.SSLCertVerificationError.verify_code).
+_UNTRUSTED_CERTIFICATE = (
+    "The TLS certificate of MySQL at {where} is not signed by a CA the connector trusts ({server_message}); it "
+    "trusts {trust}. For a server with its own CA, put that CA's PEM file in the function and set tlsCaBundle to "
+    "its path; for a self-signed certificate, set tlsMode to REQUIRED (encrypted, not verified).")
+_NAME_MISMATCH = (
+    "The TLS certificate of MySQL at {where} does not name the host '{host}' ({server_message}). tlsMode "
+    "VERIFY_IDENTITY (the default) checks the name: connect to a name the certificate holds (the Aurora "
+    "cluster, reader, instance or RDS Proxy endpoint), or set tlsMode to VERIFY_CA, which checks the "
+    "certificate but not the name (a custom DNS name, an IP address, a tunnel).")
+_CERTIFICATE_ERRORS: dict[int, str] = {
+    62: _NAME_MISMATCH,  # X509_V_ERR_HOSTNAME_MISMATCH
+    64: _NAME_MISMATCH,  # X509_V_ERR_IP_ADDRESS_MISMATCH
+    10: "The TLS certificate of MySQL at {where} has expired ({server_message}): renew the server's certificate "
+        "(RDS and Aurora: move the instances to a current CA such as rds-ca-rsa2048-g1). tlsMode REQUIRED would "
+        "connect without checking it.",
+    9: "The TLS certificate of MySQL at {where} is not valid yet ({server_message}): check the server's "
+       "certificate and clock.",
+}
+
 # Socket-level causes of error 2003 ("Can't connect to MySQL server").
 _CONNECT_ERRORS: tuple[tuple[type[BaseException], type[ConnectorError], str], ...] = (
     (socket.gaierror, InvalidArgumentError,
@@ -415,7 +453,7 @@ _CONNECT_ERRORS: tuple[tuple[type[BaseException], type[ConnectorError], str], ..
      "(same VPC or peering), and the network ACLs."),
     (ssl.SSLError, InvalidArgumentError,
      "TLS handshake with MySQL at {where} failed: {server_message}. Check the tlsMode and tlsCaBundle "
-     "settings (RDS/Aurora need the RDS CA bundle for VERIFY_CA/VERIFY_IDENTITY)."),
+     "settings, and that the server offers TLS 1.2 or later."),
     (OSError, ServiceUnavailableError, "Cannot reach MySQL at {where}: {server_message}."),
 )
 
@@ -438,6 +476,10 @@ def classify_mysql_error(exc: pymysql.err.MySQLError, target: MySQLTarget) -> Co
     }
     if errno == CR.CR_CONN_HOST_ERROR:
         cause = getattr(exc, "original_exception", None)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            fields["server_message"] = str(cause.verify_message or cause)
+            template = _CERTIFICATE_ERRORS.get(cause.verify_code, _UNTRUSTED_CERTIFICATE)
+            return InvalidArgumentError(template.format(trust=target.trust, **fields))
         for cause_type, error_class, template in _CONNECT_ERRORS:
             if isinstance(cause, cause_type):
                 fields["server_message"] = str(cause)

@@ -19,10 +19,14 @@ from custom_connector_sdk.connector.settings import ConnectorRuntimeSettingDataT
 from connector.errors import InvalidArgumentError
 from connector.limits import CONNECT_TIMEOUT_DEFAULT, CONNECT_TIMEOUT_RANGE, SHORT_BUDGET_SECONDS
 
-__all__ = ["SETTINGS", "ProfileSettings", "SettingSpec", "TlsMode", "parse_settings", "setting_errors"]
+__all__ = ["DEFAULT_TLS_MODE", "SETTINGS", "VERIFYING_TLS_MODES",
+           "ProfileSettings", "SettingSpec", "TlsMode", "parse_settings", "setting_errors"]
 
 TlsMode = Literal["DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"]
 TLS_MODES: tuple[TlsMode, ...] = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
+# Aurora's certificates chain to the Amazon RDS CAs (shipped in connector/certs) and name the endpoint.
+DEFAULT_TLS_MODE: TlsMode = "VERIFY_IDENTITY"
+VERIFYING_TLS_MODES: frozenset[str] = frozenset({"VERIFY_CA", "VERIFY_IDENTITY"})
 
 
 def _port(value: str) -> int:
@@ -102,13 +106,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "Database (schema) to read and write. Empty: every schema the user can see is listed.",
                 SettingType.String, _text),
     SettingSpec("tlsMode", "tls_mode", "TLS mode",
-                "DISABLED, PREFERRED (TLS when offered), REQUIRED (encrypted, certificate not checked), "
-                "VERIFY_CA (certificate checked against the CA bundle), VERIFY_IDENTITY (and the host name). "
-                "Default REQUIRED.",
-                SettingType.String, _tls_mode, "REQUIRED", TLS_MODES),
+                "VERIFY_IDENTITY (default): the server's certificate must chain to a trusted CA (the system CAs "
+                "and the Amazon RDS CAs shipped with the connector) and name the host. VERIFY_CA: trusted "
+                "certificate, any name (a custom DNS name, an IP address, a tunnel). REQUIRED: encrypted, "
+                "certificate not checked (self-signed servers). PREFERRED: TLS when offered. DISABLED.",
+                SettingType.String, _tls_mode, DEFAULT_TLS_MODE, TLS_MODES),
     SettingSpec("tlsCaBundle", "tls_ca_bundle", "TLS CA bundle",
-                "Path of a PEM CA bundle inside the function (e.g. the RDS global bundle shipped in a layer "
-                "under /opt) for VERIFY_CA and VERIFY_IDENTITY. Empty: the system CAs.",
+                "Path of a PEM file in the function (e.g. in a layer under /opt) holding the CA that signed "
+                "the server's certificate, for a server whose CA is neither public nor Amazon RDS. Replaces "
+                "the default trust (system CAs and the RDS bundle). Empty: the default.",
                 SettingType.String, _text),
     SettingSpec("connectTimeoutSeconds", "connect_timeout", "Connect timeout (s)",
                 f"Seconds to wait for the database to answer a connection attempt, {CONNECT_TIMEOUT_RANGE[0]:g} to "
@@ -131,7 +137,7 @@ class ProfileSettings:
     host: str | None = None
     port: int = 3306
     database: str | None = None
-    tls_mode: TlsMode = "REQUIRED"
+    tls_mode: TlsMode = DEFAULT_TLS_MODE
     tls_ca_bundle: str | None = None
     connect_timeout: float = CONNECT_TIMEOUT_DEFAULT
     tinyint1_as_boolean: bool = True
@@ -167,9 +173,9 @@ def setting_errors(raw: Mapping[str, Any] | None) -> dict[str, str]:
 
 
 def _cross_field_errors(raw: Mapping[str, Any]) -> dict[str, str]:
-    mode = str(raw.get("tlsMode") or "REQUIRED").strip().upper()
+    mode = str(raw.get("tlsMode") or DEFAULT_TLS_MODE).strip().upper()
     bundle = str(raw.get("tlsCaBundle") or "").strip()
-    if bundle and mode in ("VERIFY_CA", "VERIFY_IDENTITY") and not os.path.isfile(bundle):
+    if bundle and mode in VERIFYING_TLS_MODES and not os.path.isfile(bundle):
         return {"tlsCaBundle": f"no file {bundle[:120]!r} in the function (ship it in the artifact or a layer)"}
     return {}
 

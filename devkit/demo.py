@@ -43,10 +43,10 @@ def call(title: str, event: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def validate_event(arn: str) -> dict[str, Any]:
+def validate_event(arn: str, profile: LocalProfile) -> dict[str, Any]:
     return {"type": "ValidateCredentialsRequest",
             "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
-            "connectorRuntimeSettings": {"tlsMode": "PREFERRED"}}
+            "connectorRuntimeSettings": profile.tls_settings}
 
 
 def connection_checks(profile: LocalProfile) -> None:
@@ -59,18 +59,18 @@ def connection_checks(profile: LocalProfile) -> None:
     call("ValidateConnectorRuntimeSettings with typos",
          {"type": "ValidateConnectorRuntimeSettingsRequest", "scope": "CONNECTOR_PROFILE",
           "connectorRuntimeSettings": {"tlsMode": "VERIFY", "port": "33o6"}})
-    call("ValidateCredentials with the right password", validate_event(profile.secret_arn))
+    call("ValidateCredentials with the right password", validate_event(profile.secret_arn, profile))
     wrong = put_secret(os.environ[ENDPOINT_ENV], "appflow!123456789012-mysql-connector-wrong-password", {
         "customAuthenticationType": "MySQL", "host": profile.host, "port": str(profile.port),
         "database": profile.database, "username": profile.username, "password": "not-the-password"})
-    call("ValidateCredentials with a wrong password", validate_event(wrong))
+    call("ValidateCredentials with a wrong password", validate_event(wrong, profile))
     call("ValidateCredentials with a deleted secret",
-         validate_event(profile.secret_arn.replace("local-profile", "deleted-profile")))
+         validate_event(profile.secret_arn.replace("local-profile", "deleted-profile"), profile))
     endpoint = os.environ[ENDPOINT_ENV]
     with blackholed_port() as port:
         os.environ[ENDPOINT_ENV] = f"http://127.0.0.1:{port}"
         call("ValidateCredentials with no network path to Secrets Manager",
-             validate_event(profile.secret_arn.replace("local-profile", "other-profile")))
+             validate_event(profile.secret_arn.replace("local-profile", "other-profile"), profile))
     os.environ[ENDPOINT_ENV] = endpoint
 
 
@@ -90,9 +90,14 @@ def _quoted(arg: str) -> str:
     return shlex.quote(arg)
 
 
+def _tls_options(profile: LocalProfile) -> list[str]:
+    """The default tlsMode (VERIFY_IDENTITY) needs only the throwaway CA that signed the demo server's certificate."""
+    return [arg for key, value in profile.tls_settings.items() for arg in ("--setting", f"{key}={value}")]
+
+
 def run_doctor(profile: LocalProfile) -> None:
     """``appflow-mysql doctor`` on the profile: every link from the function to the database, timed."""
-    args = ["doctor", "--secret-arn", profile.secret_arn, "--setting", "tlsMode=PREFERRED"]
+    args = ["doctor", "--secret-arn", profile.secret_arn, *_tls_options(profile)]
     print("$ appflow-mysql " + " ".join(_quoted(arg) for arg in args), flush=True)
     subprocess.run([*_appflow_mysql(), *args], check=False)
 
@@ -104,7 +109,7 @@ def run_flow(profile: LocalProfile, out_dir: Path) -> Path | None:
     (AWS_ENDPOINT_URL_SECRETS_MANAGER), exactly as the connector reaches AWS's.
     """
     flow_name = "demo-orders"
-    args = ["flow", "appdb.orders", "--secret-arn", profile.secret_arn, "--setting", "tlsMode=PREFERRED",
+    args = ["flow", "appdb.orders", "--secret-arn", profile.secret_arn, *_tls_options(profile),
             "--filter", FLOW_FILTER, "--page-size", "5", "--out", str(out_dir), "--flow-name", flow_name,
             "--to-table", "appdb.orders_copy"]
     print("$ appflow-mysql " + " ".join(_quoted(arg) for arg in args), flush=True)
@@ -122,7 +127,7 @@ def run_flow(profile: LocalProfile, out_dir: Path) -> Path | None:
         print("  " + line)
     records = sum(len(path.read_text(encoding="utf-8").splitlines()) for path in files)
     with pymysql.connect(host=profile.host, port=profile.port, user=profile.username, password=profile.password,
-                         database=profile.database) as conn, conn.cursor() as cur:
+                         database=profile.database, ssl={"ca": profile.ca_file}) as conn, conn.cursor() as cur:
         cur.execute("SELECT COUNT(*), SUM(total), MIN(id), MAX(id) FROM orders_copy")
         count, total, low, high = cur.fetchone()
     print(f"\nappdb.orders_copy now holds {count} rows (ids {low}..{high}, total {total}), written through "

@@ -2,8 +2,11 @@
 
 Not part of the Lambda artifact. It starts ``mariadbd`` (or ``mysqld``) on its
 own data directory and TCP port on 127.0.0.1, waits until it answers a real
-login, and removes everything on stop. ``MYSQL_TEST_URL`` points at an existing
-server instead (MySQL 8, Aurora), e.g. ``mysql://root:pw@127.0.0.1:3306``.
+login, and removes everything on stop. It offers TLS with certificates from a
+throwaway CA (``devkit.tls``) so that clients use the connector's default, verified mode.
+``MYSQL_TEST_URL`` points at an existing server instead (MySQL 8, Aurora), e.g.
+``mysql://root:pw@127.0.0.1:3306`` (add ``?ssl-ca=/path/ca.pem`` when its CA is not a public or
+RDS one: the connector verifies certificates by default).
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pymysql
+
+from devkit.tls import ServerCertificate, TestCA, make_test_ca
 
 __all__ = ["MISSING_SERVER_ADVICE", "MySQLServer", "ServerAddress", "find_server_binary", "free_port"]
 
@@ -55,6 +60,11 @@ class ServerAddress:
     port: int
     user: str
     password: str = field(repr=False)
+    ca_file: str | None = None  # the CA that signed the server's certificate, when not a public or RDS one
+
+    def tls_settings(self) -> dict[str, str]:
+        """Connector runtime settings under which the default (verifying) TLS mode trusts this server."""
+        return {"tlsCaBundle": self.ca_file} if self.ca_file else {}
 
     def connect(self, database: str | None = None, **kwargs: object) -> pymysql.Connection:
         return pymysql.connect(
@@ -71,22 +81,28 @@ class ServerAddress:
     @classmethod
     def from_url(cls, url: str) -> ServerAddress:
         parsed = urlparse(url)
+        query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
         return cls(
             host=parsed.hostname or "127.0.0.1",
             port=parsed.port or 3306,
             user=unquote(parsed.username or "root"),
             password=unquote(parsed.password or ""),
+            ca_file=query.get("ssl-ca"),
         )
 
 
 class MySQLServer:
     """Start and stop a private server; use as a context manager."""
 
-    def __init__(self, workdir: Path | None = None, buffer_pool: str = "256M") -> None:
+    def __init__(self, workdir: Path | None = None, buffer_pool: str = "256M", *, use_url: bool = True) -> None:
+        """``use_url=False`` starts a private server even when ``MYSQL_TEST_URL`` is set (tests that
+        must change server-wide settings, such as the certificate it presents)."""
         self._own_dir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="appflow-mysql-"))
         self.buffer_pool = buffer_pool
+        self.use_url = use_url
         self.address: ServerAddress | None = None
+        self.ca: TestCA | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> ServerAddress:
@@ -96,7 +112,7 @@ class MySQLServer:
         self.stop()
 
     def start(self, timeout: float = 60.0) -> ServerAddress:
-        url = os.environ.get("MYSQL_TEST_URL")
+        url = os.environ.get("MYSQL_TEST_URL") if self.use_url else None
         if url:
             self.address = ServerAddress.from_url(url)
             return self.address
@@ -118,12 +134,15 @@ class MySQLServer:
                            check=True, capture_output=True)
         port = free_port()
         sock = self.workdir / "mysqld.sock"
+        self.ca = make_test_ca(self.workdir / "tls")
+        self._present_files(self.ca.local)
         self._process = subprocess.Popen(
             [binary, "--no-defaults", f"--datadir={datadir}", f"--socket={sock}", f"--port={port}",
              "--bind-address=127.0.0.1", f"--pid-file={self.workdir / 'mysqld.pid'}",
              f"--log-error={self.workdir / 'error.log'}", f"--innodb-buffer-pool-size={self.buffer_pool}",
              "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-             "--max-connections=500", *as_root],
+             "--max-connections=500", f"--ssl-ca={self.ca.ca_file}", f"--ssl-cert={self._active_cert}",
+             f"--ssl-key={self._active_key}", *as_root],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         admin = self._wait_for_socket(sock, timeout)
@@ -136,8 +155,28 @@ class MySQLServer:
             cur.execute("GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%' WITH GRANT OPTION")
             cur.execute("FLUSH PRIVILEGES")
         admin.close()
-        self.address = ServerAddress("127.0.0.1", port, "admin", password)
+        self.address = ServerAddress("127.0.0.1", port, "admin", password, ca_file=str(self.ca.ca_file))
         return self.address
+
+    @property
+    def _active_cert(self) -> Path:
+        return self.workdir / "tls" / "active.pem"
+
+    @property
+    def _active_key(self) -> Path:
+        return self.workdir / "tls" / "active-key.pem"
+
+    def _present_files(self, certificate: ServerCertificate) -> None:
+        self._active_cert.write_bytes(certificate.cert.read_bytes())
+        self._active_key.write_bytes(certificate.key.read_bytes())
+        self._active_key.chmod(0o600)
+
+    def present(self, certificate: ServerCertificate) -> None:
+        """Make a running private server present ``certificate`` to new connections (``FLUSH SSL``)."""
+        assert self.address is not None and self._process is not None, "only a server this object started"
+        self._present_files(certificate)
+        with self.address.connect() as admin, admin.cursor() as cur:
+            cur.execute("FLUSH SSL")
 
     def _wait_for_socket(self, sock: Path, timeout: float) -> pymysql.Connection:
         """Poll until the server accepts a root login over its socket (readiness, not a sleep)."""

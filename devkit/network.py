@@ -82,6 +82,8 @@ class LoopbackProxy:
     soon as it arrives. The client then cannot know whether the statement took effect.
     ``greeting_delay``: seconds to hold the server's first bytes (a server resuming from pause).
     ``stall_after_bytes``: pass on this many bytes from the server, then nothing more (a hung server).
+    ``fail_over_to(host, port)``: the next connection still goes to the first server, every later one to
+    this one (an endpoint whose DNS moved to a new writer).
     """
 
     def __init__(self, host: str, port: int) -> None:
@@ -90,6 +92,8 @@ class LoopbackProxy:
         self.greeting_delay = 0.0
         self.stall_after_bytes: int | None = None
         self.cuts = 0
+        self.connections = 0
+        self._next_target: tuple[str, int] | None = None
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
@@ -113,6 +117,9 @@ class LoopbackProxy:
     def cut_after(self, marker: bytes | None) -> None:
         self.marker = marker
 
+    def fail_over_to(self, host: str, port: int) -> None:
+        self._next_target = (host, port)
+
     def _accept(self) -> None:
         self._listener.settimeout(0.2)
         while not self._stop.is_set():
@@ -121,6 +128,9 @@ class LoopbackProxy:
             except OSError:
                 continue
             server = socket.create_connection(self.target, timeout=5)
+            self.connections += 1
+            if self._next_target is not None:
+                self.target, self._next_target = self._next_target, None
             server.settimeout(None)  # the 5 s bound only the connect: a slow statement is not the proxy's to cut
             self._sockets += [client, server]
             state: dict[str, Any] = {"cut": False, "first": True, "sent": 0}

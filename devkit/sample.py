@@ -65,10 +65,16 @@ class LocalProfile:
     username: str
     password: str = field(repr=False)
     secret_arn: str = ""
+    ca_file: str | None = None  # the throwaway CA that signed the server's certificate
+
+    @property
+    def tls_settings(self) -> dict[str, str]:
+        """The default tlsMode (VERIFY_IDENTITY), trusting the demo server's throwaway CA."""
+        return {"tlsCaBundle": self.ca_file} if self.ca_file else {}
 
     @property
     def settings(self) -> dict[str, str]:
-        return {"host": self.host, "port": str(self.port), "database": self.database, "tlsMode": "PREFERRED"}
+        return {"host": self.host, "port": str(self.port), "database": self.database, **self.tls_settings}
 
 
 @contextmanager
@@ -88,8 +94,8 @@ def local_profile() -> Iterator[LocalProfile]:
             cur.execute("CREATE USER 'appflow'@'%%' IDENTIFIED BY %s", (password,))
             cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {DATABASE}.* TO 'appflow'@'%'")
         endpoint = stack.enter_context(local_secrets_manager())
-        profile = LocalProfile(server.host, server.port, DATABASE, "appflow", password)
+        profile = LocalProfile(server.host, server.port, DATABASE, "appflow", password, ca_file=server.ca_file)
         arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-local-profile", {
             "customAuthenticationType": "MySQL", "host": profile.host, "port": str(profile.port),
             "database": DATABASE, "username": profile.username, "password": password})
-        yield LocalProfile(profile.host, profile.port, DATABASE, profile.username, password, arn)
+        yield LocalProfile(profile.host, profile.port, DATABASE, profile.username, password, arn, server.ca_file)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
+import ssl
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,10 +71,31 @@ def _no_password_in_logs(_leak_detector: _LeakDetector) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def mysql_server() -> Iterator[ServerAddress]:
+def mysql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerAddress]:
+    """The session's server. Its certificate's CA joins the system CAs through OpenSSL's standard
+    SSL_CERT_FILE, so events without TLS settings use the connector's default (VERIFY_IDENTITY) as in
+    production; tests of the TLS settings name their CA or mode explicitly."""
     server = MySQLServer()
     try:
-        yield server.start()
+        address = server.start()
+        if address.ca_file:
+            system = ssl.get_default_verify_paths().cafile
+            trust = tmp_path_factory.mktemp("trust") / "system-and-test-ca.pem"
+            trust.write_bytes((Path(system).read_bytes() if system else b"") + Path(address.ca_file).read_bytes())
+            os.environ["SSL_CERT_FILE"] = str(trust)
+        yield address
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spare_server() -> Iterator[MySQLServer]:
+    """A second private server (never MYSQL_TEST_URL's) for tests that change what a whole server does:
+    the certificate it presents, read_only. Its CA is not among the trusted ones by default."""
+    server = MySQLServer(use_url=False)
+    try:
+        server.start()
+        yield server
     finally:
         server.stop()
 
@@ -113,7 +137,7 @@ def scratch_database(server: ServerAddress, prefix: str, grants: str, label: str
         cur.execute(f"GRANT {grants} ON `{name}`.* TO '{user}'@'%'")
     try:
         yield {"host": server.host, "port": server.port, "database": name, "username": user,
-               "password": password, "admin": admin}
+               "password": password, "admin": admin, "tls": server.tls_settings()}
     finally:
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE `{name}`")
@@ -249,7 +273,7 @@ def profile_caller(db: dict[str, Any], endpoint: str) -> Callable[..., dict[str,
              **fields: Any) -> dict[str, Any]:
         event = {"type": request_type, **fields, "connectorContext": {
             "apiVersion": "v1", "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
-            "connectorRuntimeSettings": {"tlsMode": "PREFERRED", **(settings or {})}}}
+            "connectorRuntimeSettings": {**db.get("tls", {}), **(settings or {})}}}
         response = lambda_handler(event, context)
         json.dumps(response)  # what Lambda returns must serialise
         return dict(response)

@@ -65,6 +65,7 @@ def tables(exact_db: dict[str, Any]) -> dict[str, Any]:
         "CREATE TABLE t (id INT PRIMARY KEY, v MEDIUMTEXT)",
         "INSERT INTO t VALUES " + ", ".join(f"({i}, 'v{i}')" for i in range(50)),
         "CREATE VIEW slow AS SELECT id, SLEEP(1) AS s FROM t",
+        "CREATE VIEW slowish AS SELECT id, SLEEP(1) AS s FROM t WHERE id < 2",
         "CREATE TABLE w (id INT PRIMARY KEY, v MEDIUMTEXT)")
     return exact_db
 
@@ -169,22 +170,45 @@ def test_short_calls_are_bounded_by_their_10_second_budget(call: Caller, tables:
 
 # --- 5. KILL is not the network ------------------------------------------------------------------------
 
+def _kill_when_running(tables: dict[str, Any], pattern: str, killed: set[int]) -> int:
+    """KILL the connector's statement matching ``pattern`` once it shows up (not one killed before)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # wait for the statement to show up, then KILL it
+        found = sql(tables, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s AND INFO LIKE %s",
+                    params=(tables["username"], pattern))
+        fresh = [int(row[0]) for row in found if int(row[0]) not in killed]
+        if fresh:
+            sql(tables, f"KILL {fresh[0]}")
+            killed.add(fresh[0])
+            return fresh[0]
+    raise AssertionError("the slow statement never showed up")
+
+
 def test_a_server_side_kill_is_named_as_such(call: Caller, tables: dict[str, Any]) -> None:
+    """A read whose connection is cut runs once more on a new one (a failover cuts connections); a second
+    KILL is the answer, named as such."""
     answer: dict[str, Any] = {}
     flow = threading.Thread(target=lambda: answer.update(
         call("QueryDataRequest", left(20_000), entityIdentifier=identifier(tables, "slow"))))
     flow.start()
-    victim = None
-    deadline = time.monotonic() + 10
-    while victim is None and time.monotonic() < deadline:  # wait for the statement to show up, then KILL it
-        found = sql(tables, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = %s AND INFO LIKE %s",
-                    params=(tables["username"], "%slow%ORDER BY%"))
-        victim = found[0][0] if found else None
-    assert victim is not None, "the slow statement never showed up"
-    sql(tables, f"KILL {int(victim)}")
+    killed: set[int] = set()
+    first = _kill_when_running(tables, "%slow%ORDER BY%", killed)
+    second = _kill_when_running(tables, "%slow%ORDER BY%", killed)
     flow.join(30)
+    assert first != second
     code, message = error(answer)
     assert code == "ServiceUnavailable" and "killed" in message and "security group" not in message, message
+
+
+def test_a_read_cut_once_is_read_again_on_a_new_connection(call: Caller, tables: dict[str, Any]) -> None:
+    """One KILL (as a failover cuts a warm connection): the page still comes, from a second connection."""
+    answer: dict[str, Any] = {}
+    flow = threading.Thread(target=lambda: answer.update(
+        call("QueryDataRequest", left(20_000), entityIdentifier=identifier(tables, "slowish"))))
+    flow.start()
+    _kill_when_running(tables, "%slowish%ORDER BY%", set())
+    flow.join(30)
+    assert answer["isSuccess"] and sorted(json.loads(r)["id"] for r in answer["records"]) == [0, 1], answer
 
 
 # --- failover: a read-only server --------------------------------------------------------------------

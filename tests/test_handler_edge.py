@@ -39,11 +39,14 @@ def test_describe_connector_configuration_declares_exactly_what_we_support() -> 
     assert set(response["supportedTriggerTypes"]) == {"ONDEMAND", "SCHEDULED"}
     auth = response["authenticationConfig"]
     assert auth["isBasicAuthSupported"] and auth["isCustomAuthSupported"] and not auth["isOAuth2Supported"]
-    (custom,) = auth["customAuthConfig"]
-    assert custom["authenticationType"] == "MySQL"
-    params = {p["key"]: p for p in custom["authParameters"]}
+    forms = {c["authenticationType"]: {p["key"]: p for p in c["authParameters"]} for c in auth["customAuthConfig"]}
+    assert set(forms) == {"MySQL", "MySQL-IAM", "MySQL-DatabaseSecret"}
+    params = forms["MySQL"]
     assert params["password"]["sensitiveField"] is True
     assert params["host"]["required"] and not params["host"]["sensitiveField"]
+    # IAM: no password at all; a database secret: only its ARN is required (host may come from it)
+    assert set(forms["MySQL-IAM"]) == {"host", "port", "database", "username"}
+    assert [k for k, p in forms["MySQL-DatabaseSecret"].items() if p["required"]] == ["databaseSecretArn"]
     settings = {s["key"]: s for s in response["connectorRuntimeSetting"]}
     assert {"tlsMode", "tlsCaBundle", "connectTimeoutSeconds", "tinyint1AsBoolean", "sourceTimeZone"} <= set(settings)
     assert all(s["description"] and s["label"] for s in settings.values())

@@ -17,7 +17,7 @@ from devkit.network import blackholed_port
 from handlers.app import lambda_handler
 from tests.conftest import KNOWN_PASSWORDS, new_password, temporary_login
 
-NO_DB_SETTINGS = {"tlsMode": "PREFERRED", "connectTimeoutSeconds": "2"}
+NO_DB_SETTINGS = {"connectTimeoutSeconds": "2"}
 
 
 def validate(arn: str, auth: str = "CustomAuth", settings: dict[str, str] | None = None) -> dict[str, Any]:
@@ -174,13 +174,6 @@ def test_no_privileges_on_database_is_access_denied(
         assert_failure(response, "AccessDenied", app_db["database"], "GRANT SELECT")
     finally:
         admin.close()
-
-
-def test_tls_required_against_a_server_without_tls_is_refused(
-    make_secret: Callable[..., str], app_db: dict[str, Any]
-) -> None:
-    response = validate(make_secret(custom_secret(app_db)), settings={"tlsMode": "REQUIRED"})
-    assert_failure(response, "InvalidArgument", "TLS", "tlsMode")
 
 
 def test_rotated_password_is_picked_up_after_one_failure(

@@ -1,0 +1,197 @@
+"""TLS modes against a real MariaDB presenting certificates of a CA made by the test.
+
+The spare server presents, in turn, a certificate for 127.0.0.1/localhost, one for a name no
+test connects to, and a self-signed one (``FLUSH SSL`` between them). Its CA is not in the
+default trust, so each test says what it trusts. A loopback server without TLS covers the
+servers that offer none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.credentials import DbLogin
+from connector.database import RDS_CA_BUNDLE, connect
+from connector.settings import DEFAULT_TLS_MODE, parse_settings
+from devkit.fake_mysql import ClearTextLoginServer
+from devkit.mariadb import MySQLServer
+from handlers.app import lambda_handler
+from tests.conftest import new_password
+
+Validate = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def tls_db(spare_server: MySQLServer) -> Iterator[dict[str, Any]]:
+    assert spare_server.address is not None and spare_server.ca is not None
+    password = new_password("tls")
+    with spare_server.address.connect() as admin, admin.cursor() as cur:
+        cur.execute("CREATE DATABASE IF NOT EXISTS tlsdb")
+        cur.execute("CREATE USER 'tls_user'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute("GRANT SELECT ON tlsdb.* TO 'tls_user'@'%'")
+    try:
+        yield {"host": "127.0.0.1", "port": spare_server.address.port, "username": "tls_user",
+               "password": password, "database": "tlsdb", "ca": str(spare_server.ca.ca_file)}
+    finally:
+        spare_server.present(spare_server.ca.local)
+        with spare_server.address.connect() as admin, admin.cursor() as cur:
+            cur.execute("DROP USER 'tls_user'@'%'")
+
+
+@pytest.fixture
+def presenting(spare_server: MySQLServer) -> Iterator[Callable[[str], None]]:
+    """``presenting("wrong_name")``: the server's certificate for new connections; the local one after."""
+    assert spare_server.ca is not None
+    ca = spare_server.ca
+    yield lambda which: spare_server.present(getattr(ca, which))
+    spare_server.present(ca.local)
+
+
+@pytest.fixture
+def validate(make_secret: Callable[[dict[str, Any]], str], tls_db: dict[str, Any]) -> Validate:
+    def call(settings: dict[str, str], host: str = "127.0.0.1") -> dict[str, Any]:
+        arn = make_secret({"customAuthenticationType": "MySQL", "host": host, "port": str(tls_db["port"]),
+                           "database": tls_db["database"], "username": tls_db["username"],
+                           "password": tls_db["password"]})
+        return dict(lambda_handler({"type": "ValidateCredentialsRequest",
+                                    "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
+                                    "connectorRuntimeSettings": settings}, None))
+
+    return call
+
+
+def _trusting(tls_db: dict[str, Any], **settings: str) -> dict[str, str]:
+    return {"tlsCaBundle": tls_db["ca"], **settings}
+
+
+# (certificate presented, settings beyond the CA, outcome: None = success, else words of the message)
+CASES = [
+    ("local", {}, None),
+    ("local", {"tlsMode": "VERIFY_CA"}, None),
+    ("wrong_name", {}, ("does not name the host '127.0.0.1'", "VERIFY_CA")),
+    ("wrong_name", {"tlsMode": "VERIFY_CA"}, None),
+    ("self_signed", {}, ("not signed by a CA the connector trusts", "tlsCaBundle", "REQUIRED")),
+    ("self_signed", {"tlsMode": "VERIFY_CA"}, ("not signed by a CA the connector trusts",)),
+]
+
+
+@pytest.mark.parametrize(("certificate", "settings", "refused"), CASES,
+                         ids=[f"{c}-{s.get('tlsMode', 'default')}" for c, s, _ in CASES])
+def test_verifying_modes_against_each_certificate(validate: Validate, presenting: Callable[[str], None],
+                                                  tls_db: dict[str, Any], certificate: str,
+                                                  settings: dict[str, str], refused: tuple[str, ...] | None) -> None:
+    presenting(certificate)
+    response = validate(_trusting(tls_db, **settings))
+    if refused is None:
+        assert response["isSuccess"], response
+        return
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument", response
+    message = response["errorDetails"]["errorMessage"]
+    assert all(words in message for words in refused), message
+    assert tls_db["password"] not in json.dumps(response)
+
+
+@pytest.mark.parametrize("certificate", ["local", "wrong_name", "self_signed"])
+@pytest.mark.parametrize("mode", ["REQUIRED", "PREFERRED"])
+def test_unverified_modes_accept_any_certificate(validate: Validate, presenting: Callable[[str], None],
+                                                 certificate: str, mode: str) -> None:
+    presenting(certificate)
+    assert validate({"tlsMode": mode})["isSuccess"]
+
+
+def test_the_default_trust_is_the_system_and_rds_cas_not_a_private_ca(validate: Validate) -> None:
+    """Without tlsCaBundle the test CA is unknown: the default mode refuses, and says how to trust it."""
+    response = validate({})
+    message = response["errorDetails"]["errorMessage"]
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert "system CAs and the Amazon RDS CAs" in message and "tlsCaBundle" in message
+
+
+def test_localhost_is_a_name_the_certificate_holds(validate: Validate, tls_db: dict[str, Any]) -> None:
+    assert validate(_trusting(tls_db), host="localhost")["isSuccess"]
+
+
+def _session_cipher(tls_db: dict[str, Any], **settings: str) -> str:
+    login = DbLogin(tls_db["host"], tls_db["port"], tls_db["username"], tls_db["password"], tls_db["database"])
+    conn = connect(login, parse_settings(settings))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            return str(cur.fetchone()[1])
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("mode", ["VERIFY_IDENTITY", "VERIFY_CA", "REQUIRED", "PREFERRED"])
+def test_every_mode_but_disabled_encrypts(tls_db: dict[str, Any], mode: str) -> None:
+    assert _session_cipher(tls_db, tlsMode=mode, tlsCaBundle=tls_db["ca"])  # the server says which cipher
+
+
+def test_disabled_is_clear_text(tls_db: dict[str, Any]) -> None:
+    assert _session_cipher(tls_db, tlsMode="DISABLED") == ""
+
+
+def test_the_default_mode_verifies_the_certificate_and_the_name() -> None:
+    assert DEFAULT_TLS_MODE == "VERIFY_IDENTITY" and parse_settings({}).tls_mode == "VERIFY_IDENTITY"
+
+
+def test_a_ca_bundle_that_is_not_pem_is_named(validate: Validate, tmp_path: Path) -> None:
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate")
+    response = validate({"tlsCaBundle": str(bogus)})
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert str(bogus) in response["errorDetails"]["errorMessage"]
+
+
+def test_the_rds_bundle_is_loaded_by_the_default_context() -> None:
+    """The shipped bundle is what the default trust adds: its 102 roots are in the context's store."""
+    from connector.database import _tls_context
+
+    _tls_context.cache_clear()
+    context = _tls_context("VERIFY_IDENTITY", None)
+    assert context is not None
+    subjects = {dict(pair[0] for pair in ca["subject"]).get("commonName", "") for ca in context.get_ca_certs()}
+    assert sum("Amazon RDS" in name for name in subjects) >= 100
+    assert RDS_CA_BUNDLE.is_file()
+
+
+# --- a server without TLS ------------------------------------------------------------------------
+
+@pytest.fixture
+def plain_server() -> Iterator[ClearTextLoginServer]:
+    with ClearTextLoginServer(certificate=None) as server:
+        yield server
+
+
+@pytest.mark.parametrize("mode", ["VERIFY_IDENTITY", "VERIFY_CA", "REQUIRED"])
+def test_a_server_without_tls_is_refused_before_the_login(make_secret: Callable[[dict[str, Any]], str],
+                                                          plain_server: ClearTextLoginServer, mode: str) -> None:
+    password = new_password("plain")
+    arn = make_secret({"customAuthenticationType": "MySQL", "host": "127.0.0.1", "port": str(plain_server.port),
+                       "username": "u", "password": password})
+    response = lambda_handler({"type": "ValidateCredentialsRequest",
+                               "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
+                               "connectorRuntimeSettings": {"tlsMode": mode}}, None)
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert "TLS" in response["errorDetails"]["errorMessage"] and "tlsMode" in response["errorDetails"]["errorMessage"]
+    assert plain_server.logins == []  # not even the user name was sent
+
+
+def test_preferred_never_sends_a_password_in_clear_text_without_tls(
+        make_secret: Callable[[dict[str, Any]], str], plain_server: ClearTextLoginServer) -> None:
+    """PREFERRED falls back to a plain connection; a server asking for the password in clear text then
+    gets nothing (PyMySQL alone would send it)."""
+    password = new_password("plain")
+    arn = make_secret({"customAuthenticationType": "MySQL", "host": "127.0.0.1", "port": str(plain_server.port),
+                       "username": "u", "password": password})
+    response = lambda_handler({"type": "ValidateCredentialsRequest",
+                               "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
+                               "connectorRuntimeSettings": {"tlsMode": "PREFERRED"}}, None)
+    assert response["isSuccess"] is False
+    assert "clear text" in response["errorDetails"]["errorMessage"]
+    assert [login.clear_text for login in plain_server.logins] == [None]
