@@ -60,7 +60,8 @@ class _Wire:
         while len(data) < n:
             chunk = self.sock.recv(n - len(data))
             if not chunk:
-                raise ConnectionError("client closed")
+                msg = "client closed"
+                raise ConnectionError(msg)
             data += chunk
         return data
 
@@ -79,6 +80,8 @@ class ClearTextLoginServer:
             self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._context.load_cert_chain(certificate.cert, certificate.key)
         self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)  # so that close() is noticed at once
+        self._stop = threading.Event()
         self.port = int(self._listener.getsockname()[1])
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -90,15 +93,19 @@ class ClearTextLoginServer:
         self.close()
 
     def close(self) -> None:
-        self._listener.close()
+        self._stop.set()
         self._thread.join(timeout=5)
+        self._listener.close()
 
     def _serve(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
                 client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            client.settimeout(10)
             threading.Thread(target=self._session, args=(client,), daemon=True).start()
 
     def _session(self, client: socket.socket) -> None:

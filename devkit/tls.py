@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def make_test_ca(directory: Path) -> TestCA:
     directory.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-    ca_name = _name("appflow-mysql throwaway CA")
+    ca_name = _name(f"appflow-mysql throwaway CA {os.urandom(4).hex()}")  # unique: OpenSSL finds issuers by name
     ca = (
         x509.CertificateBuilder()
         .subject_name(ca_name)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from appflow_mysql.local_secrets import local_secrets_manager, put_secret
+from connector.database import _tls_context
 from devkit.mariadb import MySQLServer, ServerAddress
 
 ACCOUNT = "123456789012"
@@ -83,6 +84,7 @@ def mysql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerAdd
             trust = tmp_path_factory.mktemp("trust") / "system-and-test-ca.pem"
             trust.write_bytes((Path(system).read_bytes() if system else b"") + Path(address.ca_file).read_bytes())
             os.environ["SSL_CERT_FILE"] = str(trust)
+            _tls_context.cache_clear()  # contexts made before this read the system CAs without it
         yield address
     finally:
         server.stop()
