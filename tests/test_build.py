@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from connector.database import RDS_CA_BUNDLE
 from tests.sam_tools import ROOT, tool
 
 MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
@@ -109,6 +110,8 @@ def test_sam_build_makes_an_arm64_artifact_with_every_runtime_dependency(sam_bui
     assert {"connector", "handlers"} <= top
     assert not top & NOT_SHIPPED
     assert (art / "handlers" / "app.py").is_file()
+    # the CA bundle the default TLS mode trusts, byte for byte
+    assert (art / "connector" / "certs" / "rds-global-bundle.pem").read_bytes() == RDS_CA_BUNDLE.read_bytes()
     shipped = {p.name.split("-")[0].lower() for p in art.glob("*.dist-info")}
     assert _runtime_requirements() <= shipped, f"missing: {_runtime_requirements() - shipped}"
     # boto3 and botocore are the Lambda runtime's (BUNDLE_BOTO3=1 ships them).

@@ -48,6 +48,8 @@ def test_the_wheel_ships_no_rig_and_no_generic_top_level_names(tmp_path: Path) -
     entry_points = next(zipfile.ZipFile(wheel).read(name).decode() for name in zipfile.ZipFile(wheel).namelist()
                         if name.endswith("entry_points.txt"))
     assert "appflow-mysql = appflow_mysql.main:main" in entry_points
+    # the local command verifies TLS like the Lambda: the RDS CA bundle travels in the wheel
+    assert "connector/certs/rds-global-bundle.pem" in zipfile.ZipFile(wheel).namelist()
 
 
 def _error_number_uses(path: Path) -> list[int]:
