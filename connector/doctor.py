@@ -207,7 +207,11 @@ def diagnose(
             cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'", ())
             row = cur.fetchone()
         cipher = str(row[1]) if row and row[1] else ""
-        return f"TLS in use ({cipher})" if cipher else f"no TLS (tlsMode {settings.tls_mode}; the server offers none)"
+        checked = {"VERIFY_IDENTITY": "certificate and host name verified", "VERIFY_CA": "certificate verified",
+                   }.get(settings.tls_mode, "certificate not checked")
+        if cipher:
+            return f"TLS in use ({cipher}; tlsMode {settings.tls_mode}: {checked})"
+        return f"no TLS (tlsMode {settings.tls_mode}; the server offers none)"
 
     def tls_and_login() -> str:
         try:

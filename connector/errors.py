@@ -195,7 +195,7 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
         InvalidCredentialsError,
         "MySQL at {where} rejected the login of user '{user}': wrong user name or password. "
         "Check the username and password of the connection profile (after a password rotation, "
-        "edit the profile)."),
+        "edit the profile, or let the MySQL-DatabaseSecret authentication type follow rotations)."),
     ER_ACCESS_DENIED_NO_PASSWORD: MySQLErrorRule(
         InvalidCredentialsError,
         "MySQL at {where} rejected the login of user '{user}' ({server_message}): the account may need a "

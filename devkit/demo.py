@@ -54,7 +54,8 @@ def connection_checks(profile: LocalProfile) -> None:
     config = call("DescribeConnectorConfiguration (registering the connector)",
                   {"type": "DescribeConnectorConfigurationRequest"})
     print(f"         connector {config['connectorName']} {config['connectorVersion']}, "
-          f"modes {config['connectorModes']}, auth: CustomAuth 'MySQL' and BasicAuth")
+          f"modes {config['connectorModes']}, auth: BasicAuth and CustomAuth "
+          + ", ".join(repr(c["authenticationType"]) for c in config["authenticationConfig"]["customAuthConfig"]))
     print("         settings: " + ", ".join(s["key"] for s in config["connectorRuntimeSetting"]))
     call("ValidateConnectorRuntimeSettings with typos",
          {"type": "ValidateConnectorRuntimeSettingsRequest", "scope": "CONNECTOR_PROFILE",
