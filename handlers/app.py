@@ -9,6 +9,7 @@ RuntimeError ("Connector failed with error Unhandled").
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from connector.errors import ConnectorError, InvalidArgumentError
 from handlers.configuration import MySQLConfigurationHandler
 from handlers.events import check_event, without_nulls
 from handlers.metadata import MySQLMetadataHandler
+from handlers.metrics import record_call
 from handlers.records import MySQLRecordHandler
 
 __all__ = ["lambda_handler"]
@@ -100,7 +102,14 @@ ROUTES: dict[str, Route] = {
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    """Answer one AppFlow request; never raise for an expected failure."""
+    """Answer one AppFlow request; never raise for an expected failure. Each answer is counted (metrics.py)."""
+    started = time.perf_counter()
+    response = _answer(event, context)
+    record_call(event, response, time.perf_counter() - started)
+    return response
+
+
+def _answer(event: Any, context: Any) -> dict[str, Any]:
     request_type = event.get("type") if isinstance(event, dict) else None
     request_id = getattr(context, "aws_request_id", None)
     logger.append_keys(request_type=request_type, request_id=request_id,

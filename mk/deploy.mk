@@ -2,6 +2,7 @@
 #
 #   make build    sam build (BuildMethod: makefile -> build-ConnectorFunction below)
 #   make deploy   sam deploy; --guided on first use (answers kept in samconfig.local.toml)
+#   make delete   sam delete of that stack (README "Tear down": flows and profiles first)
 #   make lint-template   cfn-lint (+ serverless rules) and sam validate --lint
 #
 # SAM CLI pins boto3/botocore versions that conflict with the project's exact pins,
@@ -20,7 +21,7 @@ export SAM_CLI_TELEMETRY ?= 0
 
 DEPLOY_CONFIG ?= samconfig.local.toml
 
-.PHONY: sam-tools lint-template build deploy build-ConnectorFunction pyc-python bench-cold-start
+.PHONY: sam-tools lint-template build deploy delete build-ConnectorFunction pyc-python bench-cold-start
 
 $(SAM_STAMP): $(SAM_CONSTRAINTS)
 	rm -rf $(SAM_VENV)
@@ -51,6 +52,21 @@ deploy: build
 	  echo "First deploy: sam deploy --guided (answers are saved in $(DEPLOY_CONFIG))"; \
 	  $(SAM_CLI) deploy --guided --config-file $(DEPLOY_CONFIG) || { rm -f $(DEPLOY_CONFIG); exit 1; }; \
 	fi
+
+# The stack make deploy created: its name and region as `sam deploy` used them (deploy section over
+# global), passed explicitly because `sam delete` reads only its own and the global section.
+# sam delete asks before deleting. Delete the flows and connection profiles that use the connector
+# first: AppFlow refuses to unregister a connector in use (README "Tear down").
+DEPLOYED = $(SAM_BIN)/python -c 'import sys, tomllib; c = tomllib.load(open("$(DEPLOY_CONFIG)", "rb")).get("default", {}); \
+    p = {**c.get("global", {}).get("parameters", {}), **c.get("deploy", {}).get("parameters", {})}; \
+    print(p.get(sys.argv[1], ""))'
+
+delete: $(SAM_STAMP)
+	@test -f $(DEPLOY_CONFIG) || { echo "No $(DEPLOY_CONFIG): nothing deployed from here" >&2; exit 1; }
+	@stack=$$($(DEPLOYED) stack_name); region=$$($(DEPLOYED) region); \
+	  test -n "$$stack" || { echo "$(DEPLOY_CONFIG) names no stack_name" >&2; exit 1; }; \
+	  echo "$(SAM_CLI) delete --stack-name $$stack $${region:+--region $$region}"; \
+	  $(SAM_CLI) delete --stack-name "$$stack" $${region:+--region "$$region"}
 
 # ---------------------------------------------------------------------------------------------
 # The function's artifact (sam build runs this with ARTIFACTS_DIR set; tests run it directly).

@@ -33,7 +33,7 @@ def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         template = yaml_parse(f.read())
     for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
+        if resource["Type"] == "AWS::Serverless::Function" and "CodeUri" in resource["Properties"]:
             resource["Properties"]["CodeUri"] = "s3://placeholder-bucket/connector.zip"
     print(json.dumps(transform(template, {}, OfflinePolicies())))
 
