@@ -3,4 +3,4 @@
 Knows AppFlow's request and response models, nothing about Lambda.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
