@@ -22,8 +22,9 @@ from connector.limits import DEFAULT_MAX_RESULTS
 
 __all__ = ["cli", "main"]
 
-_SETTING_HELP = ("Connector runtime setting KEY=VALUE, repeatable: tlsMode=PREFERRED, host=..., port=..., "
-                 "database=... (BasicAuth), sourceTimeZone=Asia/Tokyo, ...")
+_SETTING_HELP = ("Connector runtime setting KEY=VALUE, repeatable: tlsCaBundle=/path/ca.pem (the default tlsMode "
+                 "VERIFY_IDENTITY checks the server's certificate), tlsMode=PREFERRED (a local server without "
+                 "TLS), host=..., port=..., database=... (BasicAuth), sourceTimeZone=Asia/Tokyo, ...")
 _CREDENTIALS_HELP = ("Local JSON file with the profile secret, for development: CustomAuth {customAuthenticationType: "
                      "MySQL, host, port, database, username, password} or BasicAuth {username, password}. Served "
                      "from an in-process Secrets Manager, so the connector reads it as in Lambda.")

@@ -37,7 +37,7 @@ from connector.limits import (
     SECRETS_MANAGER_CONNECT_SECONDS,
     SECRETS_MANAGER_READ_SECONDS,
 )
-from connector.settings import VERIFYING_TLS_MODES, ProfileSettings, parse_settings
+from connector.settings import ProfileSettings, parse_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -199,7 +199,7 @@ class SecretStore:
         """Fill in what the profile's secret leaves to the database secret or to IAM."""
         if login.method == "database-secret" and login.source:
             database_secret = self.read(login.source, refresh=fresh, deadline=deadline)
-            return _with_database_secret(login, database_secret, settings.port)
+            return _with_database_secret(login, database_secret, settings)
         if login.method == "iam":
             return replace(login, password=self.tokens.token(login.host, login.port, login.user, fresh=fresh))
         return login
@@ -240,9 +240,10 @@ def with_profile_login(
 
 
 def _require(values: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
-    missing = [key for key in keys if not isinstance(values.get(key), str | int) or str(values.get(key)) == ""]
+    missing = [key for key in keys if not isinstance(values.get(key), str | int) or isinstance(values.get(key), bool)
+               or str(values.get(key)) == ""]
     if missing:
-        msg = f"{where} lacks {', '.join(missing)}; expected keys: {', '.join(keys)}."
+        msg = f"{where} lacks {', '.join(missing)} (or holds no text there); expected keys: {', '.join(keys)}."
         raise InvalidArgumentError(msg)
 
 
@@ -320,10 +321,11 @@ def login_from_secret(
 def _iam_login(fields: Mapping[str, Any], settings: ProfileSettings, arn: str) -> DbLogin:
     """host, port, database, username; the token comes later, and only over verified TLS."""
     _require(fields, ("host", "username"), f"Secret {arn} (CustomAuth {IAM_AUTH_TYPE})")
-    if settings.tls_mode not in VERIFYING_TLS_MODES:
+    if settings.tls_mode != "VERIFY_IDENTITY":
         msg = (f"IAM authentication sends a token that opens the database for 15 minutes, so the connector "
-               f"sends it only over verified TLS: set tlsMode to VERIFY_IDENTITY (the default) or VERIFY_CA, "
-               f"not {settings.tls_mode}.")
+               f"sends it only over verified TLS to the server the certificate names: set tlsMode to "
+               f"VERIFY_IDENTITY (the default), not {settings.tls_mode}. The token is signed for the endpoint "
+               "name, which Aurora and RDS Proxy certificates hold.")
         raise InvalidArgumentError(msg)
     host = _text_field(fields, "host")
     if not host:
@@ -339,20 +341,23 @@ def _database_secret_login(fields: Mapping[str, Any], settings: ProfileSettings,
     source = _text_field(fields, "databaseSecretArn")
     _secret_region(source)  # a malformed ARN is the profile's problem, said before any call
     port = _secret_port(fields.get("port"), 0, arn)  # 0: not in the profile
-    return DbLogin(_text_field(fields, "host") or (settings.host or ""), port, "", "",
-                   _text_field(fields, "database") or settings.database, method="database-secret",
-                   source=source)
+    return DbLogin(_text_field(fields, "host"), port, "", "", _text_field(fields, "database") or None,
+                   method="database-secret", source=source)
 
 
-def _with_database_secret(login: DbLogin, secret: Mapping[str, Any], default_port: int) -> DbLogin:
-    """The profile's partial login completed from the database secret (RDS-managed or RDS console format)."""
+def _with_database_secret(login: DbLogin, secret: Mapping[str, Any], settings: ProfileSettings) -> DbLogin:
+    """The profile's partial login completed from the database secret (RDS-managed or RDS console format).
+
+    Host, port and database each come from the profile's credentials, else the database secret, else
+    the runtime settings.
+    """
     where = f"Database secret {login.source}"
     _require(secret, ("username", "password"), where)
-    host = login.host or _text_field(secret, "host")
+    host = login.host or _text_field(secret, "host") or (settings.host or "")
     if not host:
         msg = (f"{where} has no host, and the connection profile names none: set the host (the cluster "
                "endpoint) in the profile.")
         raise InvalidArgumentError(msg)
-    return replace(login, host=host, port=login.port or _secret_port(secret.get("port"), default_port, where),
+    return replace(login, host=host, port=login.port or _secret_port(secret.get("port"), settings.port, where),
                    user=str(secret["username"]), password=str(secret["password"]),
-                   database=login.database or _text_field(secret, "dbname") or None)
+                   database=login.database or _text_field(secret, "dbname") or settings.database)

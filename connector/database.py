@@ -81,22 +81,26 @@ def _tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
     return context
 
 
-class _ClearTextOnlyOverTls:
-    """PyMySQL's handler for the ``mysql_clear_password`` and ``dialog`` plugins: refuse without TLS.
+class _ClearTextOnlyOverVerifiedTls:
+    """PyMySQL's handler for the ``mysql_clear_password`` and ``dialog`` plugins: answer only inside verified TLS.
 
     Aurora's IAM authentication asks for the password (the token) in clear text, which is
-    right inside TLS. PyMySQL itself would send it over a plain connection too, to any
-    server that asks (a PREFERRED fallback, or a server impersonating the database).
+    right inside TLS whose certificate was checked. PyMySQL itself would send it to any server
+    that asks: over a plain connection (a PREFERRED fallback), or to an impostor with any
+    certificate (REQUIRED). Password logins never need it, so the MySQL client refuses it too
+    unless told otherwise.
     """
 
     def __init__(self, conn: pymysql.connections.Connection) -> None:
         self.conn = conn
 
     def authenticate(self, packet: Any) -> Any:
-        if not self.conn._secure:  # noqa: SLF001 - PyMySQL's own record of the TLS upgrade
+        context = getattr(self.conn, "ctx", None)
+        verified = self.conn._secure and context is not None and context.verify_mode == ssl.CERT_REQUIRED  # noqa: SLF001
+        if not verified:
             raise pymysql.err.OperationalError(
-                CR_AUTH_PLUGIN_ERR, "the server asked for the password in clear text over a connection without "
-                "TLS; refused")
+                CR_AUTH_PLUGIN_ERR, "the server asked for the password in clear text, which the connector sends "
+                "only inside TLS whose certificate it verified; refused")
         self.conn.write_packet(self.conn.password + b"\0")
         return self.conn._read_packet()  # noqa: SLF001 - the next step of PyMySQL's authentication loop
 
@@ -105,7 +109,8 @@ class _ClearTextOnlyOverTls:
         raise pymysql.err.OperationalError(CR_AUTH_PLUGIN_ERR, "the server asked an interactive question")
 
 
-_CLEAR_TEXT_PLUGINS: dict[Any, Any] = {b"mysql_clear_password": _ClearTextOnlyOverTls, b"dialog": _ClearTextOnlyOverTls}
+_CLEAR_TEXT_PLUGINS: dict[Any, Any] = {b"mysql_clear_password": _ClearTextOnlyOverVerifiedTls,
+                                       b"dialog": _ClearTextOnlyOverVerifiedTls}
 
 
 def connect(
@@ -133,6 +138,8 @@ def connect(
     try:
         conn.connect()
     except pymysql.err.OperationalError as exc:
+        if _handshake_failed(conn, exc):
+            raise _tls_handshake_failure(target, exc) from exc
         if no_greeting(exc) and not getattr(conn, "server_version", None):
             raise _not_mysql(target, server_message(exc)) from exc
         if no_greeting(exc):  # it greeted as MySQL, then went silent or closed during the login
@@ -169,6 +176,25 @@ def connect(
         conn.close()
         raise classify_mysql_error(exc, target) from exc
     return conn
+
+
+def _handshake_failed(conn: pymysql.connections.Connection, exc: pymysql.err.OperationalError) -> bool:
+    """The server greeted offering TLS, and the connection broke or stalled before TLS was up (not a refused
+    certificate, which has its own message)."""
+    cause = getattr(exc, "original_exception", None)
+    return (bool(getattr(conn, "server_version", None)) and conn.ssl and not conn._secure  # noqa: SLF001
+            and bool(conn.server_capabilities & CLIENT.SSL) and isinstance(cause, OSError)
+            and not isinstance(cause, ssl.SSLCertVerificationError))
+
+
+def _tls_handshake_failure(target: MySQLTarget, exc: pymysql.err.OperationalError) -> ServiceUnavailableError:
+    cause = getattr(exc, "original_exception", exc)
+    how = "went silent" if isinstance(cause, TimeoutError) else f"failed ({cause})"
+    msg = (f"MySQL at {target.where} greeted the connector and offered TLS, then the TLS handshake {how}: the "
+           "server's TLS set-up (certificate, key, protocol versions), or a proxy or load balancer in between that "
+           "does not pass TLS. Check the server's TLS configuration; for a server without working TLS, tlsMode "
+           "PREFERRED or DISABLED (clear text).")
+    return ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
 
 def _not_mysql(target: MySQLTarget, detail: str) -> ServiceUnavailableError:

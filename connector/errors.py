@@ -435,7 +435,7 @@ _CERTIFICATE_ERRORS: dict[int, str] = {
         "(RDS and Aurora: move the instances to a current CA such as rds-ca-rsa2048-g1). tlsMode REQUIRED would "
         "connect without checking it.",
     9: "The TLS certificate of MySQL at {where} is not valid yet ({server_message}): check the server's "
-       "certificate and clock.",
+       "certificate and the clocks. tlsMode REQUIRED would connect without checking it.",
 }
 
 # Socket-level causes of error 2003 ("Can't connect to MySQL server").

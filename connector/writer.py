@@ -334,9 +334,11 @@ class _Writer:
     def _in_time(self, results: list[RecordResult]) -> None:
         if self.deadline.passed():
             done = sum(r.ok for r in results)
+            kept = ("nothing was written (one transaction)" if self.entity.transactional else
+                    "those stay (the engine cannot roll back)")
             msg = (f"WriteData to {self.entity.identifier} ran out of the call's time after {done} of "
-                   f"{len(results)} records; nothing was written (one transaction). Retry; if it repeats, the "
-                   "table is slow to write (locks, triggers, indexes) for batches this large.")
+                   f"{len(results)} records; {kept}. Retry; if it repeats, the table is slow to write (locks, "
+                   "triggers, indexes) for batches this large.")
             raise RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
     def _execute(self, cur: Any, sql: str, params: Sequence[Any]) -> int:
@@ -517,8 +519,13 @@ def write_records(
     conn.begin()
     try:
         writer.execute(sendable, results, limits, deadline)
-    except BaseException:
+    except (pymysql.err.MySQLError, ConnectorError) as exc:
         _rollback_quietly(conn)  # the error that ended the call is the answer, not the rollback's
+        if entity.transactional or not any(r.ok for r in results):
+            raise  # nothing stayed: the session classifies it (and may send it all again on a new connection)
+        return _stopped_after_some(results, exc, target)
+    except BaseException:
+        _rollback_quietly(conn)
         raise
     if all_or_none and not all(r.ok for r in results):
         _rollback_quietly(conn)
@@ -565,6 +572,19 @@ def _with_readable_geometry(conn: pymysql.connections.Connection, entity: Entity
     for index, result in unreadable.items():
         results[index] = result
     return [record for record in records if record.index not in unreadable]
+
+
+def _stopped_after_some(results: list[RecordResult], exc: Exception, target: MySQLTarget) -> WriteOutcome:
+    """An engine that cannot roll back kept the records written before the call stopped: say which."""
+    reason = exc.message if isinstance(exc, ConnectorError) else classify_mysql_error(exc, target).message
+    written = sum(r.ok for r in results)
+    for index, result in enumerate(results):
+        if not result.ok and result.error is None:
+            results[index] = RecordResult(False, result.record_id, f"not written: the call stopped: {reason}")
+    first = next(i for i, r in enumerate(results) if not r.ok)
+    summary = (f"the call stopped after {written} records were written, which stay (the table's engine cannot "
+               f"roll back); record {first}: {results[first].error}")
+    return WriteOutcome(results, summary)
 
 
 def _rollback_quietly(conn: pymysql.connections.Connection) -> None:

@@ -72,8 +72,11 @@ class _Wire:
 class ClearTextLoginServer:
     """Serve logins on 127.0.0.1 until closed; ``logins`` lists what each client sent."""
 
-    def __init__(self, certificate: ServerCertificate | None) -> None:
-        """``certificate``: offer TLS with it; None: a server without TLS."""
+    def __init__(self, certificate: ServerCertificate | None, handshake: str = "ok") -> None:
+        """``certificate``: offer TLS with it; None: a server without TLS. ``handshake``: what the server does
+        when the client asks for TLS: ``ok``, or ``close``, ``reset`` (RST) or ``silent`` (a broken TLS set-up,
+        a load balancer that does not pass TLS)."""
+        self.handshake = handshake
         self.logins: list[ReceivedLogin] = []
         self._context: ssl.SSLContext | None = None
         if certificate is not None:
@@ -111,8 +114,8 @@ class ClearTextLoginServer:
     def _session(self, client: socket.socket) -> None:
         wire = _Wire(client)
         try:
-            self._login(wire)
-            self._commands(wire)
+            if self._login(wire):
+                self._commands(wire)
         except (OSError, ConnectionError, ssl.SSLError):
             pass
         finally:
@@ -126,11 +129,19 @@ class ClearTextLoginServer:
                 + struct.pack("<H", capabilities >> 16) + bytes([21]) + b"\x00" * 10 + salt[8:] + b"\x00"
                 + b"mysql_native_password\x00")
 
-    def _login(self, wire: _Wire) -> None:
+    def _login(self, wire: _Wire) -> bool:
         wire.send(0, self._greeting())
         seq, payload = wire.read()
         over_tls = False
         if self._context is not None and struct.unpack("<I", payload[:4])[0] & _SSL and len(payload) == 32:
+            if self.handshake == "reset":
+                wire.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if self.handshake in ("close", "reset"):
+                wire.sock.close()
+                return False
+            if self.handshake == "silent":
+                self._stop.wait(30)
+                return False
             wire.sock = self._context.wrap_socket(wire.sock, server_side=True)
             over_tls = True
             seq, payload = wire.read()
@@ -142,6 +153,7 @@ class ClearTextLoginServer:
         seq, payload = wire.read()
         login.clear_text = payload.rstrip(b"\x00")
         wire.send(seq + 1, b"\x00\x00\x00" + struct.pack("<HH", _AUTOCOMMIT, 0))
+        return True
 
     def _commands(self, wire: _Wire) -> None:
         while True:

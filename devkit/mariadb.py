@@ -141,7 +141,9 @@ class MySQLServer:
              "--bind-address=127.0.0.1", f"--pid-file={self.workdir / 'mysqld.pid'}",
              f"--log-error={self.workdir / 'error.log'}", f"--innodb-buffer-pool-size={self.buffer_pool}",
              "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
-             "--max-connections=500", f"--ssl-ca={self.ca.ca_file}", f"--ssl-cert={self._active_cert}",
+             "--max-connections=500",
+             # a login may wait for its greeting as long as a resuming Aurora Serverless cluster makes it
+             "--connect-timeout=60", f"--ssl-ca={self.ca.ca_file}", f"--ssl-cert={self._active_cert}",
              f"--ssl-key={self._active_key}", *as_root],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )

@@ -132,3 +132,29 @@ def test_a_missing_database_secret_is_named(make_secret: MakeSecret) -> None:
 def test_a_malformed_database_secret_arn_is_refused_before_any_call(make_secret: MakeSecret) -> None:
     response = validate(profile(make_secret, "arn:aws:secretsmanager:nowhere:1:secret:x", host="db"))
     assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+
+
+def test_host_port_and_database_follow_one_order_profile_then_secret_then_settings(
+        make_secret: MakeSecret, aws_env: str, db: dict[str, Any]) -> None:
+    """Wrong runtime settings lose to the database secret for all three fields alike."""
+    source = database_secret(aws_env, {"username": db["username"], "password": db["password"], "host": db["host"],
+                                       "port": db["port"], "dbname": db["database"]})
+    for wrong in ({"host": "wrong-host.invalid"}, {"port": "1"}, {"database": "no_such_db"}):
+        response = dict(lambda_handler({"type": "ValidateCredentialsRequest", "connectorRuntimeSettings": wrong,
+                                        "credentials": {"secretArn": profile(make_secret, source),
+                                                        "authenticationType": "CustomAuth"}}, None))
+        assert response["isSuccess"], (wrong, response)
+    settings_only = database_secret(aws_env, {"username": db["username"], "password": db["password"]})
+    response = dict(lambda_handler({"type": "ValidateCredentialsRequest", "connectorRuntimeSettings": {
+        "host": db["host"], "port": str(db["port"]), "database": db["database"]}, "credentials": {
+        "secretArn": profile(make_secret, settings_only), "authenticationType": "CustomAuth"}}, None))
+    assert response["isSuccess"], response  # and the settings fill what neither names
+
+
+@pytest.mark.parametrize("password", [12345.5, True, "", None, {"nested": "x"}])
+def test_a_password_that_is_not_text_is_refused_by_name(make_secret: MakeSecret, aws_env: str,
+                                                       db: dict[str, Any], password: Any) -> None:
+    source = database_secret(aws_env, {"username": db["username"], "password": password})
+    response = validate(profile(make_secret, source, host=db["host"], port=str(db["port"])))
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert "password" in response["errorDetails"]["errorMessage"]

@@ -19,7 +19,7 @@ import pytest
 from devkit.mariadb import MySQLServer, ServerAddress
 from devkit.network import LoopbackProxy
 from handlers.app import lambda_handler
-from tests.conftest import new_password
+from tests.conftest import new_password, profile_caller, scratch_database, sql
 
 MakeSecret = Callable[[dict[str, Any]], str]
 DATABASE = "failoverdb"
@@ -127,7 +127,7 @@ def test_reads_from_a_read_only_server_are_not_refused(make_secret: MakeSecret, 
 
 # --- Aurora Serverless v2 resuming from 0 ACU -------------------------------------------------------
 
-RESUME_SECONDS = 7.0  # longer than a 10 s call can wait for a greeting, well inside a 30 s one
+RESUME_SECONDS = 15.0  # what Aurora Serverless v2 may take from 0 ACU: longer than a 10 s call can wait
 
 
 @pytest.fixture
@@ -157,3 +157,50 @@ def test_a_10_second_call_says_the_cluster_may_be_resuming(make_secret: MakeSecr
     details = response["errorDetails"]
     assert details["errorCode"] == "ServiceUnavailable" and details["retryAfterSeconds"]
     assert "Serverless" in details["errorMessage"] and "resum" in details["errorMessage"]
+
+
+# --- writes that must not be sent twice (found by review) --------------------------------------------
+
+READ_ONLY_ON_SECOND = ("CREATE TRIGGER {db}.ro BEFORE INSERT ON {db}.m FOR EACH ROW IF NEW.id = 2 THEN "
+                       "SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1290, MESSAGE_TEXT = 'The MySQL server is "
+                       "running with the --read-only option so it cannot execute this statement'; END IF")
+
+
+def test_a_read_only_refusal_after_rows_stayed_in_myisam_is_a_partial_write_not_a_retry(
+        mysql_server: ServerAddress, aws_env: str) -> None:
+    """Record 1 lands in a MyISAM table (no rollback); record 2 is refused with 1290 (a trigger stands in
+    for the server turning read-only mid-call): no second attempt, and the answer says what stayed."""
+    statements = ["CREATE TABLE {db}.m (id INT, v VARCHAR(10)) ENGINE=MyISAM", READ_ONLY_ON_SECOND]
+    with scratch_database(mysql_server, "myi", "SELECT, INSERT, UPDATE, DELETE", "myi", statements) as db:
+        response = profile_caller(db, aws_env)(
+            "WriteDataRequest", entityIdentifier=f"{db['database']}.m", operation="INSERT",
+            records=[json.dumps({"id": 1, "v": "a"}), json.dumps({"id": 2, "v": "b"}), json.dumps({"id": 3})])
+        assert sql(db, "SELECT id, v FROM m ORDER BY id") == [(1, "a")]
+    assert response["errorDetails"]["errorCode"] == "PartialWriteFailure"
+    assert "stay" in response["errorDetails"]["errorMessage"]
+    assert [r["isSuccess"] for r in response["writeRecordResults"]] == [True, False, False]
+    assert "not written" in response["writeRecordResults"][2]["errorMessage"]
+
+
+def test_the_same_refusal_on_innodb_rolls_back_and_is_sent_once_more(mysql_server: ServerAddress,
+                                                                      aws_env: str) -> None:
+    statements = ["CREATE TABLE {db}.m (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB", READ_ONLY_ON_SECOND]
+    with scratch_database(mysql_server, "inno", "SELECT, INSERT, UPDATE, DELETE", "inno", statements) as db:
+        response = profile_caller(db, aws_env)(
+            "WriteDataRequest", entityIdentifier=f"{db['database']}.m", operation="INSERT",
+            records=[json.dumps({"id": 1, "v": "a"}), json.dumps({"id": 2, "v": "b"})])
+        assert sql(db, "SELECT id FROM m") == []  # the refusal comes again on the retry: all rolled back
+    assert "writer moved" in response["errorDetails"]["errorMessage"]
+
+
+def test_a_write_cut_mid_statement_is_not_sent_again(mysql_server: ServerAddress, aws_env: str) -> None:
+    with scratch_database(mysql_server, "cut", "SELECT, INSERT, UPDATE, DELETE", "cut",
+                          ["CREATE TABLE {db}.t (id INT PRIMARY KEY, v VARCHAR(10))"]) as db, \
+            LoopbackProxy("127.0.0.1", mysql_server.port) as proxy:
+        proxy.cut_after(b"INSERT INTO")
+        response = profile_caller({**db, "port": proxy.port}, aws_env)(
+            "WriteDataRequest", settings={"tlsMode": "DISABLED"}, entityIdentifier=f"{db['database']}.t",
+            operation="INSERT", records=[json.dumps({"id": 1, "v": "a"})])
+        assert response["isSuccess"] is False
+        assert proxy.cuts == 1 and proxy.connections <= 2  # the write, perhaps the probe asking why; no second write
+        assert sql(db, "SELECT id FROM t") == []

@@ -110,8 +110,8 @@ def test_the_token_goes_only_inside_verified_tls_and_never_to_the_logs(
     assert not any(signature in line for line in LEAKS.lines[lines_before:])
 
 
-@pytest.mark.parametrize("mode", ["REQUIRED", "PREFERRED", "DISABLED"])
-def test_iam_refuses_every_mode_that_does_not_verify_the_server(
+@pytest.mark.parametrize("mode", ["VERIFY_CA", "REQUIRED", "PREFERRED", "DISABLED"])
+def test_iam_refuses_every_mode_but_verify_identity(
         make_secret: Callable[[dict[str, Any]], str], iam_server: ClearTextLoginServer, mode: str) -> None:
     response = _validate(make_secret, iam_server.port, {"tlsMode": mode})
     assert response["errorDetails"]["errorCode"] == "InvalidArgument"

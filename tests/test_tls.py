@@ -195,3 +195,43 @@ def test_preferred_never_sends_a_password_in_clear_text_without_tls(
     assert response["isSuccess"] is False
     assert "clear text" in response["errorDetails"]["errorMessage"]
     assert [login.clear_text for login in plain_server.logins] == [None]
+
+
+# --- impostors and broken TLS (found by review) -------------------------------------------------------
+
+def _password_profile(make_secret: Callable[[dict[str, Any]], str], port: int, password: str) -> str:
+    return make_secret({"customAuthenticationType": "MySQL", "host": "127.0.0.1", "port": str(port),
+                        "username": "u", "password": password})
+
+
+def _validate_at(arn: str, settings: dict[str, str]) -> dict[str, Any]:
+    return dict(lambda_handler({"type": "ValidateCredentialsRequest",
+                                "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
+                                "connectorRuntimeSettings": settings}, None))
+
+
+@pytest.mark.parametrize("mode", ["REQUIRED", "PREFERRED"])
+def test_an_unverified_server_asking_for_clear_text_gets_no_password(
+        make_secret: Callable[[dict[str, Any]], str], spare_server: MySQLServer, mode: str) -> None:
+    """An impostor with any certificate switches the login to mysql_clear_password: in a mode that does not
+    verify the server, the connector refuses (mysql_native_password would only have given it a scramble)."""
+    assert spare_server.ca is not None
+    password = new_password("impostor")
+    with ClearTextLoginServer(spare_server.ca.self_signed) as impostor:
+        response = _validate_at(_password_profile(make_secret, impostor.port, password), {"tlsMode": mode})
+    assert [login.clear_text for login in impostor.logins] == [None]
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert "clear text" in response["errorDetails"]["errorMessage"]
+
+
+@pytest.mark.parametrize("handshake", ["close", "reset", "silent"])
+def test_a_tls_handshake_that_breaks_after_the_greeting_is_named(
+        make_secret: Callable[[dict[str, Any]], str], spare_server: MySQLServer, handshake: str) -> None:
+    """The server greeted and offered TLS, then closed, reset or went silent: a TLS problem, not the network."""
+    assert spare_server.ca is not None
+    with ClearTextLoginServer(spare_server.ca.local, handshake=handshake) as broken:
+        arn = _password_profile(make_secret, broken.port, new_password("handshake"))
+        response = _validate_at(arn, {"tlsCaBundle": str(spare_server.ca.ca_file), "connectTimeoutSeconds": "2"})
+    details = response["errorDetails"]
+    assert details["errorCode"] == "ServiceUnavailable", details
+    assert "TLS handshake" in details["errorMessage"] and "security group" not in details["errorMessage"]
