@@ -10,7 +10,8 @@ every variant alike:
 
 * rows/s of a full pass through ``handlers.app.lambda_handler`` with
   QueryDataRequest events (pages of ``--page``, following nextToken to the end),
-  each response serialised with ``json.dumps`` as the Lambda runtime does;
+  each response serialised with ``json.dumps`` as the Lambda runtime does, without TLS
+  and over TLS (the default, verified) against raw PyMySQL over the same transport;
 * rows/s of raw PyMySQL (SSCursor, default conversions) fetching the same rows
   in one query, alone and with per-row ``json.dumps`` / ``orjson.dumps``, and
   two ceilings: all-string decoders + orjson, and the connector's own decoders
@@ -155,8 +156,11 @@ def _drop(admin: pymysql.Connection) -> None:
         cur.execute("DROP USER IF EXISTS 'bench'@'%'")
 
 
-def raw_connect(setup: Setup, **kwargs: Any) -> pymysql.Connection:
-    """The same login, transport (no TLS) and session time zone as the handler's connection."""
+def raw_connect(setup: Setup, tls: bool = False, **kwargs: Any) -> pymysql.Connection:
+    """The same login, transport (TLS verified against the server's CA, or none) and session time zone as
+    the handler's connection."""
+    if tls:
+        kwargs["ssl"] = {"ca": setup.address.ca_file} if setup.address.ca_file else {"check_hostname": False}
     conn = pymysql.connect(host=setup.address.host, port=setup.address.port, user=setup.user,
                            password=setup.password, database=DATABASE, charset="utf8mb4", autocommit=True,
                            **kwargs)
@@ -167,32 +171,38 @@ def raw_connect(setup: Setup, **kwargs: Any) -> pymysql.Connection:
 
 # --- the handler path ------------------------------------------------------------
 
-def query_event(setup: Setup, page: int, token: str | None) -> dict[str, Any]:
-    # tlsMode DISABLED: loopback, and the raw baselines connect without TLS too.
+def tls_settings(setup: Setup, tls: bool) -> dict[str, str]:
+    """The default verified mode trusting the bench server's CA, or no TLS (as the plain raw baseline)."""
+    if not tls:
+        return {"tlsMode": "DISABLED"}
+    return {"tlsCaBundle": setup.address.ca_file} if setup.address.ca_file else {}
+
+
+def query_event(setup: Setup, page: int, token: str | None, tls: bool = False) -> dict[str, Any]:
     return {"type": "QueryDataRequest", "entityIdentifier": f"{DATABASE}.{TABLE}", "nextToken": token,
             "maxResults": page, "connectorContext": {
                 "apiVersion": "v1", "credentials": {"secretArn": setup.secret_arn, "authenticationType": "CustomAuth"},
-                "connectorRuntimeSettings": {"tlsMode": "DISABLED"}}}
+                "connectorRuntimeSettings": tls_settings(setup, tls)}}
 
 
-def call_page(setup: Setup, page: int, token: str | None) -> tuple[int, int, str | None]:
+def call_page(setup: Setup, page: int, token: str | None, tls: bool = False) -> tuple[int, int, str | None]:
     """One QueryData call as AppFlow makes it: (records, response bytes, nextToken)."""
     from handlers.app import lambda_handler
 
-    response = lambda_handler(query_event(setup, page, token), LocalLambdaContext())
+    response = lambda_handler(query_event(setup, page, token, tls), LocalLambdaContext())
     body = json.dumps(response)  # what the Lambda runtime puts on the wire to AppFlow
     if not response.get("isSuccess"):
         raise RuntimeError(f"QueryData failed: {response.get('errorDetails')}")
     return len(response["records"]), len(body), response.get("nextToken")
 
 
-def handler_pass(setup: Setup, page: int) -> tuple[int, float, int, int]:
+def handler_pass(setup: Setup, page: int, tls: bool = False) -> tuple[int, float, int, int]:
     """Every page to the end: (rows, seconds, response bytes, pages)."""
     rows = size = pages = 0
     token: str | None = None
     started = time.perf_counter()
     while True:
-        n, nbytes, token = call_page(setup, page, token)
+        n, nbytes, token = call_page(setup, page, token, tls)
         rows, size, pages = rows + n, size + nbytes, pages + 1
         if not token:
             break
@@ -232,9 +242,9 @@ SQL_ALL = f"SELECT * FROM {TABLE} ORDER BY id"
 
 
 def raw_pass(setup: Setup, per_row: Callable[[list[str]], Callable[[Any], Any]] | None,
-             conv: dict[Any, Any] | None = None) -> tuple[int, float]:
+             conv: dict[Any, Any] | None = None, tls: bool = False) -> tuple[int, float]:
     """One query streaming every row through an SSCursor; ``per_row`` serialises each row."""
-    conn = raw_connect(setup, **({"conv": conv} if conv is not None else {}))
+    conn = raw_connect(setup, tls, **({"conv": conv} if conv is not None else {}))
     try:
         started = time.perf_counter()
         rows = 0
@@ -309,7 +319,7 @@ def silence_handler_logs() -> None:
                 handler.setStream(sink)
 
 
-def machine(setup: Setup) -> str:
+def machine(setup: Setup, transport: str = "no TLS") -> str:
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:
@@ -321,7 +331,7 @@ def machine(setup: Setup) -> str:
         pass
     return (f"{dt.date.today().isoformat()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
             f"{setup.server_version}, PyMySQL {pymysql.VERSION_STRING}, orjson {orjson.__version__}; "
-            "server and client on the same machine, loopback TCP, no TLS")
+            f"server and client on the same machine, loopback TCP, {transport}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -352,7 +362,14 @@ def main(argv: list[str] | None = None) -> int:
             extra.update(bytes=size, pages=pages)
             return rows, seconds
 
+        def handler_tls() -> tuple[int, float]:
+            rows, seconds, _, _ = handler_pass(setup, args.page, tls=True)
+            return rows, seconds
+
         variants.insert(0, (f"handler QueryData, pages of {args.page}", handler))
+        # TLS is the default transport (VERIFY_IDENTITY); each is compared with raw PyMySQL over the same.
+        variants += [(f"TLS: handler QueryData, pages of {args.page}", handler_tls),
+                     ("TLS: pymysql SSCursor, default conversions", lambda: raw_pass(setup, None, tls=True))]
         raw_pass(setup, None)  # warm the buffer pool and caches once, untimed
         for round_ in range(args.repeat):
             for label, run in variants:
@@ -404,12 +421,18 @@ def report(args: argparse.Namespace, setup: Setup, passes: dict[str, list[tuple[
     lines = [
         f"Read benchmark: {args.rows:,} rows of ~{extra['bytes'] / args.rows:.0f} B as AppFlow receives them "
         f"(JSON record in the response), pages of {args.page}",
-        f"machine: {machine(setup)}",
+        f"machine: {machine(setup, 'no TLS, and TLS 1.3 verified where labelled TLS')}",
         "",
         f"Full pass, median of {args.repeat} rounds           rows/s   vs raw pymysql",
         "-" * 72,
     ]
-    lines += [f"{label:45} {rate[label]:>10,.0f}   {rate[label] / base:5.2f}x" for label in labels]
+    plain = [label for label in labels if not label.startswith("TLS:")]
+    lines += [f"{label:45} {rate[label]:>10,.0f}   {rate[label] / base:5.2f}x" for label in plain]
+    tls_labels = [label for label in labels if label.startswith("TLS:")]
+    if tls_labels:
+        tls_base = rate[tls_labels[-1]]
+        lines += ["(over TLS, verified; vs raw pymysql over TLS)"]
+        lines += [f"{label:45} {rate[label]:>10,.0f}   {rate[label] / tls_base:5.2f}x" for label in tls_labels]
     full_pass = args.rows / rate[handler_label]
     lines += [
         f"(handler: {extra['pages']} QueryData calls, full pass {full_pass:.1f} s; each call reads the cached "
@@ -431,7 +454,8 @@ def report(args: argparse.Namespace, setup: Setup, passes: dict[str, list[tuple[
         f"{full_pass:.1f} s)",
         "",
         "Targets: handler full pass >= 1.0x raw pymysql: "
-        f"{'met' if rate[handler_label] >= base else 'NOT met'} ({rate[handler_label] / base:.2f}x); "
+        f"{'met' if rate[handler_label] >= base else 'NOT met'} ({rate[handler_label] / base:.2f}x), over TLS "
+        f"{rate[tls_labels[0]] / rate[tls_labels[-1]]:.2f}x; "
         f"handler page at depth {depth:,} <= 1.5x depth 0: "
         f"{'met' if med[('handler', depth)] <= 1.5 * med[('handler', 0)] else 'NOT met'} "
         f"({med[('handler', depth)] / med[('handler', 0)]:.2f}x)",
