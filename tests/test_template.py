@@ -466,8 +466,8 @@ def test_a_new_connector_version_changes_the_registration_so_cloudformation_re_r
     """AppFlow re-reads the configuration only on UpdateConnectorRegistration, which CloudFormation calls only
     when a property of AWS::AppFlow::Connector changes: the version in Description is that property."""
     description = Stack(**NETWORK).props("AppFlowConnector")["Description"]
-    assert description.endswith(f", version {connector.__version__}"), (
-        f"template.yaml's AppFlowConnector Description must end with ', version {connector.__version__}' "
+    assert description.endswith(f" - version {connector.__version__}"), (
+        f"template.yaml's AppFlowConnector Description must end with ' - version {connector.__version__}' "
         "(connector/__init__.py): otherwise a deploy of the new version does not re-register it")
     assert "source and destination" in description
     assert "source connector" not in transformed()["Description"]
@@ -515,22 +515,57 @@ def test_the_function_emits_metrics_under_the_names_the_alarm_watches() -> None:
     assert env[metrics.LABEL_VARIABLE] == "JDBCConnector"
 
 
-def test_failure_alarm_only_when_asked_on_the_connectors_own_failures() -> None:
+def test_failure_alarm_only_when_asked_on_the_connectors_own_failures_and_the_functions() -> None:
     assert not Stack(**NETWORK).of_type("AWS::CloudWatch::Alarm")
     stack = Stack(**NETWORK, ConnectorLabel="JDBCConnector", FailureAlarmThreshold=3)
     alarm = stack.props("FailureAlarm")
-    assert {k: v for k, v in alarm.items() if k not in ("AlarmDescription", "AlarmName")} == {
-        "Namespace": metrics.NAMESPACE,
-        "MetricName": metrics.FAILURES,
+    assert (alarm["Threshold"], alarm["EvaluationPeriods"], alarm["ComparisonOperator"], alarm["TreatMissingData"]) \
+        == ("3", 1, "GreaterThanOrEqualToThreshold", "notBreaching")
+    queries = {q["Id"]: q for q in alarm["Metrics"]}
+    assert [q["Id"] for q in alarm["Metrics"] if q["ReturnData"]] == ["total"]
+    assert queries["total"]["Expression"] == "FILL(answered, 0) + FILL(errors, 0) + FILL(throttles, 0)"
+    answered = queries["answered"]["MetricStat"]
+    assert answered["Metric"] == {
+        "Namespace": metrics.NAMESPACE, "MetricName": metrics.FAILURES,
         "Dimensions": [{"Name": "service", "Value": metrics.SERVICE},
-                       {"Name": metrics.CONNECTOR_DIMENSION, "Value": "JDBCConnector"}],
-        "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": "3",
-        "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
-    }
+                       {"Name": metrics.CONNECTOR_DIMENSION, "Value": "JDBCConnector"}]}
+    for query, name in (("errors", "Errors"), ("throttles", "Throttles")):
+        stat = queries[query]["MetricStat"]
+        assert stat["Metric"] == {"Namespace": "AWS/Lambda", "MetricName": name,
+                                  "Dimensions": [{"Name": "FunctionName", "Value": "<ref ConnectorFunction>"}]}
+    assert all(q["MetricStat"]["Period"] == 300 and q["MetricStat"]["Stat"] == "Sum"
+               for q in alarm["Metrics"] if "MetricStat" in q)
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:oncall"
     notified = Stack(**NETWORK, FailureAlarmThreshold=1, AlarmTopicArn=topic).props("FailureAlarm")
     assert (notified["AlarmActions"], notified["OKActions"]) == ([topic], [topic])
     assert stack.outputs["FailureAlarmName"] == "<ref FailureAlarm>"
+
+
+# EC2 accepts only these characters in security group and rule descriptions (botocore's EC2 model).
+_EC2_DESCRIPTION = re.compile(r"[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]*")
+# AppFlow RegisterConnector / UpdateConnectorRegistration: description pattern, matched in full.
+_APPFLOW_DESCRIPTION = re.compile(r"[\s\w/!@#+=.-]*")
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"DbSecurityGroupId": DB_SG}, {"CreateSecretsManagerEndpoint": "false"},
+    {"EndpointClientCidr": "10.1.0.0/16"}, {"EndpointClientCidr": "none"},
+], ids=["default", "db-sg", "no-endpoint", "cidr", "no-clients"])
+def test_every_description_uses_only_what_ec2_and_appflow_accept(params: dict[str, str]) -> None:
+    """An apostrophe in a rule description fails the create; a comma fails the connector's registration."""
+    stack = Stack(**NETWORK, **params)
+    texts = []
+    for name in stack.of_type("AWS::EC2::SecurityGroup"):
+        group = stack.props(name)
+        texts.append(group["GroupDescription"])
+        texts += [rule.get("Description", "") for key in ("SecurityGroupIngress", "SecurityGroupEgress")
+                  for rule in group.get(key, [])]
+    for kind in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+        texts += [stack.props(name).get("Description", "") for name in stack.of_type(kind)]
+    assert texts and all(_EC2_DESCRIPTION.fullmatch(t) for t in texts), [t for t in texts
+                                                                          if not _EC2_DESCRIPTION.fullmatch(t)]
+    for name in stack.of_type("AWS::AppFlow::Connector"):
+        assert _APPFLOW_DESCRIPTION.fullmatch(stack.props(name)["Description"])
 
 
 def test_outputs_name_the_function_log_group_connector_and_security_groups() -> None:
