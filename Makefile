@@ -46,10 +46,14 @@ invoke: check-server $(STAMP)
 
 # Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min);
 # then write path: handler WriteData INSERT/UPSERT vs raw PyMySQL records/s (50k records per variant; ~6 min).
-# Smaller: make bench BENCH_ARGS="--rows 100000 --repeat 1" WRITE_BENCH_ARGS="--records 10000 --repeat 1"
+# then memory: RSS over 1,000 QueryData calls of ~5.5 MB responses in one process (~1 min).
+# Smaller: make bench BENCH_ARGS="--rows 100000 --repeat 1" WRITE_BENCH_ARGS="--records 10000 --repeat 1" \
+#   MEMORY_BENCH_ARGS="--calls 200"
 bench: check-server $(STAMP)
-	$(BIN)/python -m bench.read_bench $(BENCH_ARGS)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.read_bench --chart bench/read-throughput.png $(BENCH_ARGS)
 	$(BIN)/python -m bench.write_bench $(WRITE_BENCH_ARGS)
+	$(BIN)/python -m bench.memory_bench $(MEMORY_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -337,6 +337,11 @@ def report(args: argparse.Namespace, setup: Setup, passes: dict[str, list[tuple[
         f"Handler INSERT vs row by row: {rate[insert] / rate[base]:.1f}x; vs raw executemany (which checks no "
         f"record and reports no per-record result): {rate[insert] / rate[many]:.2f}x",
     ]
+    checks = [("INSERT >= 0.7x raw executemany", rate[insert] / rate[many], 0.7),
+              ("INSERT >= 12x row by row", rate[insert] / rate[base], 12.0),
+              ("UPSERT >= 0.6x raw executemany UPSERT", rate[upsert] / rate[many_upsert], 0.6)]
+    lines.append("Targets: " + "; ".join(f"{name}: {'met' if value >= goal else 'NOT met'} ({value:.2f}x)"
+                                         for name, value, goal in checks))
     return "\n".join(lines)
 
 
