@@ -97,6 +97,8 @@ def cli(verbose: bool) -> None:
         os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO"
     else:  # the JSON log lines would drown the output
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    # CloudWatch metrics lines belong in the Lambda's log, not in this command's output (JSON, files).
+    os.environ.pop("POWERTOOLS_METRICS_NAMESPACE", None)
 
 
 @cli.command()

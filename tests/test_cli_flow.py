@@ -196,7 +196,10 @@ def test_progress_on_a_terminal_is_a_live_line() -> None:
     assert "3,000 rows  3 pages" in text and "\x1b[" in text  # rendered in place, with cursor control
 
 
-def test_invoke_event_file_with_local_credentials(read_db: dict[str, Any], tmp_path: Path) -> None:
+def test_invoke_event_file_with_local_credentials(read_db: dict[str, Any], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The response is the whole stdout, even where the Lambda's metrics variable is set in the shell."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "AppFlowMySQLConnector")
     secret = {"customAuthenticationType": "MySQL", "host": read_db["host"], "port": str(read_db["port"]),
               "database": read_db["database"], "username": read_db["username"], "password": read_db["password"]}
     creds = tmp_path / "local.json"
