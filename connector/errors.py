@@ -184,8 +184,8 @@ _LOST = ("Lost the connection to MySQL at {where} during the statement ({server_
          "check the server's error log.")
 
 _WRITER_MOVED = (
-    "MySQL at {where} refused the write because it is read-only ({server_message}): the writer moved (an Aurora "
-    "failover; the connector reconnected once and still reached a read-only server), or {where} is a reader "
+    "MySQL at {where} refused the write because it is read-only ({server_message}): the writer moved (after an "
+    "Aurora failover the cluster endpoint reaches the old writer for a few seconds), or {where} is a reader "
     "endpoint. Nothing was written. Retry the flow in a minute, and write through the cluster (writer) endpoint.")
 
 # The one table: error number -> rule. Messages name what failed, where and what to check.

@@ -211,6 +211,20 @@ def test_a_read_cut_once_is_read_again_on_a_new_connection(call: Caller, tables:
     assert answer["isSuccess"] and sorted(json.loads(r)["id"] for r in answer["records"]) == [0, 1], answer
 
 
+def test_a_warm_container_holds_one_idle_connection_whatever_the_calls(call: Caller, tables: dict[str, Any]) -> None:
+    """Reads, metadata and writes use different session kinds; the container keeps only the last one, so the
+    database sees at most concurrency x 1 connections."""
+    for response in (
+            call("QueryDataRequest", entityIdentifier=identifier(tables, "t"), maxResults=5),
+            call("DescribeEntityRequest", entityIdentifier=identifier(tables, "t")),
+            call("WriteDataRequest", entityIdentifier=identifier(tables, "w"), operation="UPSERT",
+                 idFieldNames=["id"], records=records("w", 1, start=900))):
+        assert response["isSuccess"], response
+    held = sql(tables, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = %s",
+               params=(tables["username"],))
+    assert held == [(1,)]
+
+
 # --- failover: a read-only server --------------------------------------------------------------------
 
 def test_a_read_only_server_says_the_writer_moved(call: Caller, tables: dict[str, Any]) -> None:
