@@ -121,6 +121,8 @@ class MySQLServer:
             raise RuntimeError(MISSING_SERVER_ADVICE)
         datadir = self.workdir / "data"
         datadir.mkdir(parents=True, exist_ok=True)
+        tmpdir = self.workdir / "tmp"  # its own: temporary tables in a shared /tmp can be swept by other programs
+        tmpdir.mkdir(exist_ok=True)
         as_root = ["--user=root"] if os.geteuid() == 0 else []
         install = shutil.which("mariadb-install-db", path="/usr/bin:/usr/local/bin:" + os.environ["PATH"])
         if install:
@@ -140,6 +142,7 @@ class MySQLServer:
             [binary, "--no-defaults", f"--datadir={datadir}", f"--socket={sock}", f"--port={port}",
              "--bind-address=127.0.0.1", f"--pid-file={self.workdir / 'mysqld.pid'}",
              f"--log-error={self.workdir / 'error.log'}", f"--innodb-buffer-pool-size={self.buffer_pool}",
+             f"--tmpdir={tmpdir}",
              "--skip-name-resolve", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
              "--max-connections=500",
              # a login may wait for its greeting as long as a resuming Aurora Serverless cluster makes it
