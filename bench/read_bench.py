@@ -14,8 +14,9 @@ every variant alike:
   and over TLS (the default, verified) against raw PyMySQL over the same transport;
 * rows/s of raw PyMySQL (SSCursor, default conversions) fetching the same rows
   in one query, alone and with per-row ``json.dumps`` / ``orjson.dumps``, and
-  two ceilings: all-string decoders + orjson, and the connector's own decoders
-  and record writer without the per-page work;
+  two ceilings: all-string decoders + orjson, and the connector's row reader
+  (``connector.rows``: row packets straight to JSON records) without the per-page work,
+  without TLS and over TLS;
 * the median time of one page at depth 0 and at depth 0.9 N: the handler's
   keyset page (a nextToken for that depth, checked to be the token the handler
   itself issues) versus ``ORDER BY id LIMIT n OFFSET d`` through PyMySQL.
@@ -273,24 +274,24 @@ def with_orjson(names: list[str]) -> Callable[[Any], Any]:
     return lambda row: dumps(dict(zip(names, row, strict=True)), default=str)
 
 
-def connector_writer_pass(setup: Setup) -> tuple[int, float]:
-    """The connector's decoders and record writer over one query: the handler's per-row work only."""
+def connector_reader_pass(setup: Setup, tls: bool = False) -> tuple[int, float]:
+    """The connector's row reader over one query: the handler's per-row work only."""
     from connector.catalog import load_entity
-    from connector.query import _record_writer
+    from connector.deadline import Deadline
+    from connector.rows import RowReader
     from connector.types import decoders
 
-    conn = raw_connect(setup, conv=decoders("UTC"))
+    conn = raw_connect(setup, tls, conv=decoders("UTC"))
     try:
         entity = load_entity(conn, DATABASE, TABLE)
-        write = _record_writer(entity, list(entity.columns))
         started = time.perf_counter()
         rows = 0
         with conn.cursor(pymysql.cursors.SSCursor) as cur:
             cur.execute(SQL_ALL)
-            while chunk := cur.fetchmany(500):
-                rows += len(chunk)
-                for row in chunk:
-                    write(row)
+            reader = RowReader(conn, entity.identifier, [c.name for c in entity.columns],
+                               [c.type.fixup for c in entity.columns], "UTC")
+            for records, _ in reader.batches(Deadline.after(600)):
+                rows += len(records)
         return rows, time.perf_counter() - started
     finally:
         conn.close()
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             ("  + json.dumps per row", lambda: raw_pass(setup, with_json)),
             ("  + orjson.dumps per row", lambda: raw_pass(setup, with_orjson)),
             ("pymysql all-string decoders + orjson", lambda: raw_pass(setup, with_orjson, conv={})),
-            ("connector decoders + record writer, 1 query", lambda: connector_writer_pass(setup)),
+            ("connector row reader, 1 query", lambda: connector_reader_pass(setup)),
         ]
 
         def handler() -> tuple[int, float]:
@@ -372,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         variants.insert(0, (f"handler QueryData, pages of {args.page}", handler))
         # TLS is the default transport (VERIFY_IDENTITY); each is compared with raw PyMySQL over the same.
         variants += [(f"TLS: handler QueryData, pages of {args.page}", handler_tls),
+                     ("TLS: connector row reader, 1 query", lambda: connector_reader_pass(setup, tls=True)),
                      ("TLS: pymysql SSCursor, default conversions", lambda: raw_pass(setup, None, tls=True))]
         raw_pass(setup, None)  # warm the buffer pool and caches once, untimed
         for round_ in range(args.repeat):
@@ -488,7 +490,7 @@ def report(args: argparse.Namespace, setup: Setup, passes: dict[str, list[tuple[
     full_pass = args.rows / rate[handler_label]
     lines += [
         f"(handler: {extra['pages']} QueryData calls, full pass {full_pass:.1f} s; each call reads the cached "
-        "secret, reuses the warm connection, reads the live catalog (4 small queries), runs one keyset SELECT)",
+        "secret, reuses the warm connection, reads the live catalog (one query), runs one keyset SELECT)",
         "",
         f"One page of {args.page}, median of {args.samples}    depth 0   depth {depth:,}   {depth:,} / 0",
         "-" * 72,

@@ -16,17 +16,16 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import orjson
 import pymysql.cursors
 
 from connector.catalog import Column, Entity
-from connector.database import bound_reads, bounded
+from connector.database import bounded
 from connector.deadline import Deadline
 from connector.errors import (
     InvalidArgumentError,
@@ -37,6 +36,7 @@ from connector.errors import (
 )
 from connector.limits import LONG_BUDGET_SECONDS, RESPONSE_BUDGET_BYTES, RESPONSE_LIMIT_BYTES, RETRY_AFTER_SECONDS
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
+from connector.rows import RowReader
 from connector.sql import quote, quote_table
 from connector.types import (
     ID_CODECS,
@@ -45,7 +45,6 @@ from connector.types import (
     WRITE_CODECS,
     FilterKind,
     KeyKind,
-    UnreadableValueError,
     decimal_problem,
     exact_decimal,
     integer_range,
@@ -55,8 +54,6 @@ __all__ = [
     "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
 ]
 
-# Rows fetched between two looks at the clock (and two resets of the socket's read timeout to the time left).
-_FETCH_CHUNK = 100
 # json.dumps writes one character of a record as at most 12 bytes (a surrogate pair as two \\uXXXX).
 _MAX_ESCAPED_CHAR = 12
 # A key value from outside (a token, RetrieveData's ids) longer than this is no value of its column.
@@ -159,10 +156,11 @@ def _locked(entity: Entity) -> RequestTimeoutError:
     return RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
 
-def _fetch(conn: pymysql.connections.Connection, cur: Any, deadline: Deadline) -> Sequence[Any]:
-    """The next few rows, each socket read held to the time left (PyMySQL applies the timeout per read)."""
-    bound_reads(conn, deadline)
-    return cur.fetchmany(_FETCH_CHUNK)  # type: ignore[no-any-return]
+def _reader(conn: pymysql.connections.Connection, entity: Entity, selected: Sequence[Column],
+            source_time_zone: str) -> RowReader:
+    """The page's rows as records of the selected fields (key copies after them stay out)."""
+    return RowReader(conn, entity.identifier, [c.name for c in selected], [c.type.fixup for c in selected],
+                     source_time_zone)
 
 
 def _silent(entity: Entity) -> RequestTimeoutError:
@@ -288,34 +286,6 @@ def _response_size(record: str) -> int:
     return len(json.dumps(record)) + 1
 
 
-def _record_writer(entity: Entity, fields: Sequence[Column]) -> Callable[[Sequence[Any]], str]:
-    names = [c.name for c in fields]
-    fixups = [(i, c.type.fixup) for i, c in enumerate(fields) if c.type.fixup is not None]
-    dumps = orjson.dumps
-
-    def write(row: Sequence[Any]) -> str:
-        if fixups:
-            row = list(row)
-            for i, fixup in fixups:
-                if row[i] is not None:
-                    try:
-                        row[i] = fixup(row[i])  # type: ignore[misc]
-                    except UnreadableValueError as exc:
-                        msg = (f"Field {names[i]!r} of {entity.identifier} {exc}; leave the field out with "
-                               "selectedFieldNames, or fix the stored value.")
-                        raise InvalidArgumentError(msg) from None
-        # zip stops at the last field: trailing key copies stay out of the record
-        try:
-            return dumps(dict(zip(names, row, strict=False))).decode()
-        except TypeError as exc:  # a value of a kind the type table did not expect for its column
-            kinds = {n: type(v).__name__ for n, v in zip(names, row, strict=False)
-                     if not isinstance(v, str | int | float | bool | orjson.Fragment | None)}
-            msg = f"{entity.identifier} returned values the connector cannot encode ({exc}): {kinds}"
-            raise InvalidArgumentError(msg) from None
-
-    return write
-
-
 def query_page(
     conn: pymysql.connections.Connection,
     entity: Entity,
@@ -371,34 +341,38 @@ def query_page(
     sql = (f"SELECT {', '.join(select)} FROM {quote_table(entity.schema, entity.table)} "
            f"WHERE {' AND '.join(where)} ORDER BY {', '.join(order) or 'NULL'} {tail}")
 
-    write = _record_writer(entity, selected)
     records: list[str] = []
     size_bound = 0  # cheap upper bound of the response bytes; exact counting starts only near the budget
     exact: int | None = None
-    last_row: Sequence[Any] | None = None
+    last_packet: bytes | None = None
     stopped_early = False
     try:
-        with _streaming(conn, bounded(conn, sql, deadline), params) as cur:
-            while not stopped_early and (rows := _fetch(conn, cur, deadline)):
-                for row in rows:
-                    record = write(row)
-                    if exact is None:
-                        size_bound += _MAX_ESCAPED_CHAR * len(record) + 3
-                        if size_bound > RESPONSE_BUDGET_BYTES:
-                            exact = sum(_response_size(r) for r in records)
-                    if exact is not None:
+        with _streaming(conn, bounded(conn, sql, deadline), params):
+            reader = _reader(conn, entity, selected, source_time_zone)
+            for batch, packets in reader.batches(deadline):
+                if exact is None:
+                    bound = _MAX_ESCAPED_CHAR * sum(map(len, batch)) + 3 * len(batch)
+                    if size_bound + bound <= RESPONSE_BUDGET_BYTES:
+                        size_bound += bound
+                        records += batch
+                        last_packet = packets[-1]
+                    else:
+                        exact = sum(_response_size(r) for r in records)
+                if exact is not None:
+                    for record, packet in zip(batch, packets, strict=True):
                         exact += _response_size(record)
                         if exact > RESPONSE_BUDGET_BYTES:
                             if not records:
                                 position = state.offset + 1 if not key else None
-                                raise _too_wide(entity, selected, row, key_at, _response_size(record), position)
+                                raise _too_wide(entity, selected, reader.values(packet), key_at,
+                                                _response_size(record), position)
                             stopped_early = True
                             break
-                    records.append(record)
-                    last_row = row
-                    if deadline.passed():
-                        stopped_early = True
-                        break
+                        records.append(record)
+                        last_packet = packet
+                if stopped_early or deadline.passed():
+                    stopped_early = True
+                    break
     except pymysql.err.MySQLError as exc:
         if waited_for_lock(exc):
             raise _locked(entity) from exc
@@ -407,12 +381,13 @@ def query_page(
         if not records:
             raise (_too_slow(entity, compiled.sql) if server_stopped(exc) else _silent(entity)) from exc
         stopped_early = True  # the rows so far, and a token to go on from the last of them
-    if last_row is None or (len(records) < size and not stopped_early):
+    if last_packet is None or (len(records) < size and not stopped_early):
         return Page(records, None)
     remaining = None if left is None else left - len(records)
     if remaining == 0:
         return Page(records, None)
     if key:
+        last_row = reader.values(last_packet)
         after = tuple(str(last_row[i]) for i in key_at or ())
         following = PageState(after=after, left=remaining)
     else:
@@ -439,23 +414,22 @@ def retrieve_records(
     columns = [c.type.select.format(quote(c.name)) for c in selected] + [_key_copy(id_column)]
     sql = (f"SELECT {', '.join(columns)} FROM {quote_table(entity.schema, entity.table)} "
            f"WHERE {quote(id_column.name)} IN ({', '.join(['%s'] * len(values))})")
-    write = _record_writer(entity, selected)
     records: list[str] = []
     budget = RESPONSE_BUDGET_BYTES
     deadline = deadline or Deadline.for_call("RetrieveDataRequest")
     try:
-        with _streaming(conn, bounded(conn, sql, deadline), values) as cur:
-            while rows := _fetch(conn, cur, deadline):
+        with _streaming(conn, bounded(conn, sql, deadline), values):
+            reader = _reader(conn, entity, selected, source_time_zone)
+            for batch, packets in reader.batches(deadline):
                 if deadline.passed():
                     msg = (f"RetrieveData of {len(ids)} ids from {entity.identifier} ran out of the call's time after "
                            f"{len(records)} rows; ask for fewer ids per call.")
                     raise RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
-                for row in rows:
-                    record = write(row)
+                for record, packet in zip(batch, packets, strict=True):
                     size = _response_size(record)
                     budget -= size
                     if size > RESPONSE_BUDGET_BYTES:
-                        shown = _shown_key(id_column, row[-1])
+                        shown = _shown_key(id_column, reader.values(packet)[-1])
                         msg = (f"The row of {entity.identifier} with {id_column.name}={shown} is "
                                f"{size / 1e6:.1f} MB as JSON, more than one Lambda response can carry "
                                f"({_LIMIT_MB} MB): leave its widest fields out with selectedFieldNames.")

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from functools import cache, lru_cache
 from typing import Any
 
@@ -33,8 +33,8 @@ from pymysql.converters import conversions
 
 __all__ = [
     "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "TIME_CODECS", "TYPES", "WRITE_CODECS",
-    "ColumnType", "FilterKind", "Fixup", "KeyKind", "column_type", "decimal_problem", "decimal_shape", "decoders",
-    "exact_decimal", "filter_kind", "integer_range", "read_json_checked", "wall_clock",
+    "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "column_type", "decimal_problem", "decimal_shape",
+    "decoders", "exact_decimal", "filter_kind", "integer_range", "read_json_checked", "wall_clock", "wire_form",
 ]
 
 logger = logging.getLogger(__name__)
@@ -201,6 +201,18 @@ def read_base64(raw: bytes | str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
+def read_decimal(text: str) -> orjson.Fragment:
+    """DECIMAL as the exact stored digits; ZEROFILL columns pad them with zeros, which JSON does not allow.
+
+    >>> [bytes(orjson.dumps(read_decimal(t))) for t in ("-12.50", "000001.50", "0000.00", "0.5")]
+    [b'-12.50', b'1.50', b'0.00', b'0.5']
+    """
+    if len(text) > 1 and text[0] == "0" and text[1] != ".":
+        text = text.lstrip("0")
+        text = "0" + text if not text or text[0] == "." else text
+    return orjson.Fragment(text)
+
+
 def read_json_text(text: str) -> orjson.Fragment:
     """MySQL's JSON column text: the server normalised it, so it is embedded as-is."""
     return orjson.Fragment(text)
@@ -266,8 +278,8 @@ def decoders(source_time_zone: str) -> dict[Any, Any]:
     """PyMySQL decoders for a connection that reads rows for AppFlow (one dict per zone: do not mutate)."""
     conv = dict(conversions)
     conv.update({
-        FIELD_TYPE.DECIMAL: orjson.Fragment,
-        FIELD_TYPE.NEWDECIMAL: orjson.Fragment,
+        FIELD_TYPE.DECIMAL: read_decimal,
+        FIELD_TYPE.NEWDECIMAL: read_decimal,
         FIELD_TYPE.DATE: read_date,
         FIELD_TYPE.NEWDATE: read_date,
         FIELD_TYPE.DATETIME: datetime_reader(source_time_zone),
@@ -277,6 +289,61 @@ def decoders(source_time_zone: str) -> dict[Any, Any]:
         FIELD_TYPE.JSON: read_json_text,
     })
     return conv
+
+
+class WireForm(IntEnum):
+    """How the row reader (``connector.rows``) turns one field's wire text into its part of a record.
+
+    Each fast form gives the bytes ``orjson.dumps`` would give for the decoder's (and fix-up's)
+    value; a value outside the form's sure case (a zero date, a day past the 28th) takes VALUE.
+    FLOAT and DOUBLE have none: the server writes 0 where orjson writes 0.0.
+    """
+
+    VALUE = 0  # the decoder, the column's fix-up, then orjson: every type, and the reference for the rest
+    AS_IS = 1  # integers, DECIMAL, MySQL's JSON: the wire text already is the JSON text
+    TEXT = 2  # character strings and TIME: quoted; escaped (by orjson) only when a character needs it
+    DATE = 3  # 'YYYY-MM-DD' quoted, when the date is plainly valid
+    DATETIME_UTC = 4  # DATETIME read in UTC and TIMESTAMP: 'YYYY-MM-DDThh:mm:ss[.f]Z'
+    BOOLEAN = 5  # TINYINT(1) read as Boolean: '0' is false
+
+
+_TEXT_WIRE_TYPES = (FIELD_TYPE.VARCHAR, FIELD_TYPE.VAR_STRING, FIELD_TYPE.STRING, FIELD_TYPE.ENUM, FIELD_TYPE.SET,
+                    FIELD_TYPE.TINY_BLOB, FIELD_TYPE.MEDIUM_BLOB, FIELD_TYPE.LONG_BLOB, FIELD_TYPE.BLOB)
+# By wire type, for fields without a fix-up (TINYINT(1) as Boolean is the one fix-up with a fast form).
+_WIRE_FORMS: dict[int, WireForm] = {
+    **dict.fromkeys((FIELD_TYPE.TINY, FIELD_TYPE.SHORT, FIELD_TYPE.INT24, FIELD_TYPE.LONG, FIELD_TYPE.LONGLONG,
+                     FIELD_TYPE.DECIMAL, FIELD_TYPE.NEWDECIMAL, FIELD_TYPE.JSON), WireForm.AS_IS),
+    FIELD_TYPE.DATE: WireForm.DATE,
+    FIELD_TYPE.NEWDATE: WireForm.DATE,
+    FIELD_TYPE.TIMESTAMP: WireForm.DATETIME_UTC,  # the session's time_zone is +00:00
+    FIELD_TYPE.TIME: WireForm.TEXT,
+    **dict.fromkeys(_TEXT_WIRE_TYPES, WireForm.TEXT),
+}
+_ZEROFILL_FLAG = 64  # digits padded with zeros ('00042'), which JSON does not allow
+_BINARY_CHARSET = 63
+
+
+def wire_form(field_type: int, flags: int, charset_number: int, fixup: Fixup | None,
+              source_time_zone: str) -> WireForm:
+    """The form of one result field, from its wire type, flags and character set, and its column's fix-up.
+
+    >>> [wire_form(FIELD_TYPE.LONGLONG, 0, 63, None, "UTC").name, wire_form(FIELD_TYPE.LONG, 64, 63, None, "UTC").name]
+    ['AS_IS', 'VALUE']
+    >>> [wire_form(FIELD_TYPE.DATETIME, 0, 63, None, "Asia/Tokyo").name, wire_form(FIELD_TYPE.TINY, 0, 63, bool, "X")]
+    ['VALUE', <WireForm.BOOLEAN: 5>]
+    """
+    if field_type == FIELD_TYPE.DATETIME:
+        form = WireForm.DATETIME_UTC if source_time_zone == "UTC" else WireForm.VALUE
+    else:
+        form = _WIRE_FORMS.get(field_type, WireForm.VALUE)
+    if flags & _ZEROFILL_FLAG and form is WireForm.AS_IS:
+        return WireForm.VALUE
+    if form is WireForm.TEXT and charset_number == _BINARY_CHARSET and field_type in _TEXT_WIRE_TYPES:
+        return WireForm.VALUE  # bytes: the column's fix-up (base64, a binary label) or the decoder decides
+    if fixup is not None:
+        return WireForm.BOOLEAN if fixup is bool and field_type == FIELD_TYPE.TINY and form is WireForm.AS_IS \
+            else WireForm.VALUE
+    return form
 
 
 # --- the table ------------------------------------------------------------------
