@@ -187,30 +187,23 @@ def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
     whatever ends the session (a lock wait past ``deadline``, a lost connection) as it is.
     """
     with conn.cursor() as cur:
-        cur.execute("SELECT TABLE_TYPE, TABLE_COMMENT, @@max_sort_length, ENGINE FROM information_schema.TABLES "
-                    "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s", (schema, table))
-        found = cur.fetchone()
-        if found is None:
+        cur.execute(_CATALOG_SQL, (schema, table) * 3)
+        parts: dict[int, list[tuple[Any, ...]]] = {0: [], 1: [], 2: []}
+        for row in cur.fetchall():
+            parts[int(row[0])].append(row[1:])
+        if not parts[0]:
             msg = (f"Entity {schema}.{table} was not found: no such table or view, or the user has no "
                    "privilege on it. Check the name with ListEntities.")
             raise ResourceNotFoundError(msg)
-        cur.execute(
-            "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, "
-            "CHARACTER_SET_NAME, COLLATION_NAME, CHARACTER_OCTET_LENGTH, GENERATION_EXPRESSION "
-            "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
-            "ORDER BY ORDINAL_POSITION", (schema, table))
-        column_rows = cur.fetchall()
+        found = parts[0][0]
+        column_rows = [row[:11] for row in parts[1]]
         if not column_rows:  # a view whose base table or column is gone lists no columns
             raise _unreadable_view(cur, schema, table)
         if found[0] == "VIEW":  # one whose definer was dropped still lists them: open it to know
             _check_view(cur, schema, table, deadline)
         json_columns = _mariadb_json_columns(cur, schema, table) if any(
             str(row[1]).lower() == JSON_CARRIER for row in column_rows) else set()
-        cur.execute(
-            "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
-            "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND NON_UNIQUE = 0 "
-            "ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX", (schema, table))
-        index_rows = cur.fetchall()
+        index_rows = [row[:2] for row in parts[2]]
     columns = tuple(
         Column(
             name=str(name), data_type=str(data_type).lower(), column_type=str(col_type),
@@ -222,7 +215,7 @@ def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
             octet_length=None if octets is None else int(octets),
             charset=None if charset is None else str(charset),
             generation=str(generation) if generation else None,
-            sorted_prefix=int(found[2] or DEFAULT_SORTED_PREFIX_BYTES),
+            sorted_prefix=int(found[2] or DEFAULT_SORTED_PREFIX_BYTES),  # a number, as text after the UNION
         )
         for (name, data_type, col_type, nullable, default, extra, comment, charset, collation, octets,
              generation) in column_rows
@@ -234,6 +227,32 @@ def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
     return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys,
                   primary_key=indexes.get("PRIMARY", ()),
                   transactional=str(found[3] or "").lower() in _TRANSACTIONAL_ENGINES)
+
+
+def _text(column: str) -> str:
+    """An information_schema column in one collation: MySQL 8 mixes utf8mb3_tolower_ci and utf8mb3_bin there,
+    and a UNION of two collations fails (error 1271)."""
+    return f"CONVERT({column} USING utf8mb4)"
+
+
+_WHERE = "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
+# The table, its columns and its unique indexes in one round trip (part 0, 1, 2); 15 result columns each.
+# Numbers the code reads come as text: the UNION makes CHARACTER_OCTET_LENGTH a DECIMAL, which the read
+# path's decoders turn into JSON fragments.
+_CATALOG_SQL = (
+    f"SELECT 0, {_text('TABLE_TYPE')}, {_text('TABLE_COMMENT')}, @@max_sort_length, {_text('ENGINE')}, "
+    f"{', '.join(['NULL'] * 7)}, 0, NULL, NULL FROM information_schema.TABLES {_WHERE} "
+    "UNION ALL "
+    f"SELECT 1, {', '.join(_text(c) for c in ('COLUMN_NAME', 'DATA_TYPE', 'COLUMN_TYPE', 'IS_NULLABLE'))}, "
+    f"{', '.join(_text(c) for c in ('COLUMN_DEFAULT', 'EXTRA', 'COLUMN_COMMENT', 'CHARACTER_SET_NAME'))}, "
+    f"{_text('COLLATION_NAME')}, CAST(CHARACTER_OCTET_LENGTH AS CHAR), {_text('GENERATION_EXPRESSION')}, "
+    "ORDINAL_POSITION, "
+    f"NULL, NULL FROM information_schema.COLUMNS {_WHERE} "
+    "UNION ALL "
+    f"SELECT 2, {_text('INDEX_NAME')}, {_text('COLUMN_NAME')}, {', '.join(['NULL'] * 9)}, INDEX_NAME <> 'PRIMARY', "
+    f"{_text('INDEX_NAME')}, SEQ_IN_INDEX FROM information_schema.STATISTICS {_WHERE} AND NON_UNIQUE = 0 "
+    "ORDER BY 1, 13, 14, 15"
+)
 
 
 def _check_view(cur: Any, schema: str, table: str, deadline: Deadline | None) -> None:
