@@ -282,3 +282,36 @@ def test_values_of_a_row_are_pymysqls(mysql_server: ServerAddress, reader_db: di
     finally:
         conn.close()
     assert got == list(expected)
+
+
+# --- the catalog in one round trip ------------------------------------------------------------------
+
+def test_the_catalog_query_orders_columns_and_keys_as_the_server_does(reader_db: dict[str, Any],
+                                                                       mysql_server: ServerAddress) -> None:
+    """Columns by ordinal position, unique keys PRIMARY first then by name in the server's case-insensitive
+    order, key parts by their place in the index: the same as information_schema sorted by the server."""
+    sql(reader_db, "CREATE TABLE shapes (z INT NOT NULL, `b` INT NOT NULL, a INT NOT NULL, `select` INT NOT NULL, "
+                   "UNIQUE KEY b_k (a, z), UNIQUE KEY A_k (`select`, `b`), UNIQUE KEY `_k` (z), UNIQUE KEY a1 (b))",
+        "ALTER TABLE shapes ADD COLUMN first_one VARCHAR(5) NOT NULL DEFAULT 'it''s' COMMENT 'é' FIRST, "
+        "ADD COLUMN mid INT AFTER `b`")
+    conn = mysql_server.connect(reader_db["database"], conv=decoders("UTC"), **_tls(mysql_server))
+    try:
+        entity = load_entity(conn, reader_db["database"], "shapes")
+        with conn.cursor() as cur:
+            cur.execute("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                        "AND TABLE_NAME = 'shapes' ORDER BY ORDINAL_POSITION")
+            columns = [r[0] for r in cur.fetchall()]
+            cur.execute("SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+                        "DATABASE() AND TABLE_NAME = 'shapes' AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' "
+                        "DESC, INDEX_NAME, SEQ_IN_INDEX")
+            indexes: dict[str, list[str]] = {}
+            for index, column in cur.fetchall():
+                indexes.setdefault(index, []).append(column)
+    finally:
+        conn.close()
+    assert [c.name for c in entity.columns] == columns == ["first_one", "z", "b", "mid", "a", "select"]
+    assert [[c.name for c in key] for key in entity.unique_keys] == list(indexes.values())
+    assert list(indexes) == ["a1", "A_k", "b_k", "_k"]  # case-insensitive: A1 < A_K < B_K < _K ('_' sorts after 'Z')
+    assert [c.name for c in entity.key] == ["b"]  # the first unique key of usable columns, in that order
+    assert entity.column("first_one").default == "'it''s'" or entity.column("first_one").default == "it's"
+    assert entity.column("first_one").comment == "é" and entity.column("first_one").octet_length == 20
