@@ -142,7 +142,10 @@ class RowReader:
                         data[start + 4] == _ERROR or (data[start + 4] == _EOF and length < 9):
                     break  # PyMySQL reads it: the end of the result, an error, a row longer than the buffer
                 packet = data[start + 4:end]
-                records.append(row(packet))
+                try:
+                    records.append(row(packet))
+                except UnicodeDecodeError:
+                    raise self._not_text(packet) from None
                 packets.append(packet)
                 seq = (seq + 1) & 0xFF
                 start = end
@@ -152,7 +155,10 @@ class RowReader:
             else:
                 read = self._read_packet()
                 if read is not None:
-                    records.append(row(read))
+                    try:
+                        records.append(row(read))
+                    except UnicodeDecodeError:
+                        raise self._not_text(read) from None
                     packets.append(read)
                 seq = conn._next_seq_id  # noqa: SLF001
             if records:
@@ -161,6 +167,25 @@ class RowReader:
     def values(self, packet: bytes) -> tuple[Any, ...]:
         """A row's fields as PyMySQL decodes them (before the columns' fix-ups)."""
         return tuple(self._result._read_row_from_packet(MysqlPacket(packet, self._conn.encoding)))  # noqa: SLF001
+
+    def _not_text(self, packet: bytes) -> InvalidArgumentError:
+        """The field whose bytes are not text in its character set, named (MariaDB stores U+D800 in utf8mb4)."""
+        fields = MysqlPacket(packet, self._conn.encoding)
+        for i, name in enumerate(self._names):
+            raw = fields.read_length_coded_string()
+            encoding = self._converters[i][0] if self._forms[i] is WireForm.VALUE else "utf-8"
+            if raw is None or encoding is None:
+                continue
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                shown = raw[exc.start:exc.end + 2].hex(" ").upper()
+                msg = (f"Field {name!r} of {self._entity} holds bytes that are not valid {encoding.upper()} text "
+                       f"({exc.reason} at byte {exc.start}: {shown}), such as a UTF-16 surrogate (U+D800 to U+DFFF) "
+                       "that MariaDB stores in a utf8mb4 column: fix the stored value, or leave the field out with "
+                       "selectedFieldNames.")
+                return InvalidArgumentError(msg)
+        return InvalidArgumentError(f"A row of {self._entity} holds bytes that are not valid UTF-8 text.")
 
     def _read_packet(self) -> bytes | None:
         """The next packet, read by PyMySQL (errors raised, the end of the result recorded): a row's, or None."""

@@ -315,3 +315,18 @@ def test_the_catalog_query_orders_columns_and_keys_as_the_server_does(reader_db:
     assert [c.name for c in entity.key] == ["b"]  # the first unique key of usable columns, in that order
     assert entity.column("first_one").default == "'it''s'" or entity.column("first_one").default == "it's"
     assert entity.column("first_one").comment == "é" and entity.column("first_one").octet_length == 20
+
+
+def test_bytes_that_are_not_utf8_fail_the_page_naming_the_field(call: Caller, reader_db: dict[str, Any]) -> None:
+    """MariaDB stores ED A0 80 (U+D800, a UTF-16 surrogate) in a utf8mb4 column and sends it back as it is:
+    an answer naming the field, not an unexpected failure (found by review)."""
+    sql(reader_db, "CREATE TABLE surrogate (id INT PRIMARY KEY, v VARCHAR(10), w VARCHAR(10))",
+        "INSERT INTO surrogate VALUES (1, 'ok', 'ok'), (2, 'ok', _utf8mb4 0x61EDA080)")
+    for response in (call("QueryDataRequest", entityIdentifier=identifier(reader_db, "surrogate")),
+                     call("RetrieveDataRequest", entityIdentifier=identifier(reader_db, "surrogate"),
+                          idFieldName="id", ids=["2"])):
+        assert response["errorDetails"]["errorCode"] == "InvalidArgument", response
+        message = response["errorDetails"]["errorMessage"]
+        assert "Field 'w' of" in message and "ED A0 80" in message and "selectedFieldNames" in message, message
+    narrow = call("QueryDataRequest", entityIdentifier=identifier(reader_db, "surrogate"), selectedFieldNames=["v"])
+    assert narrow["isSuccess"] and len(narrow["records"]) == 2, narrow
