@@ -1,7 +1,7 @@
 """What the database holds: schemas, tables, views, columns and their keys.
 
-Read from information_schema on every call, continuation pages included (a few
-small queries), so that a column added a minute ago is visible, a table changed
+Read from information_schema on every call, continuation pages included (one
+query, a UNION of three), so that a column added a minute ago is visible, a table changed
 during a flow is noticed, and every identifier a request names is checked
 against the live catalog before it reaches SQL.
 """

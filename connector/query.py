@@ -7,8 +7,9 @@ without a usable key, and views, are ordered by every column's stored bytes
 OFFSET: exact for a table not written during the flow; cost grows with depth.
 Every continuation page reads the live catalog and its token checks that the
 key and the columns used still mean what they meant on the first page.
-Rows stream through an unbuffered cursor and a page ends early, with a token,
-at ``maxResults`` rows, ~5.5 MB of response, or the time budget.
+Rows stream through an unbuffered cursor, read into records by ``rows.RowReader``,
+and a page ends early, with a token, at ``maxResults`` rows, ~5.5 MB of response, or
+the time budget.
 """
 
 from __future__ import annotations
