@@ -616,6 +616,8 @@ def _write_boolean(value: Any, data_type: str, column_type_text: str, zone: zone
 
 
 def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> Decimal:
+    if value.__class__ is Decimal and _fits_as_written(value, column_type_text):
+        return value  # the common case, one look at its digits: exact_decimal would return it unchanged
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
         raise _expected("a decimal number")
     try:
@@ -626,6 +628,18 @@ def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zone
     if problem:
         raise ValueError(problem)
     return exact_decimal(number)
+
+
+def _fits_as_written(value: Decimal, column_type_text: str) -> bool:
+    """A finite number that fits DECIMAL(p,s) as written and ends in a non-zero digit (nothing to strip).
+
+    >>> _fits_as_written(Decimal("12.5"), "decimal(4,2)"), _fits_as_written(Decimal("12.50"), "decimal(4,2)")
+    (True, False)
+    """
+    sign, digits, exponent = value.as_tuple()
+    precision, scale, unsigned = decimal_shape(column_type_text)
+    return (isinstance(exponent, int) and digits[-1] != 0 and not (sign and unsigned)
+            and -exponent <= scale and len(digits) + exponent <= precision - scale)
 
 
 def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
