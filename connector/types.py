@@ -359,6 +359,11 @@ class ColumnType:
         """The Parquet/Arrow column type of this AppFlow type (for the local flow command)."""
         return ARROW_BY_FIELD_TYPE.get(self.field_type, "string")
 
+    @property
+    def writes_text_as_given(self) -> bool:
+        """A string is written as it comes (the text codec into one placeholder): the writer's shortcut."""
+        return self.write == "text" and self.write_sql == "%s"
+
 
 # Sorting a string column by its bytes (CAST ... AS BINARY compares byte by byte, trailing spaces included).
 _BY_BYTES = ("CAST({0} AS BINARY)",)

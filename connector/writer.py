@@ -339,7 +339,7 @@ class _Writer:
                 raise _RecordFailed(_needs_message(column, value, exc)) from None
             return literal(bound)
 
-        if column.type.write != "text" or column.type.write_sql != "%s":
+        if not column.type.writes_text_as_given:
             return cell
         text_literal = self.text_literal
 
