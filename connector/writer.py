@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from json.scanner import make_scanner
@@ -80,7 +80,7 @@ _SCAN = make_scanner(_DECODER)  # type: ignore[arg-type]
 _Cell = Callable[[Any], str]
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordResult:
     ok: bool
     record_id: str | None = None
@@ -98,12 +98,12 @@ class WriteOutcome:
 class _Record:
     index: int
     values: dict[str, str]  # column name -> its SQL: the escaped literal, NULL or DEFAULT
-    keys: tuple[Any, ...] = ()  # the id fields' bound values (UPDATE, UPSERT, DELETE), for messages
+    columns: tuple[str, ...]  # the names, in the record's order
+    row: str  # "(value, value, ...)" for a multi-row INSERT
+    sql_bytes: int  # the bytes the row takes in a statement, its separator included
+    keys: tuple[Any, ...] = ()  # the id fields' JSON values (UPDATE, UPSERT, DELETE), for messages
     record_id: str | None = None
     missing_generated: Column | None = None  # auto-increment key MySQL will generate
-    columns: tuple[str, ...] = field(default=())
-    row: str = ""  # "(value, value, ...)" for a multi-row INSERT
-    sql_bytes: int = 0  # the bytes the row takes in a statement, its separator included
     shapes: dict[str, tuple[str, int]] | None = None  # spatial column -> (WKT, SRID), on tables that have any
 
 
@@ -263,16 +263,19 @@ class _Writer:
         else:
             values = self._known_values(raw)
         key_values = tuple(map(raw.get, self.identity_names))
-        record = _Record(index, values)
+        row = "(" + ", ".join(values.values()) + ")"
+        # exact: the row as PyMySQL sends it (UTF-8), and the ", " that joins it to the next
+        size = (len(row) if row.isascii() else len(row.encode("utf-8", "surrogatepass"))) + 2
+        record = _Record(index, values, tuple(values), row, size)
         if self.operation == "INSERT":
             self._check_insert(record)
             record.record_id = _record_id(key_values) if None not in key_values else None
         else:
-            missing = [c.name for c in self.id_columns if raw.get(c.name) is None]
-            if missing:
+            if None in key_values:
+                missing = [c.name for c in self.id_columns if raw.get(c.name) is None]
                 msg = f"record lacks the id field(s) {', '.join(missing)} that {self.operation} matches rows by"
                 raise _RecordFailed(msg)
-            record.keys = tuple(self._bound(c, raw[c.name]) for c in self.id_columns)
+            record.keys = key_values
             record.record_id = _record_id(key_values)
             if self.operation == "UPSERT":
                 self._check_insert(record)
@@ -282,10 +285,6 @@ class _Writer:
         if self.spatial:
             record.shapes = {name: self._bound(self.by_name[name], raw[name]) for name in values
                              if name in self.spatial and raw[name] is not None}
-        record.columns = tuple(values)
-        record.row = row = "(" + ", ".join(values.values()) + ")"
-        # exact: the row as PyMySQL sends it (UTF-8), and the ", " that joins it to the next
-        record.sql_bytes = (len(row) if row.isascii() else len(row.encode("utf-8", "surrogatepass"))) + 2
         return record
 
     def _known_values(self, raw: dict[str, Any]) -> dict[str, str]:
@@ -307,7 +306,7 @@ class _Writer:
         return f"unknown field {name!r}"
 
     def _bound(self, column: Column, value: Any) -> Any:
-        """The codec's value for a field its cell already accepted (an id in messages, a shape to check)."""
+        """The codec's value for a field its cell already accepted (an id in a message, a shape to check)."""
         return self.codecs[column.name](value, column.data_type, column.column_type, self.zone)
 
     def _cell(self, column: Column) -> _Cell:
@@ -326,13 +325,13 @@ class _Writer:
         literal = self._literal(column)
 
         def cell(value: Any) -> str:
-            if isinstance(value, str) and not value.isascii() and _lone_surrogate(value):
-                raise _RecordFailed(_surrogate_message(column))
             if value is None:
                 if null is None:
                     msg = f"field {column.name!r} is NOT NULL ({column.column_type}) and got null"
                     raise _RecordFailed(msg)
                 return null
+            if isinstance(value, str) and not value.isascii() and _lone_surrogate(value):
+                raise _RecordFailed(_surrogate_message(column))
             try:
                 bound = codec(value, data_type, column_type, zone)
             except (ValueError, TypeError, ArithmeticError) as exc:
@@ -508,7 +507,8 @@ class _Writer:
             results[record.index] = _db_failure(record, exc)
             return
         if must_match and affected == 0:
-            keys = ", ".join(f"{c.name}={k!s}" for c, k in zip(self.id_columns, record.keys, strict=True))
+            keys = ", ".join(f"{c.name}={self._bound(c, k)!s}" for c, k in zip(self.id_columns, record.keys,
+                                                                                 strict=True))
             results[record.index] = RecordResult(False, record.record_id,
                                                  f"no row of {self.entity.identifier} has {keys}")
             return
@@ -671,7 +671,7 @@ def _with_readable_geometry(conn: pymysql.connections.Connection, entity: Entity
     MariaDB's ST_GeomFromText answers NULL for WKT it cannot read, which a nullable column
     would store as a silent NULL (MySQL raises an error, which fails the record by itself).
     """
-    checks = [(record, name, shape) for record in records for name, shape in (record.shapes or {}).items()]
+    checks = [(record, name, shape) for record in records if record.shapes for name, shape in record.shapes.items()]
     if not checks or not is_mariadb(conn):
         return records
     unreadable: dict[int, RecordResult] = {}
