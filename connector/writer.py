@@ -87,6 +87,10 @@ class RecordResult:
     error: str | None = None
 
 
+# A record's result until the write decides it: one object for all (results are replaced, never changed).
+_NOT_YET = RecordResult(False)
+
+
 @dataclass
 class WriteOutcome:
     results: list[RecordResult]
@@ -250,6 +254,7 @@ class _Writer:
         others = [key for key in entity.unique_keys if set(key) != set(self.id_columns)]
         self.on_duplicate = all(any(c.auto_increment for c in key) for key in others)
         self._overheads: dict[tuple[str, ...], int] = {}  # by column set: records of one call share a few
+        self._column_sets: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set, shared by its records
 
     # --- decoding --------------------------------------------------------------
 
@@ -266,7 +271,8 @@ class _Writer:
         row = "(" + ", ".join(values.values()) + ")"
         # exact: the row as PyMySQL sends it (UTF-8), and the ", " that joins it to the next
         size = (len(row) if row.isascii() else len(row.encode("utf-8", "surrogatepass"))) + 2
-        record = _Record(index, values, tuple(values), row, size)
+        names = tuple(values)
+        record = _Record(index, values, self._column_sets.setdefault(names, names), row, size)
         if self.operation == "INSERT":
             self._check_insert(record)
             record.record_id = _record_id(key_values) if None not in key_values else None
@@ -614,7 +620,7 @@ def write_records(
     """
     _check_request(entity, operation, id_fields or [], all_or_none)
     writer = _Writer(conn, entity, operation, id_fields or [], source_time_zone, target)
-    results: list[RecordResult] = [RecordResult(False) for _ in records]
+    results: list[RecordResult] = [_NOT_YET] * len(records)  # each replaced, never changed in place
     decoded: list[_Record] = []
     for index, text in enumerate(records):
         try:
@@ -734,7 +740,7 @@ def commit_outcome_unknown(operation: str, entity: Entity, sent: int, target: My
 def _nothing_written(results: list[RecordResult]) -> WriteOutcome:
     failed = next(i for i, r in enumerate(results) if not r.ok and r.error)
     reason = f"record {failed}: {results[failed].error}"
-    for result in results:
+    for index, result in enumerate(results):
         if result.ok or not result.error:
-            result.ok, result.error = False, f"not written: allOrNone is set and {reason}"
+            results[index] = RecordResult(False, result.record_id, f"not written: allOrNone is set and {reason}")
     return WriteOutcome(results, reason, rolled_back=True)
