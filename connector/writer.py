@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, KeysView, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -101,14 +101,19 @@ class WriteOutcome:
 @dataclass(slots=True)
 class _Record:
     index: int
-    values: dict[str, str]  # column name -> its SQL: the escaped literal, NULL or DEFAULT
     columns: tuple[str, ...]  # the names, in the record's order
+    literals: list[str]  # each one's SQL: the escaped literal, NULL or DEFAULT
     row: str  # "(value, value, ...)" for a multi-row INSERT
     sql_bytes: int  # the bytes the row takes in a statement, its separator included
     keys: tuple[Any, ...] = ()  # the id fields' JSON values (UPDATE, UPSERT, DELETE), for messages
     record_id: str | None = None
     missing_generated: Column | None = None  # auto-increment key MySQL will generate
     shapes: dict[str, tuple[str, int]] | None = None  # spatial column -> (WKT, SRID), on tables that have any
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Column name -> its SQL, for statements of one record (UPDATE, DELETE)."""
+        return dict(zip(self.columns, self.literals, strict=True))
 
 
 @dataclass(frozen=True)
@@ -263,18 +268,21 @@ class _Writer:
         if raw is None:
             raw = _parsed(text)
         cells = self.cells
+        present: KeysView[str]
         if not self.skipped and raw.keys() <= cells.keys():  # the common case: every field known, all written
-            values = {name: cells[name](value) for name, value in raw.items()}
+            literals = [cells[name](value) for name, value in raw.items()]
+            present = raw.keys()
         else:
             values = self._known_values(raw)
+            literals, present = list(values.values()), values.keys()
         key_values = tuple(map(raw.get, self.identity_names))
-        row = "(" + ", ".join(values.values()) + ")"
+        row = "(" + ", ".join(literals) + ")"
         # exact: the row as PyMySQL sends it (UTF-8), and the ", " that joins it to the next
         size = (len(row) if row.isascii() else len(row.encode("utf-8", "surrogatepass"))) + 2
-        names = tuple(values)
-        record = _Record(index, values, self._column_sets.setdefault(names, names), row, size)
+        names = tuple(present)
+        record = _Record(index, self._column_sets.setdefault(names, names), literals, row, size)
         if self.operation == "INSERT":
-            self._check_insert(record)
+            self._check_insert(record, present)
             record.record_id = _record_id(key_values) if None not in key_values else None
         else:
             if None in key_values:
@@ -284,12 +292,12 @@ class _Writer:
             record.keys = key_values
             record.record_id = _record_id(key_values)
             if self.operation == "UPSERT":
-                self._check_insert(record)
-            elif self.operation == "UPDATE" and len(values) == len(self.id_columns):
+                self._check_insert(record, present)
+            elif self.operation == "UPDATE" and len(names) == len(self.id_columns):
                 msg = "record has no field to update besides the id fields"
                 raise _RecordFailed(msg)
         if self.spatial:
-            record.shapes = {name: self._bound(self.by_name[name], raw[name]) for name in values
+            record.shapes = {name: self._bound(self.by_name[name], raw[name]) for name in names
                              if name in self.spatial and raw[name] is not None}
         return record
 
@@ -386,12 +394,13 @@ class _Writer:
             return literal
         return lambda parts: template % tuple(literal(part) for part in parts)  # geometry: (WKT, SRID)
 
-    def _check_insert(self, record: _Record) -> None:
-        if not self.required_set <= record.values.keys():
-            missing = [name for name in self.required if name not in record.values]
+    def _check_insert(self, record: _Record, present: KeysView[str]) -> None:
+        """Every required field given, else _RecordFailed; notes the generated key MySQL will assign."""
+        if not self.required_set <= present:
+            missing = [name for name in self.required if name not in present]
             msg = f"record lacks the required field(s) {', '.join(missing)} (NOT NULL without a default)"
             raise _RecordFailed(msg)
-        if self.generated_key is not None and self.generated_key.name not in record.values:
+        if self.generated_key is not None and self.generated_key.name not in present:
             record.missing_generated = self.generated_key
 
     # --- statements ------------------------------------------------------------
@@ -407,7 +416,8 @@ class _Writer:
         return sql
 
     def _where_ids(self, record: _Record) -> str:
-        return " AND ".join(f"{quote(c.name)} = {record.values[c.name]}" for c in self.id_columns)
+        values = record.values
+        return " AND ".join(f"{quote(c.name)} = {values[c.name]}" for c in self.id_columns)
 
     def execute(self, records: Sequence[_Record], results: list[RecordResult], limits: ServerLimits,
                 deadline: Deadline) -> None:
@@ -483,7 +493,8 @@ class _Writer:
         if self.operation == "DELETE" and not update:
             return f"DELETE FROM {self.table} WHERE {where}"
         keys = {c.name for c in self.id_columns}
-        sets = [f"{quote(name)} = {record.values[name]}" for name in record.columns if name not in keys]
+        values = record.values
+        sets = [f"{quote(name)} = {values[name]}" for name in record.columns if name not in keys]
         first_key = quote(self.id_columns[0].name)
         assignments = ", ".join(sets) or f"{first_key} = {first_key}"  # matched rows count all the same
         return f"UPDATE {self.table} SET {assignments} WHERE {where}"
