@@ -426,6 +426,11 @@ class ColumnType:
         """The Parquet/Arrow column type of this AppFlow type (for the local flow command)."""
         return ARROW_BY_FIELD_TYPE.get(self.field_type, "string")
 
+    @property
+    def writes_text_as_given(self) -> bool:
+        """A string is written as it comes (the text codec into one placeholder): the writer's shortcut."""
+        return self.write == "text" and self.write_sql == "%s"
+
 
 # Sorting a string column by its bytes (CAST ... AS BINARY compares byte by byte, trailing spaces included).
 _BY_BYTES = ("CAST({0} AS BINARY)",)
@@ -683,6 +688,8 @@ def _write_boolean(value: Any, data_type: str, column_type_text: str, zone: zone
 
 
 def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> Decimal:
+    if value.__class__ is Decimal and _fits_as_written(value, column_type_text):
+        return value  # the common case, one look at its digits: exact_decimal would return it unchanged
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
         raise _expected("a decimal number")
     try:
@@ -693,6 +700,18 @@ def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zone
     if problem:
         raise ValueError(problem)
     return exact_decimal(number)
+
+
+def _fits_as_written(value: Decimal, column_type_text: str) -> bool:
+    """A finite number that fits DECIMAL(p,s) as written and ends in a non-zero digit (nothing to strip).
+
+    >>> _fits_as_written(Decimal("12.5"), "decimal(4,2)"), _fits_as_written(Decimal("12.50"), "decimal(4,2)")
+    (True, False)
+    """
+    sign, digits, exponent = value.as_tuple()
+    precision, scale, unsigned = decimal_shape(column_type_text)
+    return (isinstance(exponent, int) and digits[-1] != 0 and not (sign and unsigned)
+            and -exponent <= scale and len(digits) + exponent <= precision - scale)
 
 
 def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:

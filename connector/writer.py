@@ -11,22 +11,31 @@ and not a silent success. UPSERT is ``INSERT ... ON DUPLICATE KEY UPDATE``,
 never ``REPLACE`` (which deletes and re-inserts, fires cascades and changes
 ids). With ``allOrNone`` any failure rolls everything back.
 
-Multi-row statements are sized by bytes against the session's ``max_allowed_packet``
-as well as by rows; a record too large for one packet fails alone, naming its size
-and the setting. Every statement is bounded by the call's deadline. A session lost
-while committing is reported as its own case: the outcome is unknown.
+Each value is written out once, while its record is decoded, as the SQL literal
+PyMySQL's own escaping makes of it (the text ``cursor.execute(sql, params)`` would
+send), and statements are joined from those literals: no second pass binds
+parameters, and a record's size in a statement is known exactly. Multi-row
+statements are sized by bytes against the session's ``max_allowed_packet`` as well
+as by rows; a record too large for one packet fails alone, naming its size and the
+setting. Every statement is bounded by the call's deadline. A session lost while
+committing is reported as its own case: the outcome is unknown.
 """
 
 from __future__ import annotations
 
 import json
 import zoneinfo
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, KeysView, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from json.scanner import make_scanner
 from typing import Any, Literal
 
 import pymysql
+from pymysql import converters
+from pymysql.constants import SERVER_STATUS
+from pymysql.converters import escape_string
 
 from connector.catalog import Column, Entity
 from connector.database import bounded, is_mariadb
@@ -52,11 +61,10 @@ __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_rec
 
 Operation = Literal["INSERT", "UPDATE", "UPSERT", "DELETE"]
 BATCH_ROWS = 500
-# Room in a packet for the statement around the values (INSERT INTO ... VALUES, ON DUPLICATE KEY UPDATE ...).
 # Room in a packet for what surrounds the values beyond the column names (the statement's bound prefix, slack).
 _PACKET_MARGIN_BYTES = 4_096
-# An escaped value is at most twice its bytes (escapes, and bytes >= 0x80 sent as two UTF-8 bytes), plus quotes.
-_PER_VALUE_BYTES = 16
+
+
 def _no_constants(name: str) -> Any:
     msg = f"{name} is not JSON (use null or a number)"
     raise ValueError(msg)
@@ -64,23 +72,23 @@ def _no_constants(name: str) -> Any:
 
 # exact decimals, and no NaN/Infinity (Python's json accepts them); built once, not per record
 _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constants)
+# what _DECODER.decode calls, for records that need no more (_object_of); typeshed types its argument oddly
+_SCAN = make_scanner(_DECODER)  # type: ignore[arg-type]
 
 
-class _Default:
-    """The column's DEFAULT, for an explicit null in a NOT NULL column that has one."""
-
-    def __repr__(self) -> str:
-        return "DEFAULT"
+# A JSON value -> its SQL in a statement (a literal, NULL or DEFAULT); raises _RecordFailed.
+_Cell = Callable[[Any], str]
 
 
-DEFAULT = _Default()
-
-
-@dataclass
+@dataclass(slots=True)
 class RecordResult:
     ok: bool
     record_id: str | None = None
     error: str | None = None
+
+
+# A record's result until the write decides it: one object for all (results are replaced, never changed).
+_NOT_YET = RecordResult(False)
 
 
 @dataclass
@@ -90,26 +98,22 @@ class WriteOutcome:
     rolled_back: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Record:
     index: int
-    values: dict[str, Any]  # column name -> bound value (or DEFAULT)
-    keys: tuple[Any, ...] = ()  # the id fields' bound values (UPDATE, UPSERT, DELETE)
+    columns: tuple[str, ...]  # the names, in the record's order
+    literals: list[str]  # each one's SQL: the escaped literal, NULL or DEFAULT
+    row: str  # "(value, value, ...)" for a multi-row INSERT
+    sql_bytes: int  # the bytes the row takes in a statement, its separator included
+    keys: tuple[Any, ...] = ()  # the id fields' JSON values (UPDATE, UPSERT, DELETE), for messages
     record_id: str | None = None
     missing_generated: Column | None = None  # auto-increment key MySQL will generate
-    columns: tuple[str, ...] = field(default=())
-    sql_bytes: int = 0  # an upper bound of the bytes its values take in a statement
+    shapes: dict[str, tuple[str, int]] | None = None  # spatial column -> (WKT, SRID), on tables that have any
 
-
-def _sql_bytes(value: Any) -> int:
-    """An upper bound of a bound value's size in the statement text."""
-    if isinstance(value, str):  # UTF-8 takes at most 4 bytes a character: no need to encode to bound it
-        return 2 * (len(value) if value.isascii() else 4 * len(value)) + _PER_VALUE_BYTES
-    if isinstance(value, bytes | bytearray):
-        return 2 * len(value) + _PER_VALUE_BYTES
-    if isinstance(value, tuple):  # geometry: (WKT, SRID)
-        return sum(_sql_bytes(v) for v in value) + 20
-    return len(str(value)) + _PER_VALUE_BYTES
+    @property
+    def values(self) -> dict[str, str]:
+        """Column name -> its SQL, for statements of one record (UPDATE, DELETE)."""
+        return dict(zip(self.columns, self.literals, strict=True))
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,83 @@ def server_limits(conn: pymysql.connections.Connection) -> ServerLimits:
 
 class _RecordFailed(Exception):
     """One record cannot be written; the message says why."""
+
+
+def _string_literal(conn: pymysql.connections.Connection) -> Callable[[str], str]:
+    """``conn.escape`` for text, its server-status check made once per call and not once per value.
+
+    The session's sql_mode (NO_BACKSLASH_ESCAPES) is set when it connects; a WriteData call changes it not.
+    """
+    if conn.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
+        return lambda text: "'" + text.replace("'", "''") + "'"
+    return lambda text: "'" + text.translate(_BACKSLASH_ESCAPES) + "'"
+
+
+# escape_string's table, built from escape_string itself: the same text, one call a value fewer
+_BACKSLASH_ESCAPES = [escape_string(chr(code)) for code in range(128)]
+
+
+def _direct_encoders(conn: pymysql.connections.Connection) -> dict[type, Callable[[Any, Any], str]]:
+    """The connection's encoder of each scalar type, called as ``conn.escape`` calls it, minus two calls a value.
+
+    ``conn.escape`` treats text, bytes and sequences itself; every other type goes to
+    ``escape_item``, which calls ``encoders[type(value)](value, encoders)``.
+    """
+    special = (str, bytes, bytearray, tuple, list, set, frozenset)
+    return {kind: _SAME_TEXT_FASTER.get(encoder, encoder) for kind, encoder in conn.encoders.items()
+              if kind not in special and encoder is not converters.escape_sequence}
+
+
+def _iso_datetime(value: datetime, mapping: Any = None) -> str:
+    """``escape_datetime``'s text from ``isoformat`` (C) rather than ``str.format`` (three times slower).
+
+    Both write 'YYYY-MM-DD hh:mm:ss' and '.ffffff' when there are microseconds; only a naive value,
+    whose isoformat has no offset (the write codecs make none other).
+    """
+    if value.tzinfo is not None:
+        return str(converters.escape_datetime(value, mapping))
+    return "'" + value.isoformat(" ") + "'"
+
+
+def _iso_date(value: date, mapping: Any = None) -> str:
+    """``escape_date``'s 'YYYY-MM-DD' from ``isoformat``."""
+    return "'" + value.isoformat() + "'"
+
+
+# PyMySQL's stock encoders -> functions that write the same text faster (tests compare them over many values)
+_SAME_TEXT_FASTER: dict[Any, Callable[[Any, Any], str]] = {
+    converters.escape_datetime: _iso_datetime, converters.escape_date: _iso_date}
+
+
+def _object_of(text: str) -> dict[str, Any] | None:
+    """The record's JSON object when its text is one object and nothing else, else None (``_parsed`` says why).
+
+    The decoder's scanner, called directly: ``decode`` also skips whitespace around the value with two regex
+    matches, a fifth of the parse for a short record.
+    """
+    if text[:1] != "{":
+        return None
+    try:
+        value, end = _SCAN(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    return value if end == len(text) else None
+
+
+def _parsed(text: str) -> dict[str, Any]:
+    """The record's JSON object, or _RecordFailed saying why it is none."""
+    try:
+        raw = _DECODER.decode(text)
+    except (TypeError, ValueError) as exc:
+        msg = f"record is not JSON ({exc})"
+        raise _RecordFailed(msg) from None
+    except RecursionError:
+        msg = "record is JSON nested too deeply to read"
+        raise _RecordFailed(msg) from None
+    if not isinstance(raw, dict):
+        msg = f"record must be a JSON object of field values, got {type(raw).__name__}"
+        raise _RecordFailed(msg)
+    return raw
 
 
 def _lone_surrogate(text: str) -> bool:
@@ -158,61 +239,78 @@ class _Writer:
         self.id_columns = tuple(entity.column(name) for name in dict.fromkeys(id_fields))
         identity = entity.unique_keys[0] if entity.unique_keys else ()
         self.identity = self.id_columns if operation != "INSERT" else identity
+        self.identity_names = tuple(c.name for c in self.identity)
         self.generated_key = next((c for c in identity if c.auto_increment), None) if operation == "INSERT" else None
-        # per-call lookups, so that decoding a record is dictionary work only
+        # per-call lookups, so that decoding a record is dictionary work and one call per field
         self.by_name = {c.name: c for c in entity.columns}
         self.required = tuple(c.name for c in entity.columns if c.required_on_insert)
+        self.required_set = frozenset(self.required)
         self.codecs = {c.name: WRITE_CODECS[c.type.write] for c in entity.columns}
+        self.text_literal = _string_literal(conn)
+        self.direct_encoders = _direct_encoders(conn)
+        self.cells = {c.name: self._cell(c) for c in entity.columns}
+        id_names = {c.name for c in self.id_columns}
+        # a DELETE needs only the id fields: the others are checked to exist, and then left out
+        self.skipped = frozenset(self.by_name) - id_names if operation == "DELETE" else frozenset()
+        self.spatial = frozenset(c.name for c in entity.columns if c.type.spatial)
         # ON DUPLICATE KEY UPDATE fires on a clash with ANY unique key. It is safe only when every other
         # unique key holds an auto-increment column, which UPSERT records cannot set; otherwise each
         # record is UPDATE by its ids, then INSERT when nothing matched (a clash elsewhere then fails it).
         others = [key for key in entity.unique_keys if set(key) != set(self.id_columns)]
         self.on_duplicate = all(any(c.auto_increment for c in key) for key in others)
         self._overheads: dict[tuple[str, ...], int] = {}  # by column set: records of one call share a few
+        self._column_sets: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set, shared by its records
 
     # --- decoding --------------------------------------------------------------
 
     def decode(self, index: int, text: str) -> _Record:
-        try:
-            raw = _DECODER.decode(text)
-        except (TypeError, ValueError) as exc:
-            msg = f"record is not JSON ({exc})"
-            raise _RecordFailed(msg) from None
-        except RecursionError:
-            msg = "record is JSON nested too deeply to read"
-            raise _RecordFailed(msg) from None
-        if not isinstance(raw, dict):
-            msg = f"record must be a JSON object of field values, got {type(raw).__name__}"
-            raise _RecordFailed(msg)
-        values: dict[str, Any] = {}
-        for name, value in raw.items():
-            column = self.by_name.get(name)
-            if column is None:
-                raise _RecordFailed(self._unknown(name))
-            if self.operation == "DELETE" and column not in self.id_columns:
-                continue  # a DELETE needs only the id fields
-            values[name] = self._encode(column, value)
-        key_values = tuple(raw.get(c.name) for c in self.identity)
-        record = _Record(index, values)
+        raw = _object_of(text)
+        if raw is None:
+            raw = _parsed(text)
+        cells = self.cells
+        present: KeysView[str]
+        if not self.skipped and raw.keys() <= cells.keys():  # the common case: every field known, all written
+            literals = [cells[name](value) for name, value in raw.items()]
+            present = raw.keys()
+        else:
+            values = self._known_values(raw)
+            literals, present = list(values.values()), values.keys()
+        key_values = tuple(map(raw.get, self.identity_names))
+        row = "(" + ", ".join(literals) + ")"
+        # exact: the row as PyMySQL sends it (UTF-8), and the ", " that joins it to the next
+        size = (len(row) if row.isascii() else len(row.encode("utf-8", "surrogatepass"))) + 2
+        names = tuple(present)
+        record = _Record(index, self._column_sets.setdefault(names, names), literals, row, size)
         if self.operation == "INSERT":
-            self._check_insert(record)
+            self._check_insert(record, present)
             record.record_id = _record_id(key_values) if None not in key_values else None
         else:
-            missing = [c.name for c in self.id_columns if raw.get(c.name) is None]
-            if missing:
+            if None in key_values:
+                missing = [c.name for c in self.id_columns if raw.get(c.name) is None]
                 msg = f"record lacks the id field(s) {', '.join(missing)} that {self.operation} matches rows by"
                 raise _RecordFailed(msg)
-            record.keys = tuple(values[c.name] for c in self.id_columns)
+            record.keys = key_values
             record.record_id = _record_id(key_values)
             if self.operation == "UPSERT":
-                self._check_insert(record)
-            elif self.operation == "UPDATE" and len(values) == len(self.id_columns):
+                self._check_insert(record, present)
+            elif self.operation == "UPDATE" and len(names) == len(self.id_columns):
                 msg = "record has no field to update besides the id fields"
                 raise _RecordFailed(msg)
-        record.columns = tuple(values)
-        # the values, and per value its place in "(…, …)" and its placeholder (ST_GeomFromText(…) for spatial)
-        record.sql_bytes = sum(_sql_bytes(v) + len(self.by_name[name].type.write_sql) for name, v in values.items())
+        if self.spatial:
+            record.shapes = {name: self._bound(self.by_name[name], raw[name]) for name in names
+                             if name in self.spatial and raw[name] is not None}
         return record
+
+    def _known_values(self, raw: dict[str, Any]) -> dict[str, str]:
+        """The cells of a record with an unknown field (its message if it comes first) or a DELETE's extra fields."""
+        values: dict[str, str] = {}
+        for name, value in raw.items():
+            cell = self.cells.get(name)
+            if cell is None:
+                raise _RecordFailed(self._unknown(name))
+            if name not in self.skipped:
+                values[name] = cell(value)
+        return values
 
     def _unknown(self, name: str) -> str:
         try:
@@ -221,77 +319,105 @@ class _Writer:
             return exc.message
         return f"unknown field {name!r}"
 
-    def _encode(self, column: Column, value: Any) -> Any:
+    def _bound(self, column: Column, value: Any) -> Any:
+        """The codec's value for a field its cell already accepted (an id in a message, a shape to check)."""
+        return self.codecs[column.name](value, column.data_type, column.column_type, self.zone)
+
+    def _cell(self, column: Column) -> _Cell:
+        """The field's checks and codec compiled for this call: only the checks its column needs.
+
+        In the order a field is judged: written by MySQL (generated, auto-increment), text that is not
+        UTF-8, null, then the type's codec; the value comes out as the SQL literal PyMySQL would bind.
+        """
+        refusal = self._refusal(column)
+        if refusal is not None:
+            def refuse(value: Any) -> str:
+                raise _RecordFailed(refusal)
+            return refuse
+        null = self._null_sql(column)
+        codec, data_type, column_type, zone = self.codecs[column.name], column.data_type, column.column_type, self.zone
+        literal = self._literal(column)
+
+        def cell(value: Any) -> str:
+            if value is None:
+                if null is None:
+                    msg = f"field {column.name!r} is NOT NULL ({column.column_type}) and got null"
+                    raise _RecordFailed(msg)
+                return null
+            if isinstance(value, str) and not value.isascii() and _lone_surrogate(value):
+                raise _RecordFailed(_surrogate_message(column))
+            try:
+                bound = codec(value, data_type, column_type, zone)
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                raise _RecordFailed(_needs_message(column, value, exc)) from None
+            return literal(bound)
+
+        if not column.type.writes_text_as_given:
+            return cell
+        text_literal = self.text_literal
+
+        def text_cell(value: Any) -> str:  # the common case: a string for a text column is written as it is
+            if value.__class__ is str and (value.isascii() or not _lone_surrogate(value)):
+                return text_literal(value)
+            return cell(value)
+        return text_cell
+
+    def _refusal(self, column: Column) -> str | None:
+        """Why no record may set this column, or None."""
         if column.generated:
-            msg = f"field {column.name!r} is generated by MySQL and cannot be written"
-            raise _RecordFailed(msg)
+            return f"field {column.name!r} is generated by MySQL and cannot be written"
         if column.auto_increment and self.operation in ("INSERT", "UPSERT", "UPDATE") \
                 and column not in self.id_columns:
-            msg = f"field {column.name!r} is auto-increment: MySQL assigns it; leave it out"
-            raise _RecordFailed(msg)
-        if isinstance(value, str) and not value.isascii() and _lone_surrogate(value):
-            msg = (f"field {column.name!r} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its "
-                   "pair), which is not text MySQL can store")
-            raise _RecordFailed(msg)
-        if value is None:
-            if column.nullable:
-                return None
-            if column.default is not None and self.operation in ("INSERT", "UPSERT"):
-                return DEFAULT
-            msg = f"field {column.name!r} is NOT NULL ({column.column_type}) and got null"
-            raise _RecordFailed(msg)
-        try:
-            return self.codecs[column.name](value, column.data_type, column.column_type, self.zone)
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            shown = json.dumps(value, default=str, ensure_ascii=False)
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            msg = f"field {column.name!r} ({column.column_type}) needs {exc}, got {shown}"
-            raise _RecordFailed(msg) from None
+            return f"field {column.name!r} is auto-increment: MySQL assigns it; leave it out"
+        return None
 
-    def _check_insert(self, record: _Record) -> None:
-        missing = [name for name in self.required if name not in record.values]
-        if missing:
+    def _null_sql(self, column: Column) -> str | None:
+        """What an explicit null writes: NULL, the column's DEFAULT, or None when null fails the record."""
+        if column.nullable:
+            return "NULL"
+        if column.default is not None and self.operation in ("INSERT", "UPSERT"):
+            return "DEFAULT"
+        return None
+
+    def _literal(self, column: Column) -> Callable[[Any], str]:
+        """A codec's value -> its SQL, as PyMySQL's mogrify writes it into the column's placeholder(s)."""
+        text_literal, escape, template = self.text_literal, self.conn.escape, column.type.write_sql
+        encoders, direct = self.conn.encoders, self.direct_encoders
+
+        def literal(bound: Any) -> str:
+            if bound.__class__ is str:
+                return text_literal(bound)
+            encoder = direct.get(bound.__class__)
+            return encoder(bound, encoders) if encoder is not None else escape(bound)
+
+        if template == "%s":
+            return literal
+        return lambda parts: template % tuple(literal(part) for part in parts)  # geometry: (WKT, SRID)
+
+    def _check_insert(self, record: _Record, present: KeysView[str]) -> None:
+        """Every required field given, else _RecordFailed; notes the generated key MySQL will assign."""
+        if not self.required_set <= present:
+            missing = [name for name in self.required if name not in present]
             msg = f"record lacks the required field(s) {', '.join(missing)} (NOT NULL without a default)"
             raise _RecordFailed(msg)
-        if self.generated_key is not None and self.generated_key.name not in record.values:
+        if self.generated_key is not None and self.generated_key.name not in present:
             record.missing_generated = self.generated_key
 
     # --- statements ------------------------------------------------------------
 
-    def _value_sql(self, name: str, value: Any, params: list[Any]) -> str:
-        """The SQL for one bound value (its parameters appended to ``params``): DEFAULT, NULL or its placeholder."""
-        if value is DEFAULT:
-            return "DEFAULT"
-        if value is None:
-            return "NULL"
-        if isinstance(value, tuple):  # geometry: (WKT, SRID)
-            params.extend(value)
-        else:
-            params.append(value)
-        return self.by_name[name].type.write_sql
-
-    def _cells(self, record: _Record) -> tuple[str, list[Any]]:
-        params: list[Any] = []
-        cells = [self._value_sql(name, record.values[name], params) for name in record.columns]
-        return "(" + ", ".join(cells) + ")", params
-
-    def _insert_sql(self, batch: Sequence[_Record], on_duplicate: bool = True) -> tuple[str, list[Any]]:
-        rows, params = [], []
-        for record in batch:
-            cells, values = self._cells(record)
-            rows.append(cells)
-            params.extend(values)
+    def _insert_sql(self, batch: Sequence[_Record], on_duplicate: bool = True) -> str:
         columns = ", ".join(quote(name) for name in batch[0].columns)
-        sql = f"INSERT INTO {self.table} ({columns}) VALUES {', '.join(rows)}"
+        sql = f"INSERT INTO {self.table} ({columns}) VALUES {', '.join(record.row for record in batch)}"
         if self.operation == "UPSERT" and on_duplicate:
             keys = {c.name for c in self.id_columns}
             updates = [f"{quote(n)} = VALUES({quote(n)})" for n in batch[0].columns if n not in keys]
             first_key = quote(self.id_columns[0].name)
             sql += " ON DUPLICATE KEY UPDATE " + (", ".join(updates) or f"{first_key} = {first_key}")
-        return sql, params
+        return sql
 
-    def _where_ids(self, record: _Record) -> tuple[str, list[Any]]:
-        return " AND ".join(f"{quote(c.name)} = %s" for c in self.id_columns), list(record.keys)
+    def _where_ids(self, record: _Record) -> str:
+        values = record.values
+        return " AND ".join(f"{quote(c.name)} = {values[c.name]}" for c in self.id_columns)
 
     def execute(self, records: Sequence[_Record], results: list[RecordResult], limits: ServerLimits,
                 deadline: Deadline) -> None:
@@ -303,7 +429,7 @@ class _Writer:
         elif self.operation in ("INSERT", "UPSERT"):
             # an engine that cannot roll back keeps what a failed multi-row statement wrote: one row at a time
             rows = BATCH_ROWS if self.entity.transactional else 1
-            room = limits.max_packet - max((self.overhead(r.columns) for r in records), default=0)
+            room = limits.max_packet - max(map(self.overhead, {r.columns for r in records}), default=0)
             for batch in _batches(records, room, rows):
                 self._in_time(results)
                 needs_ids = any(r.missing_generated for r in batch)
@@ -341,15 +467,18 @@ class _Writer:
                    "triggers, indexes) for batches this large.")
             raise RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
-    def _execute(self, cur: Any, sql: str, params: Sequence[Any]) -> int:
-        """One statement, bounded by the call's deadline (socket, lock waits, MariaDB's statement time)."""
-        return int(cur.execute(bounded(self.conn, sql, self.deadline), params))
+    def _execute(self, cur: Any, sql: str) -> int:
+        """One statement, bounded by the call's deadline (socket, lock waits, MariaDB's statement time).
+
+        Its values are literals already: no parameters, so PyMySQL reads no ``%`` in them.
+        """
+        return int(cur.execute(bounded(self.conn, sql, self.deadline)))
 
     def _update_then_insert(self, record: _Record, results: list[RecordResult]) -> None:
-        sql, params = self._change_sql(record, update=True)
+        sql = self._change_sql(record, update=True)
         try:
             with self.conn.cursor() as cur:
-                matched = self._execute(cur, sql, params)
+                matched = self._execute(cur, sql)
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
             results[record.index] = _db_failure(record, exc)
@@ -359,22 +488,21 @@ class _Writer:
             return
         self._run_one(record, results, lambda r: self._insert_sql([r], on_duplicate=False))
 
-    def _change_sql(self, record: _Record, update: bool = False) -> tuple[str, list[Any]]:
-        where, key_params = self._where_ids(record)
+    def _change_sql(self, record: _Record, update: bool = False) -> str:
+        where = self._where_ids(record)
         if self.operation == "DELETE" and not update:
-            return f"DELETE FROM {self.table} WHERE {where}", key_params
+            return f"DELETE FROM {self.table} WHERE {where}"
         keys = {c.name for c in self.id_columns}
-        params: list[Any] = []
-        sets = [f"{quote(name)} = {self._value_sql(name, record.values[name], params)}"
-                for name in record.columns if name not in keys]
+        values = record.values
+        sets = [f"{quote(name)} = {values[name]}" for name in record.columns if name not in keys]
         first_key = quote(self.id_columns[0].name)
         assignments = ", ".join(sets) or f"{first_key} = {first_key}"  # matched rows count all the same
-        return f"UPDATE {self.table} SET {assignments} WHERE {where}", params + key_params
+        return f"UPDATE {self.table} SET {assignments} WHERE {where}"
 
     def _run_batch(self, batch: Sequence[_Record], results: list[RecordResult]) -> None:
-        sql, params = self._insert_sql(batch)
+        sql = self._insert_sql(batch)
         with self.conn.cursor() as cur:
-            self._execute(cur, sql, params)
+            self._execute(cur, sql)
             first_id = cur.lastrowid
         increment = self.limits.increment
         generated = 0
@@ -386,17 +514,18 @@ class _Writer:
             results[record.index] = RecordResult(True, record_id)
 
     def _run_one(self, record: _Record, results: list[RecordResult], build: Any, must_match: bool = False) -> None:
-        sql, params = build(record)
+        sql = build(record)
         try:
             with self.conn.cursor() as cur:
-                affected = self._execute(cur, sql, params)
+                affected = self._execute(cur, sql)
                 last_id = cur.lastrowid
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
             results[record.index] = _db_failure(record, exc)
             return
         if must_match and affected == 0:
-            keys = ", ".join(f"{c.name}={k!s}" for c, k in zip(self.id_columns, record.keys, strict=True))
+            keys = ", ".join(f"{c.name}={self._bound(c, k)!s}" for c, k in zip(self.id_columns, record.keys,
+                                                                                 strict=True))
             results[record.index] = RecordResult(False, record.record_id,
                                                  f"no row of {self.entity.identifier} has {keys}")
             return
@@ -412,6 +541,18 @@ class _Writer:
         """
         if not belongs_to_one_record(exc):
             raise exc
+
+
+def _surrogate_message(column: Column) -> str:
+    return (f"field {column.name!r} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its "
+            "pair), which is not text MySQL can store")
+
+
+def _needs_message(column: Column, value: Any, exc: Exception) -> str:
+    """What the column needs and what came, the value cut to 60 characters of JSON."""
+    shown = json.dumps(value, default=str, ensure_ascii=False)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"field {column.name!r} ({column.column_type}) needs {exc}, got {shown}"
 
 
 def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
@@ -433,17 +574,12 @@ def _batches(records: Sequence[_Record], max_bytes: int, max_rows: int = BATCH_R
         yield batch
 
 
-def _too_large(record: _Record, conn: pymysql.connections.Connection, limits: ServerLimits,
-               overhead: int) -> str | None:
-    """Why a record cannot be sent in one packet, or None (measured exactly only when the bound says it may not)."""
+def _too_large(record: _Record, limits: ServerLimits, overhead: int) -> str | None:
+    """Why a record cannot be sent in one packet, or None."""
     room = limits.max_packet - overhead
     if record.sql_bytes <= room:
         return None
-    exact = sum(len(str(conn.escape(v)).encode("utf-8", "surrogatepass")) for value in record.values.values()
-                for v in (value if isinstance(value, tuple) else (value,)) if v is not DEFAULT)
-    if exact <= room:
-        return None
-    return (f"record is {exact / 1_048_576:.2f} MiB as SQL; one statement may carry at most "
+    return (f"record is {record.sql_bytes / 1_048_576:.2f} MiB as SQL; one statement may carry at most "
             f"{room / 1_048_576:.2f} MiB of values under the server's max_allowed_packet "
             f"({limits.max_packet / 1_048_576:.2f} MiB): raise max_allowed_packet (the DB parameter group on RDS "
             "and Aurora) or send smaller values")
@@ -495,7 +631,7 @@ def write_records(
     """
     _check_request(entity, operation, id_fields or [], all_or_none)
     writer = _Writer(conn, entity, operation, id_fields or [], source_time_zone, target)
-    results: list[RecordResult] = [RecordResult(False) for _ in records]
+    results: list[RecordResult] = [_NOT_YET] * len(records)  # each replaced, never changed in place
     decoded: list[_Record] = []
     for index, text in enumerate(records):
         try:
@@ -506,8 +642,9 @@ def write_records(
         return _nothing_written(results)
     limits = server_limits(conn)
     sendable = []
+    fits = limits.max_packet - writer.overhead(tuple(writer.by_name))  # every column's: the largest overhead
     for record in decoded:
-        problem = _too_large(record, conn, limits, writer.overhead(record.columns))
+        problem = None if record.sql_bytes <= fits else _too_large(record, limits, writer.overhead(record.columns))
         if problem is None:
             sendable.append(record)
         else:
@@ -551,9 +688,7 @@ def _with_readable_geometry(conn: pymysql.connections.Connection, entity: Entity
     MariaDB's ST_GeomFromText answers NULL for WKT it cannot read, which a nullable column
     would store as a silent NULL (MySQL raises an error, which fails the record by itself).
     """
-    spatial = {c.name for c in entity.columns if c.type.spatial}
-    checks = [(record, name, record.values[name]) for record in records for name in record.columns
-              if name in spatial and isinstance(record.values[name], tuple)]
+    checks = [(record, name, shape) for record in records if record.shapes for name, shape in record.shapes.items()]
     if not checks or not is_mariadb(conn):
         return records
     unreadable: dict[int, RecordResult] = {}
@@ -616,7 +751,7 @@ def commit_outcome_unknown(operation: str, entity: Entity, sent: int, target: My
 def _nothing_written(results: list[RecordResult]) -> WriteOutcome:
     failed = next(i for i, r in enumerate(results) if not r.ok and r.error)
     reason = f"record {failed}: {results[failed].error}"
-    for result in results:
+    for index, result in enumerate(results):
         if result.ok or not result.error:
-            result.ok, result.error = False, f"not written: allOrNone is set and {reason}"
+            results[index] = RecordResult(False, result.record_id, f"not written: allOrNone is set and {reason}")
     return WriteOutcome(results, reason, rolled_back=True)
