@@ -24,6 +24,7 @@ committing is reported as its own case: the outcome is unknown.
 from __future__ import annotations
 
 import json
+import weakref
 import zoneinfo
 from collections.abc import Callable, Iterator, KeysView, Sequence
 from dataclasses import dataclass
@@ -118,19 +119,29 @@ class _Record:
 
 @dataclass(frozen=True)
 class ServerLimits:
-    """What the session allows, read once per call."""
+    """What the session allows, read once per connection."""
 
     consecutive_ids: bool  # one multi-row INSERT gets consecutive auto-increment ids (lock modes 0 and 1)
     increment: int  # auto_increment_increment
     max_packet: int  # max_allowed_packet in bytes
 
 
+# By connection: a session's max_allowed_packet is the global's at connect and cannot change after, the
+# lock mode is fixed at server start, and nothing the connector sends sets auto_increment_increment.
+_LIMITS: weakref.WeakKeyDictionary[pymysql.connections.Connection, ServerLimits] = weakref.WeakKeyDictionary()
+
+
 def server_limits(conn: pymysql.connections.Connection) -> ServerLimits:
+    """The session's limits, read once per connection (a warm one answers without a round trip)."""
+    known = _LIMITS.get(conn)
+    if known is not None:
+        return known
     with conn.cursor() as cur:
         cur.execute("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment, @@max_allowed_packet", ())
         row = cur.fetchone()
     mode, increment, packet = row if row else (1, 1, 4 * 1024 * 1024)
-    return ServerLimits(int(mode) < 2, int(increment), int(packet))
+    limits = _LIMITS[conn] = ServerLimits(int(mode) < 2, int(increment), int(packet))
+    return limits
 
 
 class _RecordFailed(Exception):

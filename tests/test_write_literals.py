@@ -232,3 +232,32 @@ def test_batches_and_oversized_records_count_utf8_bytes_not_characters(
     assert _inserts(every_type) - before >= 6
     assert sql(every_type, "SELECT COUNT(*), SUM(CHAR_LENGTH(v)), MAX(LENGTH(v)) FROM big") == [
         (301, Decimal(300 * 4_000 + 200_000), 800_000)]
+
+
+def test_server_limits_are_read_once_per_connection(mysql_server: ServerAddress) -> None:
+    """A warm connection's limits need no round trip (its max_allowed_packet is fixed when it connects);
+    a new connection reads its own, the global of its connect time."""
+    from connector.writer import server_limits
+
+    admin = mysql_server.connect()
+    first = mysql_server.connect()
+    with admin.cursor() as cur:
+        cur.execute("SELECT @@GLOBAL.max_allowed_packet")
+        before = int(cur.fetchone()[0])
+    try:
+        limits = server_limits(first)
+        assert limits.max_packet == before
+        with admin.cursor() as cur:
+            cur.execute("SET GLOBAL max_allowed_packet = 2097152")
+        second = mysql_server.connect()
+        first.close()  # a query on it would fail now: the cached answer needs none
+        assert server_limits(first) is limits
+        assert server_limits(second).max_packet == 2097152
+        with second.cursor() as cur:
+            cur.execute("SELECT @@SESSION.max_allowed_packet")
+            assert int(cur.fetchone()[0]) == 2097152
+        second.close()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"SET GLOBAL max_allowed_packet = {before}")
+        admin.close()
