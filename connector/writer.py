@@ -144,6 +144,11 @@ def server_limits(conn: pymysql.connections.Connection) -> ServerLimits:
     return limits
 
 
+def _name(identifier: str) -> str:
+    """An identifier in the writer's statements, which are sent as finished text (no ``%`` formatting)."""
+    return quote(identifier, bound=False)
+
+
 class _RecordFailed(Exception):
     """One record cannot be written; the message says why."""
 
@@ -246,7 +251,7 @@ class _Writer:
                  id_fields: Sequence[str], source_time_zone: str, target: MySQLTarget) -> None:
         self.conn, self.entity, self.operation, self.target = conn, entity, operation, target
         self.zone = zoneinfo.ZoneInfo(source_time_zone)
-        self.table = quote_table(entity.schema, entity.table)
+        self.table = quote_table(entity.schema, entity.table, bound=False)  # sent as finished text
         self.id_columns = tuple(entity.column(name) for name in dict.fromkeys(id_fields))
         identity = entity.unique_keys[0] if entity.unique_keys else ()
         self.identity = self.id_columns if operation != "INSERT" else identity
@@ -417,18 +422,18 @@ class _Writer:
     # --- statements ------------------------------------------------------------
 
     def _insert_sql(self, batch: Sequence[_Record], on_duplicate: bool = True) -> str:
-        columns = ", ".join(quote(name) for name in batch[0].columns)
+        columns = ", ".join(_name(name) for name in batch[0].columns)
         sql = f"INSERT INTO {self.table} ({columns}) VALUES {', '.join(record.row for record in batch)}"
         if self.operation == "UPSERT" and on_duplicate:
             keys = {c.name for c in self.id_columns}
-            updates = [f"{quote(n)} = VALUES({quote(n)})" for n in batch[0].columns if n not in keys]
-            first_key = quote(self.id_columns[0].name)
+            updates = [f"{_name(n)} = VALUES({_name(n)})" for n in batch[0].columns if n not in keys]
+            first_key = _name(self.id_columns[0].name)
             sql += " ON DUPLICATE KEY UPDATE " + (", ".join(updates) or f"{first_key} = {first_key}")
         return sql
 
     def _where_ids(self, record: _Record) -> str:
         values = record.values
-        return " AND ".join(f"{quote(c.name)} = {values[c.name]}" for c in self.id_columns)
+        return " AND ".join(f"{_name(c.name)} = {values[c.name]}" for c in self.id_columns)
 
     def execute(self, records: Sequence[_Record], results: list[RecordResult], limits: ServerLimits,
                 deadline: Deadline) -> None:
@@ -462,9 +467,9 @@ class _Writer:
         """Bytes of a statement besides its values: the column list and ON DUPLICATE KEY UPDATE, written out."""
         known = self._overheads.get(columns)
         if known is None:
-            names = [quote(name) for name in columns]
-            header = len(self.table) + sum(len(n) + 2 for n in names) + 64
-            updates = sum(2 * len(n) + 16 for n in names) if self.operation == "UPSERT" else 0
+            names = [len(_name(name).encode()) for name in columns]  # bytes, as sent: names may be CJK
+            header = len(self.table.encode()) + sum(n + 2 for n in names) + 64
+            updates = sum(2 * n + 16 for n in names) if self.operation == "UPSERT" else 0
             known = self._overheads[columns] = header + updates + _PACKET_MARGIN_BYTES
         return known
 
@@ -505,8 +510,8 @@ class _Writer:
             return f"DELETE FROM {self.table} WHERE {where}"
         keys = {c.name for c in self.id_columns}
         values = record.values
-        sets = [f"{quote(name)} = {values[name]}" for name in record.columns if name not in keys]
-        first_key = quote(self.id_columns[0].name)
+        sets = [f"{_name(name)} = {values[name]}" for name in record.columns if name not in keys]
+        first_key = _name(self.id_columns[0].name)
         assignments = ", ".join(sets) or f"{first_key} = {first_key}"  # matched rows count all the same
         return f"UPDATE {self.table} SET {assignments} WHERE {where}"
 
