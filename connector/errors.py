@@ -388,6 +388,14 @@ def server_stopped(exc: BaseException) -> bool:
     return error_number(exc) in (ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT)
 
 
+def about_the_session(exc: BaseException) -> bool:
+    """The connection's or the statement's own trouble (lost, timed out, stopped, a lock wait), not the object's:
+    an answer about a table (no such table, no privilege) is the other kind."""
+    number = error_number(exc)
+    return number == CLIENT_SIDE or CR.CR_UNKNOWN_ERROR <= number <= CR.CR_ERROR_LAST or number in (
+        ER.LOCK_WAIT_TIMEOUT, ER.QUERY_INTERRUPTED, ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT)
+
+
 def waited_for_lock(exc: BaseException) -> bool:
     """A lock wait (row or metadata) outlasted lock_wait_timeout / innodb_lock_wait_timeout."""
     return error_number(exc) == ER.LOCK_WAIT_TIMEOUT
