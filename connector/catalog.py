@@ -1,9 +1,11 @@
 """What the database holds: schemas, tables, views, columns and their keys.
 
-Read from information_schema on every call, continuation pages included (one
-query, a UNION of three), so that a column added a minute ago is visible, a table changed
-during a flow is noticed, and every identifier a request names is checked
-against the live catalog before it reaches SQL.
+Read from information_schema (one query, a UNION of three) whenever a table's
+definition is new to the connection, and on every call for views; a warm connection
+asks only for the table's DDL (SHOW CREATE TABLE) and reuses the description while that
+text is the same. So a column added a minute ago is visible, a table changed during a
+flow is noticed, and every identifier a request names is checked against the live
+catalog before it reaches SQL.
 """
 
 from __future__ import annotations
