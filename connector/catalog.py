@@ -191,15 +191,29 @@ def list_tables(conn: pymysql.connections.Connection, schema: str) -> list[tuple
 # Tables this session described, by their definition (SHOW CREATE TABLE without AUTO_INCREMENT=n): a call on a warm
 # connection asks the server for the definition (about a fifth of the catalog query's time) and, when it is the
 # same text, the same Entity serves. The definition is the table's whole DDL (columns with types, character sets,
-# collations, defaults, generation and comments; every key in order; engine), so any ALTER changes it. Views are
-# always read anew: their definition does not change when a base table does. Per connection, since the catalog
-# also holds the session's max_sort_length; for at most a minute, since grants on columns (which decide the
-# columns information_schema shows the user) are not part of the definition.
-_Described = dict[tuple[str, str, bool], tuple[str, float, "Entity"]]  # (schema, table, flag) -> (DDL, when, entity)
-_DESCRIBED: weakref.WeakKeyDictionary[pymysql.connections.Connection, _Described] = weakref.WeakKeyDictionary()
+# collations, defaults, generation and comments; every key in order; engine), so any ALTER changes it, unless
+# the session's sql_mode leaves parts out (then the connection always reads the catalog). Views are always read
+# anew: their definition does not change when a base table does. Per connection (its sql_mode and
+# max_sort_length), and for at most a minute.
 _KEPT_PER_CONNECTION = 64
 _KEPT_SECONDS = 60.0
-_AUTO_INCREMENT_OPTION = re.compile(r"^(\).*?) AUTO_INCREMENT=\d+", re.MULTILINE)
+# sql_mode flags under which SHOW CREATE TABLE leaves out the engine, character sets, collations, comments,
+# AUTO_INCREMENT or index options (and MariaDB's composite modes that set them).
+_HIDING_MODES = frozenset({"NO_TABLE_OPTIONS", "NO_FIELD_OPTIONS", "NO_KEY_OPTIONS", "MYSQL40", "MYSQL323",
+                           "ORACLE", "MSSQL", "DB2", "POSTGRESQL", "MAXDB"})
+# The counter, an option both servers write right after ENGINE=; not text of the same shape in a COMMENT.
+_AUTO_INCREMENT_OPTION = re.compile(r"^(\) ENGINE=\S+) AUTO_INCREMENT=\d+", re.MULTILINE)
+
+
+@dataclass
+class _Descriptions:
+    """One connection's described tables, and whether its SHOW CREATE TABLE writes the whole definition."""
+
+    complete: bool
+    entries: dict[tuple[str, str, bool], tuple[str, float, Entity]] = field(default_factory=dict)
+
+
+_DESCRIBED: weakref.WeakKeyDictionary[pymysql.connections.Connection, _Descriptions] = weakref.WeakKeyDictionary()
 
 
 def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
@@ -210,20 +224,35 @@ def load_entity(conn: pymysql.connections.Connection, schema: str, table: str,
     view the server can no longer read (a table, column or definer it uses is gone), and
     whatever ends the session (a lock wait past ``deadline``, a lost connection) as it is.
     """
+    described = _descriptions(conn)
+    if not described.complete:
+        return _read_entity(conn, schema, table, tinyint1_as_boolean, deadline)
     definition = _definition(conn, schema, table)  # first: a change after it is seen by the next call
-    described = _DESCRIBED.setdefault(conn, {})
     key = (schema, table, tinyint1_as_boolean)
-    known = described.pop(key, None)
+    known = described.entries.pop(key, None)
     if definition is not None and known is not None and known[0] == definition \
             and time.monotonic() - known[1] < _KEPT_SECONDS:
-        described[key] = known
+        described.entries[key] = known
         return known[2]
     entity = _read_entity(conn, schema, table, tinyint1_as_boolean, deadline)
-    if definition is not None and not entity.is_view:
-        if len(described) >= _KEPT_PER_CONNECTION:
-            described.pop(next(iter(described)))
-        described[key] = (definition, time.monotonic(), entity)
+    # kept only when the definition did not move during the read (an ALTER undone later would match the old text)
+    if definition is not None and not entity.is_view and _definition(conn, schema, table) == definition:
+        if len(described.entries) >= _KEPT_PER_CONNECTION:
+            described.entries.pop(next(iter(described.entries)))
+        described.entries[key] = (definition, time.monotonic(), entity)
     return entity
+
+
+def _descriptions(conn: pymysql.connections.Connection) -> _Descriptions:
+    """The connection's described tables; the first call asks its sql_mode (fixed when the session connected)."""
+    known = _DESCRIBED.get(conn)
+    if known is None:
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@SESSION.sql_mode", ())
+            row = cur.fetchone()
+        modes = set(str(row[0] if row else "").upper().split(","))
+        known = _DESCRIBED[conn] = _Descriptions(complete=not modes & _HIDING_MODES)
+    return known
 
 
 def _definition(conn: pymysql.connections.Connection, schema: str, table: str) -> str | None:
