@@ -391,9 +391,8 @@ def server_stopped(exc: BaseException) -> bool:
 def about_the_session(exc: BaseException) -> bool:
     """The connection's or the statement's own trouble (lost, timed out, stopped, a lock wait), not the object's:
     an answer about a table (no such table, no privilege) is the other kind."""
-    number = error_number(exc)
-    return number == CLIENT_SIDE or CR.CR_UNKNOWN_ERROR <= number <= CR.CR_ERROR_LAST or number in (
-        ER.LOCK_WAIT_TIMEOUT, ER.QUERY_INTERRUPTED, ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT)
+    return kills_connection(exc) or server_stopped(exc) or waited_for_lock(exc) or error_number(exc) in (
+        CLIENT_SIDE, ER.QUERY_INTERRUPTED)
 
 
 def waited_for_lock(exc: BaseException) -> bool:

@@ -5,8 +5,8 @@ last key>) ORDER BY <key> LIMIT n``: its cost does not grow with depth. Tables
 without a usable key, and views, are ordered by every column's stored bytes
 (not its collation, under which 'k01', 'K01' and 'k01 ' tie) and paged with
 OFFSET: exact for a table not written during the flow; cost grows with depth.
-Every continuation page reads the live catalog and its token checks that the
-key and the columns used still mean what they meant on the first page.
+Every continuation page checks the live catalog (``catalog.load_entity``) and its token
+checks that the key and the columns used still mean what they meant on the first page.
 Rows stream through an unbuffered cursor, read into records by ``rows.RowReader``,
 and a page ends early, with a token, at ``maxResults`` rows, ~5.5 MB of response, or
 the time budget.

@@ -243,10 +243,8 @@ class RowReader:
         """One field's JSON as PyMySQL's decoder and the column's fix-up make it: the reference form."""
         encoding, converter = self._converters[i]
         data: Any = raw.decode(encoding) if encoding is not None else raw
-        return self._encoded(i, converter(data) if converter is not None else data)
-
-    def _encoded(self, i: int, data: Any) -> bytes:
-        """A decoded value through the column's fix-up to its JSON, failures named by field."""
+        if converter is not None:
+            data = converter(data)
         fixup = self._fixups[i]
         if fixup is not None:
             try:

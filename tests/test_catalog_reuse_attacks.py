@@ -55,6 +55,12 @@ def _shape(e: catalog.Entity) -> tuple[Any, ...]:
             e.is_view, e.comment, e.transactional)
 
 
+def _in_mode(conn: pymysql.Connection, mode: str) -> None:
+    """The session's sql_mode, as a server (parameter group) setting would give it, before its first description."""
+    with conn.cursor() as cur:
+        cur.execute(f"SET SESSION sql_mode = '{mode}'")
+
+
 def _table() -> str:
     return f"t_{uuid.uuid4().hex[:6]}"
 
@@ -69,7 +75,7 @@ def _cached_equals_fresh(conn: pymysql.Connection, db: dict[str, Any], table: st
     assert _shape(load_entity(conn, db["database"], table)) == _fresh(conn, db, table), change
 
 
-# ---- D1: a server sql_mode with NO_TABLE_OPTIONS (also implied by ORACLE, MSSQL, DB2, POSTGRESQL, MAXDB)
+# ---- a server sql_mode with NO_TABLE_OPTIONS (also implied by ORACLE, MSSQL, DB2, POSTGRESQL, MAXDB)
 # hides ENGINE, DEFAULT CHARSET/COLLATE and COMMENT from SHOW CREATE TABLE. The connector's sessions inherit
 # the server's global sql_mode, so here the session's mode stands for a server (parameter group) setting.
 
@@ -84,24 +90,22 @@ def test_table_options_hidden_by_sql_mode(conn: pymysql.Connection, rdb: dict[st
     table = _table()
     sql(rdb, f"CREATE TABLE {table} (k VARCHAR(20) NOT NULL PRIMARY KEY, v TEXT) "
              "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci COMMENT 'first'")
-    with conn.cursor() as cur:
-        cur.execute(f"SET SESSION sql_mode = '{mode}'")
+    _in_mode(conn, mode)
     _cached_equals_fresh(conn, rdb, table, change.format(t=table))
 
 
-# ---- D2: NO_FIELD_OPTIONS (and ORACLE, MSSQL, ...) hides AUTO_INCREMENT: Column.extra/auto_increment go stale,
+# ---- NO_FIELD_OPTIONS (and ORACLE, MSSQL, ...) hides AUTO_INCREMENT: Column.extra/auto_increment go stale,
 # which WriteData uses (generated key, required_on_insert, ON DUPLICATE KEY choice).
 
 @pytest.mark.parametrize("mode", ["NO_FIELD_OPTIONS", "MSSQL"])
 def test_auto_increment_hidden_by_sql_mode(conn: pymysql.Connection, rdb: dict[str, Any], mode: str) -> None:
     table = _table()
     sql(rdb, f"CREATE TABLE {table} (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT)")
-    with conn.cursor() as cur:
-        cur.execute(f"SET SESSION sql_mode = '{mode}'")
+    _in_mode(conn, mode)
     _cached_equals_fresh(conn, rdb, table, f"ALTER TABLE {table} MODIFY id INT NOT NULL")
 
 
-# ---- D3: MYSQL40 / MYSQL323 hide every column's CHARACTER SET and COLLATE (only *_bin shows, as "binary"):
+# ---- MYSQL40 / MYSQL323 hide every column's CHARACTER SET and COLLATE (only *_bin shows, as "binary"):
 # a key column's charset or collation changes unseen, even with a plain MODIFY.
 
 @pytest.mark.parametrize("mode", ["MYSQL40", "MYSQL323"])
@@ -111,12 +115,11 @@ def test_column_collation_hidden_by_mysql40(conn: pymysql.Connection, rdb: dict[
     table = _table()
     sql(rdb, f"CREATE TABLE {table} (k VARCHAR(20) NOT NULL PRIMARY KEY) CHARACTER SET utf8mb4 "
              "COLLATE utf8mb4_general_ci")
-    with conn.cursor() as cur:
-        cur.execute(f"SET SESSION sql_mode = '{mode}'")
+    _in_mode(conn, mode)
     _cached_equals_fresh(conn, rdb, table, f"ALTER TABLE {table} MODIFY k VARCHAR(20) {new} NOT NULL")
 
 
-# ---- D4: the trap itself, through the handler, with the server's global sql_mode holding NO_TABLE_OPTIONS:
+# ---- the trap itself, through the handler, with the server's global sql_mode holding NO_TABLE_OPTIONS:
 # the key's collation changes between pages; the cached description keeps the token valid and rows are lost.
 
 def test_flow_loses_a_row_when_key_collation_changes_unseen(rdb: dict[str, Any], aws_env: str) -> None:
@@ -149,7 +152,7 @@ def test_flow_loses_a_row_when_key_collation_changes_unseen(rdb: dict[str, Any],
     assert not errors or "changed" in errors[0]["errorMessage"], errors
 
 
-# ---- D5: a change made while _read_entity runs (after SHOW CREATE) and then undone: the entity read after
+# ---- a change made while _read_entity runs (after SHOW CREATE) and then undone: the entity read after
 # the change is kept under the definition from before it, and served while the table is back to that.
 
 def test_change_during_the_read_then_reverted(conn: pymysql.Connection, rdb: dict[str, Any],
@@ -173,7 +176,7 @@ def test_change_during_the_read_then_reverted(conn: pymysql.Connection, rdb: dic
     assert [c.name for c in now.key] == ["a", "b"], [c.name for c in now.key]
 
 
-# ---- D6: the AUTO_INCREMENT=n strip also edits the table COMMENT of a table without one.
+# ---- the AUTO_INCREMENT=n strip also edits the table COMMENT of a table without one.
 
 def test_auto_increment_text_in_a_comment(conn: pymysql.Connection, rdb: dict[str, Any]) -> None:
     table = _table()
@@ -181,7 +184,7 @@ def test_auto_increment_text_in_a_comment(conn: pymysql.Connection, rdb: dict[st
     _cached_equals_fresh(conn, rdb, table, f"ALTER TABLE {table} COMMENT 'batch AUTO_INCREMENT=2'")
 
 
-# ---- D7: the session's max_sort_length is read by the catalog query but is not in the definition.
+# ---- grants on columns: a login that may read only some columns is never given a kept description
 
 def test_column_grant(mysql_server: ServerAddress, rdb: dict[str, Any]) -> None:
     table = _table()
@@ -242,7 +245,7 @@ def test_expiry(conn: pymysql.Connection, rdb: dict[str, Any], monkeypatch: pyte
     assert load_entity(conn, rdb["database"], table) is not first
 
 
-# ---- D1 through WriteData: ENGINE=MyISAM unseen under NO_TABLE_OPTIONS. allOrNone is accepted as if the table
+# ---- through WriteData: ENGINE=MyISAM unseen under NO_TABLE_OPTIONS. allOrNone is accepted as if the table
 # could roll back; a failing record reports every record failed while the rows before it stay written.
 
 def test_all_or_none_on_a_table_turned_myisam_unseen(mysql_server: ServerAddress, aws_env: str) -> None:

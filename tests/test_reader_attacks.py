@@ -164,14 +164,16 @@ def _all_pages(call: Caller, rdb: dict[str, Any], table: str, max_results: int, 
     return got
 
 
+def _kill(rdb: dict[str, Any], what: str) -> None:
+    """KILL QUERY or KILL CONNECTION for every statement the profile's user is running."""
+    for session in _session_ids(rdb):
+        with rdb["admin"].cursor() as cur:
+            cur.execute(f"KILL {what} {session}")
+
+
 def test_kill_query_mid_stream_is_a_clear_failure(call: Caller, rdb: dict[str, Any], hexkey: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    def kill() -> None:
-        for session in _session_ids(rdb):
-            with rdb["admin"].cursor() as cur:
-                cur.execute(f"KILL QUERY {session}")
-
-    with _on_batch(monkeypatch, 5, kill):
+    with _on_batch(monkeypatch, 5, lambda: _kill(rdb, "QUERY")):
         response = call("QueryDataRequest", entityIdentifier=identifier(rdb, hexkey), maxResults=20000,
                         selectedFieldNames=["id"])
     assert not response["isSuccess"], len(response["records"])
@@ -184,12 +186,7 @@ def test_kill_query_mid_stream_is_a_clear_failure(call: Caller, rdb: dict[str, A
 def test_kill_connection_mid_stream_reads_the_page_again(call: Caller, rdb: dict[str, Any], hexkey: str,
                                                          mysql_server: ServerAddress,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    def kill() -> None:
-        for session in _session_ids(rdb):
-            with rdb["admin"].cursor() as cur:
-                cur.execute(f"KILL CONNECTION {session}")
-
-    with _on_batch(monkeypatch, 5, kill):
+    with _on_batch(monkeypatch, 5, lambda: _kill(rdb, "CONNECTION")):
         response = call("QueryDataRequest", entityIdentifier=identifier(rdb, hexkey), maxResults=20000,
                         selectedFieldNames=["id"])
     assert response["isSuccess"], response["errorDetails"]
