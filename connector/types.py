@@ -33,8 +33,9 @@ from pymysql.converters import conversions
 
 __all__ = [
     "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "TIME_CODECS", "TYPES", "WRITE_CODECS",
-    "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "column_type", "decimal_problem", "decimal_shape",
-    "decoders", "exact_decimal", "filter_kind", "integer_range", "read_json_checked", "wall_clock", "wire_form",
+    "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm", "column_type", "decimal_problem",
+    "decimal_shape", "decoders", "exact_decimal", "filter_kind", "integer_range", "read_json_checked", "wall_clock",
+    "wire_form",
 ]
 
 logger = logging.getLogger(__name__)
@@ -346,6 +347,28 @@ def wire_form(field_type: int, flags: int, charset_number: int, fixup: Fixup | N
     return form
 
 
+class WriteForm(IntEnum):
+    """Which shortcut (``connector.writer``) a column's usual JSON values take to their SQL literal.
+
+    A shortcut writes only the values whose literal it is sure of, the same text the codec's value
+    would bind as; every other value, and every type without one, goes through the codec (CHECKED).
+    """
+
+    CHECKED = 0  # the codec: every type, and the reference for the rest
+    TEXT = 1  # a string for a character column, written as it is
+    DATETIME = 2  # DATETIME and TIMESTAMP: an ASCII ISO date-time without offset is already the reading
+    DECIMAL = 3  # a number that fits DECIMAL(p,s) as written
+    BOOLEAN = 4  # true and false
+    INTEGER = 5  # a whole number within the column's range
+
+
+# By write codec (``ColumnType.write``).
+_WRITE_FORMS: dict[str, WriteForm] = {
+    "text": WriteForm.TEXT, "datetime": WriteForm.DATETIME, "timestamp": WriteForm.DATETIME,
+    "decimal": WriteForm.DECIMAL, "boolean": WriteForm.BOOLEAN, "int": WriteForm.INTEGER,
+}
+
+
 # --- the table ------------------------------------------------------------------
 
 class KeyKind(StrEnum):
@@ -427,9 +450,9 @@ class ColumnType:
         return ARROW_BY_FIELD_TYPE.get(self.field_type, "string")
 
     @property
-    def writes_text_as_given(self) -> bool:
-        """A string is written as it comes (the text codec into one placeholder): the writer's shortcut."""
-        return self.write == "text" and self.write_sql == "%s"
+    def write_form(self) -> WriteForm:
+        """The writer's shortcut for this type's values; only for values bound into one placeholder."""
+        return _WRITE_FORMS.get(self.write, WriteForm.CHECKED) if self.write_sql == "%s" else WriteForm.CHECKED
 
 
 # Sorting a string column by its bytes (CAST ... AS BINARY compares byte by byte, trailing spaces included).

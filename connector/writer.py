@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import weakref
 import zoneinfo
-from collections.abc import Callable, Iterator, KeysView, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -56,7 +56,7 @@ from connector.errors import (
 )
 from connector.limits import RETRY_AFTER_SECONDS
 from connector.sql import quote, quote_table
-from connector.types import WRITE_CODECS
+from connector.types import WRITE_CODECS, WriteForm, decimal_shape, integer_range
 
 __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_records"]
 
@@ -117,6 +117,18 @@ class _Record:
         return dict(zip(self.columns, self.literals, strict=True))
 
 
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """What every record that names the same fields in the same order shares: worked out once per call."""
+
+    names: tuple[str, ...]  # one tuple for all such records (batches compare them)
+    cells: tuple[_Cell, ...] | None  # each name's cell; None: a name is unknown, or a DELETE leaves some out
+    lacking: str | None  # why an INSERT of these fields fails whatever their values, else None
+    lacks_required: str | None  # the required fields these leave out, as a record's message (INSERT, UPSERT)
+    missing_generated: Column | None  # the auto-increment key MySQL generates for such records (INSERT)
+    has_identity: bool  # every identity field is named (INSERT reports the key as the record's id)
+
+
 @dataclass(frozen=True)
 class ServerLimits:
     """What the session allows, read once per connection."""
@@ -153,14 +165,29 @@ class _RecordFailed(Exception):
     """One record cannot be written; the message says why."""
 
 
-def _string_literal(conn: pymysql.connections.Connection) -> Callable[[str], str]:
-    """``conn.escape`` for text, its server-status check made once per call and not once per value.
+# A string -> its SQL literal, quoted and escaped as ``conn.escape`` writes it for the session.
+_Quoted = Callable[[str], str]
 
-    The session's sql_mode (NO_BACKSLASH_ESCAPES) is set when it connects; a WriteData call changes it not.
-    """
+
+def _backslash_quoted(text: str) -> str:
+    """``escape_string``'s text; most strings hold none of its seven characters and are only quoted."""
+    if ("'" in text or "\\" in text or '"' in text or "\n" in text or "\r" in text or "\x00" in text
+            or "\x1a" in text):
+        return "'" + text.translate(_BACKSLASH_ESCAPES) + "'"
+    return "'" + text + "'"
+
+
+def _doubled_quoted(text: str) -> str:
+    """Under NO_BACKSLASH_ESCAPES PyMySQL only doubles the quotes."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _text_quoting(conn: pymysql.connections.Connection) -> _Quoted:
+    """The session's string literal: its sql_mode (NO_BACKSLASH_ESCAPES) is set when it connects, and a
+    WriteData call changes it not."""
     if conn.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES:
-        return lambda text: "'" + text.replace("'", "''") + "'"
-    return lambda text: "'" + text.translate(_BACKSLASH_ESCAPES) + "'"
+        return _doubled_quoted
+    return _backslash_quoted
 
 
 # escape_string's table, built from escape_string itself: the same text, one call a value fewer
@@ -262,7 +289,7 @@ class _Writer:
         self.required = tuple(c.name for c in entity.columns if c.required_on_insert)
         self.required_set = frozenset(self.required)
         self.codecs = {c.name: WRITE_CODECS[c.type.write] for c in entity.columns}
-        self.text_literal = _string_literal(conn)
+        self.quoted = _text_quoting(conn)
         self.direct_encoders = _direct_encoders(conn)
         self.cells = {c.name: self._cell(c) for c in entity.columns}
         id_names = {c.name for c in self.id_columns}
@@ -275,7 +302,7 @@ class _Writer:
         others = [key for key in entity.unique_keys if set(key) != set(self.id_columns)]
         self.on_duplicate = all(any(c.auto_increment for c in key) for key in others)
         self._overheads: dict[tuple[str, ...], int] = {}  # by column set: records of one call share a few
-        self._column_sets: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set, shared by its records
+        self._fields: dict[tuple[str, ...], _Fields] = {}  # by the names in a record, in its order
 
     # --- decoding --------------------------------------------------------------
 
@@ -283,39 +310,57 @@ class _Writer:
         raw = _object_of(text)
         if raw is None:
             raw = _parsed(text)
-        cells = self.cells
-        present: KeysView[str]
-        if not self.skipped and raw.keys() <= cells.keys():  # the common case: every field known, all written
-            literals = [cells[name](value) for name, value in raw.items()]
-            present = raw.keys()
+        fields = self._fields.get(names := tuple(raw)) or self._fields_of(names)
+        if fields.cells is not None:  # the common case: every field known, all written
+            literals = [cell(value) for cell, value in zip(fields.cells, raw.values(), strict=True)]
         else:
             values = self._known_values(raw)
-            literals, present = list(values.values()), values.keys()
-        key_values = tuple(map(raw.get, self.identity_names))
+            literals = list(values.values())
+            fields = self._fields.get(names := tuple(values)) or self._fields_of(names)
         row = "(" + ", ".join(literals) + ")"
         # exact: the row as PyMySQL sends it (UTF-8), and the ", " that joins it to the next
         size = (len(row) if row.isascii() else len(row.encode("utf-8", "surrogatepass"))) + 2
-        names = tuple(present)
-        record = _Record(index, self._column_sets.setdefault(names, names), literals, row, size)
+        record = _Record(index, fields.names, literals, row, size)
+        if fields.lacking is not None:
+            raise _RecordFailed(fields.lacking)
+        record.missing_generated = fields.missing_generated
         if self.operation == "INSERT":
-            self._check_insert(record, present)
-            record.record_id = _record_id(key_values) if None not in key_values else None
+            if fields.has_identity:
+                key_values = tuple(map(raw.get, self.identity_names))
+                record.record_id = _record_id(key_values) if None not in key_values else None
         else:
+            key_values = tuple(map(raw.get, self.identity_names))
             if None in key_values:
                 missing = [c.name for c in self.id_columns if raw.get(c.name) is None]
                 msg = f"record lacks the id field(s) {', '.join(missing)} that {self.operation} matches rows by"
                 raise _RecordFailed(msg)
             record.keys = key_values
             record.record_id = _record_id(key_values)
-            if self.operation == "UPSERT":
-                self._check_insert(record, present)
-            elif self.operation == "UPDATE" and len(names) == len(self.id_columns):
+            if self.operation == "UPSERT" and fields.lacks_required is not None:
+                raise _RecordFailed(fields.lacks_required)
+            if self.operation == "UPDATE" and len(fields.names) == len(self.id_columns):
                 msg = "record has no field to update besides the id fields"
                 raise _RecordFailed(msg)
         if self.spatial:
-            record.shapes = {name: self._bound(self.by_name[name], raw[name]) for name in names
+            record.shapes = {name: self._bound(self.by_name[name], raw[name]) for name in fields.names
                              if name in self.spatial and raw[name] is not None}
         return record
+
+    def _fields_of(self, names: tuple[str, ...]) -> _Fields:
+        """What records naming these fields in this order share, worked out for the first of them."""
+        present = frozenset(names)
+        known = present <= self.cells.keys() and not self.skipped
+        lacks_required = None
+        if not self.required_set <= present:
+            missing = [name for name in self.required if name not in present]
+            lacks_required = f"record lacks the required field(s) {', '.join(missing)} (NOT NULL without a default)"
+        generated = self.generated_key
+        fields = self._fields[names] = _Fields(
+            names, tuple(self.cells[name] for name in names) if known else None,
+            lacks_required if self.operation == "INSERT" else None, lacks_required,
+            generated if generated is not None and generated.name not in present else None,
+            all(name in present for name in self.identity_names))
+        return fields
 
     def _known_values(self, raw: dict[str, Any]) -> dict[str, str]:
         """The cells of a record with an unknown field (its message if it comes first) or a DELETE's extra fields."""
@@ -340,6 +385,20 @@ class _Writer:
         return self.codecs[column.name](value, column.data_type, column.column_type, self.zone)
 
     def _cell(self, column: Column) -> _Cell:
+        """The field's cell: the checked cell behind a shortcut for the values most records carry.
+
+        A shortcut answers only values whose literal it can write without the codec (an ASCII ISO
+        date-time without offset, a decimal that fits as written, true/false, a whole number in range,
+        a string for a text column) and passes every other value to the checked cell, so it writes
+        the same text and fails the same records (tests compare the two over many values).
+        """
+        checked = self._checked_cell(column)
+        if self._refusal(column) is not None:
+            return checked
+        shortcut = _SHORTCUTS.get(column.type.write_form)
+        return checked if shortcut is None else shortcut(column, checked, self.quoted)
+
+    def _checked_cell(self, column: Column) -> _Cell:
         """The field's checks and codec compiled for this call: only the checks its column needs.
 
         In the order a field is judged: written by MySQL (generated, auto-increment), text that is not
@@ -368,15 +427,7 @@ class _Writer:
                 raise _RecordFailed(_needs_message(column, value, exc)) from None
             return literal(bound)
 
-        if not column.type.writes_text_as_given:
-            return cell
-        text_literal = self.text_literal
-
-        def text_cell(value: Any) -> str:  # the common case: a string for a text column is written as it is
-            if value.__class__ is str and (value.isascii() or not _lone_surrogate(value)):
-                return text_literal(value)
-            return cell(value)
-        return text_cell
+        return cell
 
     def _refusal(self, column: Column) -> str | None:
         """Why no record may set this column, or None."""
@@ -397,27 +448,18 @@ class _Writer:
 
     def _literal(self, column: Column) -> Callable[[Any], str]:
         """A codec's value -> its SQL, as PyMySQL's mogrify writes it into the column's placeholder(s)."""
-        text_literal, escape, template = self.text_literal, self.conn.escape, column.type.write_sql
+        quoted, escape, template = self.quoted, self.conn.escape, column.type.write_sql
         encoders, direct = self.conn.encoders, self.direct_encoders
 
         def literal(bound: Any) -> str:
             if bound.__class__ is str:
-                return text_literal(bound)
+                return quoted(bound)
             encoder = direct.get(bound.__class__)
             return encoder(bound, encoders) if encoder is not None else escape(bound)
 
         if template == "%s":
             return literal
         return lambda parts: template % tuple(literal(part) for part in parts)  # geometry: (WKT, SRID)
-
-    def _check_insert(self, record: _Record, present: KeysView[str]) -> None:
-        """Every required field given, else _RecordFailed; notes the generated key MySQL will assign."""
-        if not self.required_set <= present:
-            missing = [name for name in self.required if name not in present]
-            msg = f"record lacks the required field(s) {', '.join(missing)} (NOT NULL without a default)"
-            raise _RecordFailed(msg)
-        if self.generated_key is not None and self.generated_key.name not in present:
-            record.missing_generated = self.generated_key
 
     # --- statements ------------------------------------------------------------
 
@@ -569,6 +611,95 @@ def _needs_message(column: Column, value: Any, exc: Exception) -> str:
     shown = json.dumps(value, default=str, ensure_ascii=False)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     return f"field {column.name!r} ({column.column_type}) needs {exc}, got {shown}"
+
+
+# --- shortcuts: the literal of the values most records carry, without the codec --------------------------
+# Each takes (column, its checked cell, the session's string literal) and passes every value it does not plainly
+# accept to the checked cell, which writes the same text or fails the record with its message.
+
+def _text_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
+    """A string for a text column is written as it is (a lone surrogate goes to the checked cell)."""
+    def cell(value: Any) -> str:
+        if value.__class__ is str and (value.isascii() or not _lone_surrogate(value)):
+            return quoted(value)
+        return checked(value)
+    return cell
+
+
+def _datetime_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
+    """An ASCII 'YYYY-MM-DD...' without offset is already the column's reading: ``isoformat`` writes it.
+
+    Year 0, offsets and anything ``fromisoformat`` refuses go to the codec (the stand-in year, the zone).
+    """
+    parse = datetime.fromisoformat
+
+    def cell(value: Any) -> str:
+        if value.__class__ is str and value[4:5] == "-" and value[7:8] == "-" and value.isascii():
+            try:
+                moment = parse(value)
+            except ValueError:
+                return checked(value)
+            if moment.tzinfo is None:
+                if len(value) == 19 and value[13] == ":" and value[16] == ":":  # as isoformat writes it
+                    return "'" + value[:10] + " " + value[11:] + "'"
+                return "'" + moment.isoformat(" ") + "'"
+        return checked(value)
+    return cell
+
+
+def _decimal_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
+    """A JSON number that fits DECIMAL(p,s) as written is its own literal: its text, read off the Decimal.
+
+    Only plain notation with a last fraction digit that is not 0 (nothing to strip), or a whole number.
+    """
+    precision, scale, unsigned = decimal_shape(column.column_type)
+    room = precision - scale  # digits before the point
+
+    def cell(value: Any) -> str:
+        kind = value.__class__
+        if kind is Decimal:
+            text = str(value)
+            whole, point, fraction = text.partition(".")
+            digits = whole[1:] if whole[:1] == "-" else whole
+            if (point and fraction[-1:] not in ("0", "") and len(fraction) <= scale and "E" not in fraction
+                    and (len(digits) <= room or digits == "0") and not (unsigned and whole[:1] == "-")):
+                return text
+        elif kind is int and (value >= 0 or not unsigned):
+            text = str(value)
+            if len(text) - (value < 0) <= room:
+                return text
+        return checked(value)
+    return cell
+
+
+def _boolean_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
+    def cell(value: Any) -> str:
+        if value is True:
+            return "1"
+        if value is False:
+            return "0"
+        return checked(value)
+    return cell
+
+
+def _int_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
+    """A JSON whole number within the column's range (bool is not one here: its class is not int)."""
+    low, high = integer_range(column.data_type, column.column_type)
+    if low is None or high is None:
+        return checked
+
+    def cell(value: Any) -> str:
+        if value.__class__ is int and low <= value <= high:
+            return str(value)
+        return checked(value)
+    return cell
+
+
+# the type table's write form -> its shortcut (CHECKED has none)
+_SHORTCUTS: dict[WriteForm, Callable[[Column, _Cell, _Quoted], _Cell]] = {
+    WriteForm.TEXT: _text_shortcut, WriteForm.DATETIME: _datetime_shortcut, WriteForm.DECIMAL: _decimal_shortcut,
+    WriteForm.BOOLEAN: _boolean_shortcut, WriteForm.INTEGER: _int_shortcut,
+}
 
 
 def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
