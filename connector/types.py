@@ -492,7 +492,7 @@ TYPES: dict[str, ColumnType] = {
     "datetime": ColumnType(T.DateTime, write="datetime", filter=_K.DATETIME, incremental=True),
     "timestamp": ColumnType(T.DateTime, write="timestamp", filter=_K.TIMESTAMP, incremental=True),
     "time": ColumnType(T.String, write="time", filter=_K.TIME),
-    "year": ColumnType(T.Integer, key=KeyKind.INT, write="int", filter=_K.INTEGER),
+    "year": ColumnType(T.Integer, key=KeyKind.INT, write="year", filter=_K.INTEGER),
     "char": dataclasses.replace(_TEXT, padded=True),
     "varchar": _TEXT,
     "tinytext": _LONG_TEXT,
@@ -702,6 +702,15 @@ def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo
     return number
 
 
+def _write_year(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    """YEAR holds 0 and 1901-2155: MySQL would store 1-99 as another year (5 as 2005) and refuse 100-1900."""
+    number = _write_int(value, data_type, column_type_text, zone)
+    if 1 <= number <= 1900:
+        msg = "a year from 1901 to 2155, or 0 (MySQL would store 1-69 as 2001-2069 and 70-99 as 1970-1999)"
+        raise ValueError(msg)
+    return number
+
+
 def _write_boolean(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
     if isinstance(value, bool) or (value in (0, 1) and not isinstance(value, str)):
         return int(value)
@@ -843,7 +852,7 @@ def _write_geometry(value: Any, data_type: str, column_type_text: str, zone: zon
 
 WriteCodec = Callable[[Any, str, str, zoneinfo.ZoneInfo], Any]
 WRITE_CODECS: dict[str, WriteCodec] = {
-    "int": _write_int, "boolean": _write_boolean, "decimal": _write_decimal, "float": _write_float,
+    "int": _write_int, "year": _write_year, "boolean": _write_boolean, "decimal": _write_decimal, "float": _write_float,
     "date": _write_date, "datetime": _write_datetime, "timestamp": _write_datetime, "time": _write_time,
     "text": _write_text, "json": _write_json, "binary": _write_binary, "geometry": _write_geometry,
 }

@@ -315,3 +315,19 @@ def test_mariadb_json_escapes_read_as_the_character(call: Caller, exact_db: dict
         "INSERT INTO js_esc VALUES (1, '\"\\\\q\"'), (2, '{\"k\": \"\\\\x41\\\\n\"}')")
     got = {r["id"]: r["j"] for r in pages(call, identifier(exact_db, "js_esc"), 1)}
     assert got == {1: "q", 2: {"k": "x41\n"}}
+
+
+def test_a_year_is_stored_as_written_or_fails_its_record(call: Caller, exact_db: dict[str, Any]) -> None:
+    """YEAR holds 0 and 1901-2155; MySQL reads 1-99 as 1970-2069 (5 as 2005): such a value fails, it is not moved."""
+    sql(exact_db, "CREATE TABLE years (id INT PRIMARY KEY, y YEAR NULL)")
+    values = [0, "0", 1901, 2155, "2024", 5, 69, 70, 99, "5", 100, 1900, 2156, -1]
+    response = call("WriteDataRequest", entityIdentifier=identifier(exact_db, "years"), operation="INSERT",
+                    records=[json.dumps({"id": i, "y": y}) for i, y in enumerate(values)])
+    results = response["writeRecordResults"]
+    assert [r["isSuccess"] for r in results] == [True] * 5 + [False] * 9, response
+    assert all("'y'" in r["errorMessage"] and "year" in r["errorMessage"] or "2155" in r["errorMessage"]
+               for r in results[5:]), results
+    assert "2005" not in json.dumps(response)  # nothing says it moved, and nothing moved:
+    assert sql(exact_db, "SELECT id, y FROM years ORDER BY id") == [(0, 0), (1, 0), (2, 1901), (3, 2155), (4, 2024)]
+    read = {r["id"]: r["y"] for r in pages(call, identifier(exact_db, "years"), 10)}
+    assert read == {0: 0, 1: 0, 2: 1901, 3: 2155, 4: 2024}
