@@ -702,10 +702,13 @@ def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo
     return number
 
 
+_FIRST_FULL_YEAR = 1901  # YEAR's range is 1901-2155, and 0
+
+
 def _write_year(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
     """YEAR holds 0 and 1901-2155: MySQL would store 1-99 as another year (5 as 2005) and refuse 100-1900."""
     number = _write_int(value, data_type, column_type_text, zone)
-    if 1 <= number <= 1900:
+    if 0 < number < _FIRST_FULL_YEAR:
         msg = "a year from 1901 to 2155, or 0 (MySQL would store 1-69 as 2001-2069 and 70-99 as 1970-1999)"
         raise ValueError(msg)
     return number
