@@ -45,7 +45,7 @@ invoke: check-server $(STAMP)
 	$(BIN)/python -m devkit.invoke $(EVENT)
 
 # Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min);
-# then write path: handler WriteData INSERT/UPSERT vs raw PyMySQL records/s (50k records per variant; ~2 min).
+# then write path: handler WriteData INSERT/UPSERT vs raw PyMySQL records/s (50k records per variant, 4 rounds; ~3 min).
 # then memory: RSS over 1,000 QueryData calls of ~5.5 MB responses in one process (~1 min).
 # Smaller: make bench BENCH_ARGS="--rows 100000 --repeat 1" WRITE_BENCH_ARGS="--records 10000 --repeat 1" \
 #   MEMORY_BENCH_ARGS="--calls 200"
