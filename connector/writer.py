@@ -123,7 +123,6 @@ class _Fields:
 
     names: tuple[str, ...]  # one tuple for all such records (batches compare them)
     cells: tuple[_Cell, ...] | None  # each name's cell; None: a name is unknown, or a DELETE leaves some out
-    lacking: str | None  # why an INSERT of these fields fails whatever their values, else None
     lacks_required: str | None  # the required fields these leave out, as a record's message (INSERT, UPSERT)
     missing_generated: Column | None  # the auto-increment key MySQL generates for such records (INSERT)
     has_identity: bool  # every identity field is named (INSERT reports the key as the record's id)
@@ -320,11 +319,10 @@ class _Writer:
         row = "(" + ", ".join(literals) + ")"
         # exact: the row as PyMySQL sends it (UTF-8), and the ", " that joins it to the next
         size = (len(row) if row.isascii() else len(row.encode("utf-8", "surrogatepass"))) + 2
-        record = _Record(index, fields.names, literals, row, size)
-        if fields.lacking is not None:
-            raise _RecordFailed(fields.lacking)
-        record.missing_generated = fields.missing_generated
+        record = _Record(index, fields.names, literals, row, size, missing_generated=fields.missing_generated)
         if self.operation == "INSERT":
+            if fields.lacks_required is not None:
+                raise _RecordFailed(fields.lacks_required)
             if fields.has_identity:
                 key_values = tuple(map(raw.get, self.identity_names))
                 record.record_id = _record_id(key_values) if None not in key_values else None
@@ -356,8 +354,7 @@ class _Writer:
             lacks_required = f"record lacks the required field(s) {', '.join(missing)} (NOT NULL without a default)"
         generated = self.generated_key
         fields = self._fields[names] = _Fields(
-            names, tuple(self.cells[name] for name in names) if known else None,
-            lacks_required if self.operation == "INSERT" else None, lacks_required,
+            names, tuple(self.cells[name] for name in names) if known else None, lacks_required,
             generated if generated is not None and generated.name not in present else None,
             all(name in present for name in self.identity_names))
         return fields
