@@ -75,6 +75,15 @@ def _cached_equals_fresh(conn: pymysql.Connection, db: dict[str, Any], table: st
     assert _shape(load_entity(conn, db["database"], table)) == _fresh(conn, db, table), change
 
 
+def _change_under_mode(conn: pymysql.Connection, db: dict[str, Any], mode: str, definition: str,
+                       change: str) -> None:
+    """A new table ``{t} definition``, described under ``mode``, then ``change``d: the next description is fresh."""
+    table = _table()
+    sql(db, f"CREATE TABLE {table} {definition}")
+    _in_mode(conn, mode)
+    _cached_equals_fresh(conn, db, table, change.format(t=table))
+
+
 # ---- a server sql_mode with NO_TABLE_OPTIONS (also implied by ORACLE, MSSQL, DB2, POSTGRESQL, MAXDB)
 # hides ENGINE, DEFAULT CHARSET/COLLATE and COMMENT from SHOW CREATE TABLE. The connector's sessions inherit
 # the server's global sql_mode, so here the session's mode stands for a server (parameter group) setting.
@@ -87,11 +96,8 @@ def _cached_equals_fresh(conn: pymysql.Connection, db: dict[str, Any], table: st
 ])
 def test_table_options_hidden_by_sql_mode(conn: pymysql.Connection, rdb: dict[str, Any], mode: str,
                                           change: str) -> None:
-    table = _table()
-    sql(rdb, f"CREATE TABLE {table} (k VARCHAR(20) NOT NULL PRIMARY KEY, v TEXT) "
-             "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci COMMENT 'first'")
-    _in_mode(conn, mode)
-    _cached_equals_fresh(conn, rdb, table, change.format(t=table))
+    _change_under_mode(conn, rdb, mode, "(k VARCHAR(20) NOT NULL PRIMARY KEY, v TEXT) "
+                       "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci COMMENT 'first'", change)
 
 
 # ---- NO_FIELD_OPTIONS (and ORACLE, MSSQL, ...) hides AUTO_INCREMENT: Column.extra/auto_increment go stale,
@@ -99,10 +105,8 @@ def test_table_options_hidden_by_sql_mode(conn: pymysql.Connection, rdb: dict[st
 
 @pytest.mark.parametrize("mode", ["NO_FIELD_OPTIONS", "MSSQL"])
 def test_auto_increment_hidden_by_sql_mode(conn: pymysql.Connection, rdb: dict[str, Any], mode: str) -> None:
-    table = _table()
-    sql(rdb, f"CREATE TABLE {table} (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT)")
-    _in_mode(conn, mode)
-    _cached_equals_fresh(conn, rdb, table, f"ALTER TABLE {table} MODIFY id INT NOT NULL")
+    _change_under_mode(conn, rdb, mode, "(id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT)",
+                       "ALTER TABLE {t} MODIFY id INT NOT NULL")
 
 
 # ---- MYSQL40 / MYSQL323 hide every column's CHARACTER SET and COLLATE (only *_bin shows, as "binary"):
@@ -112,11 +116,8 @@ def test_auto_increment_hidden_by_sql_mode(conn: pymysql.Connection, rdb: dict[s
 @pytest.mark.parametrize("new", ["COLLATE utf8mb4_unicode_ci", "CHARACTER SET latin1"])
 def test_column_collation_hidden_by_mysql40(conn: pymysql.Connection, rdb: dict[str, Any], mode: str,
                                             new: str) -> None:
-    table = _table()
-    sql(rdb, f"CREATE TABLE {table} (k VARCHAR(20) NOT NULL PRIMARY KEY) CHARACTER SET utf8mb4 "
-             "COLLATE utf8mb4_general_ci")
-    _in_mode(conn, mode)
-    _cached_equals_fresh(conn, rdb, table, f"ALTER TABLE {table} MODIFY k VARCHAR(20) {new} NOT NULL")
+    _change_under_mode(conn, rdb, mode, "(k VARCHAR(20) NOT NULL PRIMARY KEY) CHARACTER SET utf8mb4 "
+                       "COLLATE utf8mb4_general_ci", f"ALTER TABLE {{t}} MODIFY k VARCHAR(20) {new} NOT NULL")
 
 
 # ---- the trap itself, through the handler, with the server's global sql_mode holding NO_TABLE_OPTIONS:
