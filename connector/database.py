@@ -18,7 +18,6 @@ from typing import Any
 
 import pymysql
 from pymysql.constants import CLIENT, SERVER_STATUS
-from pymysql.constants.CR import CR_AUTH_PLUGIN_ERR
 
 from connector.credentials import DbLogin
 from connector.deadline import Deadline
@@ -39,6 +38,7 @@ from connector.errors import (
     writer_moved,
 )
 from connector.limits import IDLE_CONNECTION_SECONDS, NET_TIMEOUT_SECONDS, UNBOUNDED_READ_SECONDS
+from connector.login_guard import CredentialWithheld, GuardedConnection, UnsupportedPlugin, reveals_credentials_to
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
 from connector.types import decoders
@@ -54,6 +54,19 @@ _OPENED: dict[int, float] = {}
 
 # Aurora's server certificates chain to these (connector/certs/SOURCE.md says where the file came from).
 RDS_CA_BUNDLE = Path(__file__).resolve().parent / "certs" / "rds-global-bundle.pem"
+
+
+@lru_cache(maxsize=16)
+def _private_ca(ca_bundle: str | None) -> bool:
+    """Whether ``ca_bundle`` is the user's own trust: set, and holding none of the Amazon RDS roots (which sign
+    every RDS instance's certificate, so under VERIFY_CA anyone's RDS instance would pass for the server)."""
+    if not ca_bundle:
+        return False
+    given, rds = ssl.create_default_context(cafile=ca_bundle), ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    given.load_verify_locations(cafile=ca_bundle)  # get_ca_certs lists what was loaded from files only
+    rds.load_verify_locations(cafile=str(RDS_CA_BUNDLE))
+    roots = {bytes(der) for der in rds.get_ca_certs(binary_form=True)}
+    return not any(bytes(der) in roots for der in given.get_ca_certs(binary_form=True))
 
 
 @lru_cache(maxsize=16)
@@ -81,38 +94,6 @@ def _tls_context(mode: str, ca_bundle: str | None) -> ssl.SSLContext | None:
     return context
 
 
-class _ClearTextOnlyOverVerifiedTls:
-    """PyMySQL's handler for the ``mysql_clear_password`` and ``dialog`` plugins: answer only inside verified TLS.
-
-    Aurora's IAM authentication asks for the password (the token) in clear text, which is
-    right inside TLS whose certificate was checked. PyMySQL itself would send it to any server
-    that asks: over a plain connection (a PREFERRED fallback), or to an impostor with any
-    certificate (REQUIRED). Password logins never need it, so the MySQL client refuses it too
-    unless told otherwise.
-    """
-
-    def __init__(self, conn: pymysql.connections.Connection) -> None:
-        self.conn = conn
-
-    def authenticate(self, packet: Any) -> Any:
-        context = getattr(self.conn, "ctx", None)
-        verified = self.conn._secure and context is not None and context.verify_mode == ssl.CERT_REQUIRED  # noqa: SLF001
-        if not verified:
-            raise pymysql.err.OperationalError(
-                CR_AUTH_PLUGIN_ERR, "the server asked for the password in clear text, which the connector sends "
-                "only inside TLS whose certificate it verified; refused")
-        self.conn.write_packet(self.conn.password + b"\0")
-        return self.conn._read_packet()  # noqa: SLF001 - the next step of PyMySQL's authentication loop
-
-    def prompt(self, echo: bool, prompt: bytes) -> bytes:
-        """``dialog``'s other prompts (one-time codes) have no answer here."""
-        raise pymysql.err.OperationalError(CR_AUTH_PLUGIN_ERR, "the server asked an interactive question")
-
-
-_CLEAR_TEXT_PLUGINS: dict[Any, Any] = {b"mysql_clear_password": _ClearTextOnlyOverVerifiedTls,
-                                       b"dialog": _ClearTextOnlyOverVerifiedTls}
-
-
 def connect(
     login: DbLogin,
     settings: ProfileSettings,
@@ -133,10 +114,15 @@ def connect(
     if deadline.passed():
         msg = f"No time was left to connect to MySQL at {target.where} before the call's deadline."
         raise RequestTimeoutError(msg)
+    _check_host_name(login.host)
     context = _tls_context(settings.tls_mode, settings.tls_ca_bundle)
     conn = _unopened(login, settings, context, deadline, conv, read_only)
     try:
         conn.connect()
+    except CredentialWithheld as exc:
+        raise _withheld(target, settings, exc) from None
+    except UnsupportedPlugin as exc:
+        raise _unsupported(target, conn, exc) from None
     except pymysql.err.OperationalError as exc:
         if _handshake_failed(conn, exc):
             raise _tls_handshake_failure(target, exc) from exc
@@ -152,17 +138,12 @@ def connect(
         raise _not_mysql(target, str(exc)) from exc
     except pymysql.err.MySQLError as exc:
         raise classify_mysql_error(exc, target) from exc
-    except UnicodeError:  # an unusable host name; the exception text may quote the password, so not shown
-        msg = (f"The host name {login.host[:80]!r} is not a valid DNS name. Check the host of the "
-               "connection profile.")
-        raise InvalidArgumentError(msg) from None
-    except RuntimeError as exc:  # PyMySQL: an authentication plugin that needs an extra package
+    except RuntimeError as exc:  # PyMySQL: an authentication plugin that needs an extra package (ed25519: PyNaCl)
         msg = (f"MySQL at {target.where} asks user '{login.user}' to log in with a method PyMySQL cannot use "
-               f"here ({exc}). Use tlsMode REQUIRED (caching_sha2_password then needs no RSA), or give the "
-               "user mysql_native_password.")
+               f"here ({exc}). Give the user mysql_native_password or caching_sha2_password.")
         raise InvalidArgumentError(msg) from None
-    except (IndexError, ValueError, struct.error) as exc:  # a greeting PyMySQL cannot parse
-        raise _not_mysql(target, f"{type(exc).__name__}: {exc}") from None
+    except (IndexError, ValueError, struct.error) as exc:  # a greeting PyMySQL cannot parse (UnicodeError too)
+        raise _not_mysql(target, f"{type(exc).__name__} in its greeting or login packets") from None
     try:
         with conn.cursor() as cur:
             cur.execute(f"SET time_zone = '+00:00', net_write_timeout = {NET_TIMEOUT_SECONDS:d}, "
@@ -176,6 +157,48 @@ def connect(
         conn.close()
         raise classify_mysql_error(exc, target) from exc
     return conn
+
+
+def _check_host_name(host: str) -> None:
+    """A host name DNS cannot carry is the profile's mistake, said before connecting (not as a protocol error)."""
+    try:
+        host.encode("idna")
+    except UnicodeError:  # not shown whole: a mistyped profile may hold the password there
+        msg = f"The host name {host[:80]!r} is not a valid DNS name. Check the host of the connection profile."
+        raise InvalidArgumentError(msg) from None
+
+
+def _withheld(target: MySQLTarget, settings: ProfileSettings, exc: CredentialWithheld) -> InvalidArgumentError:
+    """The server asked for the password itself over a connection that did not prove who the server is."""
+    if settings.tls_mode == "VERIFY_CA" and settings.tls_ca_bundle:
+        proof = (f"tlsMode VERIFY_CA with tlsCaBundle {settings.tls_ca_bundle!r}, which holds Amazon RDS roots, "
+                 "accepts the certificate of any Amazon RDS instance, not only this server's")
+    elif settings.tls_mode == "VERIFY_CA":
+        proof = ("tlsMode VERIFY_CA with the default trust accepts any certificate of a public CA or of any "
+                 "Amazon RDS instance, not only this server's")
+    elif settings.tls_mode in ("REQUIRED", "PREFERRED"):
+        proof = (f"tlsMode {settings.tls_mode} encrypts the connection but does not check the certificate, so it "
+                 "stops eavesdroppers, not a server pretending to be this one")
+    else:
+        proof = "tlsMode DISABLED sends everything in clear text"
+    full_auth = ("MySQL 8 asks for it with caching_sha2_password the first time a user logs in after a restart "
+                 "or FLUSH PRIVILEGES, and always for sha256_password users. " if "sha" in exc.plugin else "")
+    msg = (f"MySQL at {target.where} asked for the password of user '{target.user}' itself ({exc.how}); the "
+           f"connector sent nothing: {proof}. {full_auth}Fix: tlsMode VERIFY_IDENTITY (the default; the Amazon "
+           "RDS CA bundle ships with the connector, so Aurora and RDS endpoints need nothing more), with "
+           "tlsCaBundle for a server whose CA is private; or give the user mysql_native_password, whose "
+           "login never reveals the password.")
+    return InvalidArgumentError(msg)
+
+
+def _unsupported(target: MySQLTarget, conn: GuardedConnection, exc: UnsupportedPlugin) -> InvalidArgumentError:
+    """A plugin the connector does not take (Kerberos, LDAP SASL, WebAuthn, the pre-4.1 hash...): nothing sent."""
+    old = " (the pre-4.1 hash, which an eavesdropper can reverse)" if exc.plugin == "mysql_old_password" else ""
+    msg = (f"MySQL at {target.where} asks user '{target.user}' to log in with authentication plugin "
+           f"{exc.plugin[:60]!r}{old}, which the connector does not support; it sent nothing for it (the server "
+           f"greeted with {conn.greeting_plugin[:60] or 'no plugin'!r}). Give the user mysql_native_password or "
+           "caching_sha2_password (or IAM authentication on Aurora).")
+    return InvalidArgumentError(msg)
 
 
 def _handshake_failed(conn: pymysql.connections.Connection, exc: pymysql.err.OperationalError) -> bool:
@@ -213,10 +236,11 @@ def _not_mysql(target: MySQLTarget, detail: str) -> ServiceUnavailableError:
 
 
 def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext | None, deadline: Deadline,
-              conv: dict[Any, Any] | None, read_only: bool) -> pymysql.connections.Connection:
+              conv: dict[Any, Any] | None, read_only: bool) -> GuardedConnection:
     """The connection, configured but not yet connected (so a failure can tell whether the server greeted)."""
     preferred = settings.tls_mode == "PREFERRED"
-    conn = pymysql.connections.Connection(
+    conn = GuardedConnection(
+        may_reveal=reveals_credentials_to(settings.tls_mode, private_ca=_private_ca(settings.tls_ca_bundle)),
         host=login.host,
         port=login.port,
         user=login.user,
@@ -232,7 +256,6 @@ def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext
         ssl_disabled=context is None,
         # Writers count matched rows, so that an UPDATE of an unchanged row is not "no such row".
         client_flag=0 if read_only else CLIENT.FOUND_ROWS,
-        auth_plugin_map=_CLEAR_TEXT_PLUGINS,
         defer_connect=True,
         **({"conv": conv} if conv is not None else {}),
     )

@@ -228,8 +228,8 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
         retry_helps=True),
     CR.CR_AUTH_PLUGIN_ERR: MySQLErrorRule(
         InvalidArgumentError,
-        "The login at {where} stopped: {server_message}. A password or IAM token is sent in clear text only "
-        "inside TLS: make the server offer TLS and keep tlsMode VERIFY_IDENTITY (the default) or VERIFY_CA.",
+        "The login at {where} stopped: {server_message}. The password or IAM token is sent only to a server "
+        "whose certificate was verified for its name: keep tlsMode VERIFY_IDENTITY (the default).",
         kills_connection=True),
     CR.CR_SSL_CONNECTION_ERROR: MySQLErrorRule(
         InvalidArgumentError,

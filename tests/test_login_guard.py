@@ -1,0 +1,252 @@
+"""An impostor asks for the password every way MySQL allows; it learns it only over verified TLS.
+
+The fake server (devkit/fake_mysql.py) greets naming a plugin, upgrades to TLS with the certificate
+a case gives it, then switches the login to a plugin, asks caching_sha2_password's full
+authentication or hands out its own RSA key, and records every packet and what it could decrypt.
+For every tlsMode x certificate x request, the test asserts what it learnt: the password only where
+the certificate was verified for the host name (VERIFY_IDENTITY) or signed by the user's own CA
+(VERIFY_CA with tlsCaBundle); elsewhere nothing, and an answer that names the plugin and the fix.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pymysql
+import pytest
+
+from connector import database, login_guard
+from connector.database import RDS_CA_BUNDLE, _tls_context
+from devkit.fake_mysql import FakeLoginServer, ReceivedLogin
+from devkit.mariadb import MySQLServer
+from devkit.tls import TestCA
+from handlers.app import lambda_handler
+from tests.conftest import LEAKS, new_password
+
+
+@dataclass(frozen=True)
+class Link:
+    """How the client reaches the fake server: its settings, the certificate served, and whether the rule
+    lets the password through (None: the TLS handshake itself must fail, so no login is sent)."""
+
+    name: str
+    settings: dict[str, str]
+    certificate: str | None  # TestCA attribute, None: the server offers no TLS
+    trust_test_ca_by_default: bool
+    reveals: bool | None
+
+
+LINKS = [
+    Link("DISABLED", {"tlsMode": "DISABLED"}, "self_signed", False, False),
+    Link("PREFERRED-no-tls", {"tlsMode": "PREFERRED"}, None, False, False),
+    Link("PREFERRED-self-signed", {"tlsMode": "PREFERRED"}, "self_signed", False, False),
+    Link("REQUIRED-self-signed", {"tlsMode": "REQUIRED"}, "self_signed", False, False),
+    Link("REQUIRED-trusted", {"tlsMode": "REQUIRED"}, "local", True, False),
+    # a trusted CA's certificate for another host: with the default trust, any RDS instance's is one
+    Link("VERIFY_CA-default-trust-other-host", {"tlsMode": "VERIFY_CA"}, "wrong_name", True, False),
+    Link("VERIFY_CA-default-trust-right-host", {"tlsMode": "VERIFY_CA"}, "local", True, False),
+    Link("VERIFY_CA-own-ca", {"tlsMode": "VERIFY_CA", "tlsCaBundle": "CA"}, "wrong_name", False, True),
+    Link("VERIFY_IDENTITY-other-host", {"tlsMode": "VERIFY_IDENTITY", "tlsCaBundle": "CA"}, "wrong_name",
+         False, None),
+    Link("VERIFY_IDENTITY-self-signed", {"tlsMode": "VERIFY_IDENTITY"}, "self_signed", True, None),
+    Link("VERIFY_IDENTITY-own-ca", {"tlsMode": "VERIFY_IDENTITY", "tlsCaBundle": "CA"}, "local", False, True),
+    Link("VERIFY_IDENTITY-default-trust", {"tlsMode": "VERIFY_IDENTITY"}, "local", True, True),
+]
+
+# (greeting plugin, what the server asks next): every way to make the client send the password itself
+REVEALING = [
+    ("mysql_native_password", "mysql_clear_password"),
+    ("mysql_native_password", "dialog"),
+    ("mysql_native_password", "sha256_password"),
+    ("mysql_native_password", "caching_sha2_password"),
+    ("caching_sha2_password", "full_auth"),
+    ("caching_sha2_password", "sha256_password"),
+    ("sha256_password", "sha256_password"),
+    ("sha256_password", "full_auth"),
+    ("mysql_clear_password", "mysql_clear_password"),
+    ("dialog", "dialog"),
+]
+# greetings naming each plugin, then the server accepts whatever the first answer was
+GREETINGS = ["mysql_native_password", "caching_sha2_password", "sha256_password", "mysql_clear_password",
+             "dialog", "client_ed25519", "mysql_old_password", "authentication_kerberos_client", ""]
+# plugins refused in every mode: PyMySQL does not know them, or they reveal too much
+NEVER = ["mysql_old_password", "authentication_ldap_sasl_client", "auth_gssapi_client",
+         "authentication_webauthn_client", "no such plugin \u00e9"]
+
+
+@pytest.fixture
+def ca(spare_server: MySQLServer) -> TestCA:
+    assert spare_server.ca is not None
+    return spare_server.ca
+
+
+@pytest.fixture
+def reach(make_secret: Callable[[dict[str, Any]], str], ca: TestCA, monkeypatch: pytest.MonkeyPatch,
+          ) -> Iterator[Callable[[Link, FakeLoginServer, str], dict[str, Any]]]:
+    """ValidateCredentials through the handler, as a profile with ``password`` pointed at the fake server."""
+
+    def call(link: Link, server: FakeLoginServer, password: str) -> dict[str, Any]:
+        if link.trust_test_ca_by_default:  # the test CA as if it were public (or an RDS CA)
+            monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))
+        _tls_context.cache_clear()
+        settings = {key: str(ca.ca_file) if value == "CA" else value for key, value in link.settings.items()}
+        arn = make_secret({"customAuthenticationType": "MySQL", "host": "localhost", "port": str(server.port),
+                           "username": "app", "password": password})
+        return dict(lambda_handler({"type": "ValidateCredentialsRequest",
+                                    "credentials": {"secretArn": arn, "authenticationType": "CustomAuth"},
+                                    "connectorRuntimeSettings": {**settings, "connectTimeoutSeconds": "3"}}, None))
+
+    yield call
+    _tls_context.cache_clear()
+
+
+def _serve(ca: TestCA, link: Link, greet: str, ask: str) -> FakeLoginServer:
+    return FakeLoginServer(getattr(ca, link.certificate) if link.certificate else None, greet=greet, ask=ask)
+
+
+def _only_login(server: FakeLoginServer) -> ReceivedLogin:
+    (login,) = server.logins
+    return login
+
+
+def _learnt(login: ReceivedLogin, password: str) -> bool:
+    return login.revealed(password)
+
+
+@pytest.mark.parametrize("link", LINKS, ids=lambda link: link.name)
+@pytest.mark.parametrize(("greet", "ask"), REVEALING, ids=lambda value: value or "none")
+def test_the_password_reaches_only_a_verified_server(reach: Callable[..., dict[str, Any]], ca: TestCA,
+                                                     link: Link, greet: str, ask: str) -> None:
+    password = new_password("guard")
+    with _serve(ca, link, greet, ask) as server:
+        response = reach(link, server, password)
+    if link.reveals is None:  # the certificate was refused: not even the user name was sent
+        assert server.logins == []
+        assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+        return
+    login = _only_login(server)
+    if link.reveals:
+        assert _learnt(login, password), "a verified server should get the password it asked for"
+        assert response["isSuccess"] is True, response
+        assert login.over_tls
+        return
+    assert not _learnt(login, password)
+    assert login.decrypted == [], "the client answered an RSA key request"
+    details = response["errorDetails"]
+    assert details["errorCode"] == "InvalidArgument", details
+    message = details["errorMessage"]
+    asked = "caching_sha2_password" if ask == "full_auth" else ask
+    assert asked in message and "sent nothing" in message and "VERIFY_IDENTITY" in message
+    assert link.settings["tlsMode"] in message
+    assert password not in json.dumps(response)
+
+
+@pytest.mark.parametrize("link", [link for link in LINKS if link.reveals is False], ids=lambda link: link.name)
+@pytest.mark.parametrize("greet", GREETINGS, ids=lambda value: value or "none")
+def test_a_greeting_never_makes_the_first_answer_reveal_the_password(
+        reach: Callable[..., dict[str, Any]], ca: TestCA, link: Link, greet: str) -> None:
+    """PyMySQL answers a sha256_password greeting over TLS with the password itself; the guard answers with a
+    scramble, and a server that accepts the scramble is logged in as usual."""
+    password = new_password("greet")
+    with _serve(ca, link, greet, "ok") as server:
+        response = reach(link, server, password)
+    login = _only_login(server)
+    assert not _learnt(login, password)
+    assert len(login.packets) == 1  # nothing but the first answer
+    assert login.greeting_plugin in ("mysql_native_password", "caching_sha2_password", ""), login.greeting_plugin
+    assert response["isSuccess"] is True, response
+
+
+@pytest.mark.parametrize("greet", ["sha256_password", "mysql_native_password"])
+def test_a_verified_server_greeting_with_sha256_password_gets_it_inside_tls(
+        reach: Callable[..., dict[str, Any]], ca: TestCA, greet: str) -> None:
+    link = next(link for link in LINKS if link.name == "VERIFY_IDENTITY-own-ca")
+    password = new_password("verified")
+    with _serve(ca, link, greet, "ok") as server:
+        response = reach(link, server, password)
+    login = _only_login(server)
+    assert response["isSuccess"] is True
+    assert login.over_tls and _learnt(login, password) == (greet == "sha256_password")
+
+
+@pytest.mark.parametrize("link", [link for link in LINKS if link.reveals is not None], ids=lambda link: link.name)
+@pytest.mark.parametrize("plugin", NEVER)
+def test_a_plugin_the_connector_does_not_take_is_refused_by_name_in_every_mode(
+        reach: Callable[..., dict[str, Any]], ca: TestCA, link: Link, plugin: str) -> None:
+    password = new_password("never")
+    with _serve(ca, link, "mysql_native_password", plugin) as server:
+        response = reach(link, server, password)
+    login = _only_login(server)
+    assert not _learnt(login, password)
+    assert len(login.packets) == 1  # the switch got no answer
+    details = response["errorDetails"]
+    assert details["errorCode"] == "InvalidArgument", details
+    assert plugin in details["errorMessage"] and "does not support" in details["errorMessage"]
+
+
+def test_the_refusal_leaves_no_password_in_the_logs(reach: Callable[..., dict[str, Any]], ca: TestCA) -> None:
+    link = next(link for link in LINKS if link.name == "REQUIRED-self-signed")
+    password = new_password("logs")
+    before = len(LEAKS.lines)
+    with _serve(ca, link, "caching_sha2_password", "full_auth") as server:
+        response = reach(link, server, password)
+    assert response["isSuccess"] is False
+    assert server.logins and not any(password in line for line in LEAKS.lines[before:])
+
+
+# --- the private PyMySQL names the guard relies on (an upgrade that moves them fails here) -----------------
+
+def test_pymysql_still_has_what_the_guard_uses() -> None:
+    conn = pymysql.connections.Connection
+    for name in ("_get_server_information", "_read_packet", "_request_authentication"):
+        assert callable(getattr(conn, name, None)), name
+    assert hasattr(conn, "_auth_plugin_name") and conn._auth_plugin_name == ""  # noqa: SLF001
+    assert importlib.metadata.version("pymysql") == "1.2.4", "re-read login_guard.py's private names for it"
+    guarded = login_guard.GuardedConnection(host="127.0.0.1", user="u", password=b"p", defer_connect=True,
+                                            may_reveal=False)
+    assert guarded._secure is False  # noqa: SLF001 - TLS is not up before connect()
+    plugins = guarded._auth_plugin_map  # noqa: SLF001 - PyMySQL keeps the map it was given and calls .get on it
+    assert set(plugins) == {b"mysql_clear_password", b"dialog", b"sha256_password", b"caching_sha2_password",
+                            b"mysql_old_password"}
+    assert plugins.get(b"mysql_native_password") is None and plugins.get("client_ed25519") is None
+    assert plugins.get(b"\xff\xfe") is not None and plugins.get("anything") is not None  # refused, by name
+
+
+@pytest.mark.parametrize(("mode", "private_ca", "expected"), [
+    ("DISABLED", False, False), ("PREFERRED", False, False), ("REQUIRED", False, False), ("VERIFY_CA", False, False),
+    ("VERIFY_CA", True, True), ("VERIFY_IDENTITY", False, True), ("VERIFY_IDENTITY", True, True),
+    ("REQUIRED", True, False), ("PREFERRED", True, False), ("DISABLED", True, False)])
+def test_the_rule_in_one_place(mode: str, private_ca: bool, expected: bool) -> None:
+    assert login_guard.reveals_credentials_to(mode, private_ca=private_ca) is expected
+
+
+def test_a_bundle_holding_an_rds_root_is_not_a_private_ca(ca: TestCA, tmp_path: Path) -> None:
+    """The README's custom-DNS-name set-up (VERIFY_CA with the RDS bundle) trusts every RDS instance: no password."""
+    mixed = tmp_path / "mixed.pem"
+    mixed.write_text(ca.ca_file.read_text() + RDS_CA_BUNDLE.read_text().split("-----END CERTIFICATE-----")[0]
+                     + "-----END CERTIFICATE-----\n")
+    assert database._private_ca(str(ca.ca_file)) is True
+    assert database._private_ca(str(RDS_CA_BUNDLE)) is False
+    assert database._private_ca(str(mixed)) is False
+    assert database._private_ca(None) is False
+
+
+def test_verify_ca_with_the_rds_bundle_sends_no_password(reach: Callable[..., dict[str, Any]], ca: TestCA,
+                                                          tmp_path: Path) -> None:
+    """A server whose certificate passes a tlsCaBundle holding the RDS roots (here: the test CA plus one RDS
+    root, as if the impostor's certificate came from its own RDS instance) gets no password."""
+    bundle = tmp_path / "test-ca-and-rds.pem"
+    bundle.write_text(ca.ca_file.read_text() + RDS_CA_BUNDLE.read_text())
+    link = Link("VERIFY_CA-rds-bundle", {"tlsMode": "VERIFY_CA", "tlsCaBundle": str(bundle)}, "wrong_name",
+                False, False)
+    password = new_password("rds-bundle")
+    with _serve(ca, link, "mysql_native_password", "sha256_password") as server:
+        response = reach(link, server, password)
+    assert not _only_login(server).revealed(password)
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert "any Amazon RDS instance" in response["errorDetails"]["errorMessage"]
