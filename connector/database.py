@@ -38,12 +38,18 @@ from connector.errors import (
     writer_moved,
 )
 from connector.limits import IDLE_CONNECTION_SECONDS, NET_TIMEOUT_SECONDS, UNBOUNDED_READ_SECONDS
-from connector.login_guard import CredentialWithheld, GuardedConnection, UnsupportedPlugin, reveals_credentials_to
+from connector.login_guard import (
+    CredentialWithheld,
+    GuardedConnection,
+    SessionBounds,
+    UnsupportedPlugin,
+    reveals_credentials_to,
+)
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
 from connector.types import decoders
 
-__all__ = ["bound_reads", "bounded", "check_select", "connect", "is_mariadb",
+__all__ = ["bound_reads", "bounded", "check_select", "connect", "hold_session_to", "is_mariadb",
            "session"]
 
 # How long a warm connection may take to prove it is alive before a new one is opened instead.
@@ -146,8 +152,9 @@ def connect(
         raise _not_mysql(target, f"{type(exc).__name__} in its greeting or login packets") from None
     try:
         with conn.cursor() as cur:
+            bounds = _bounds_sql(conn, deadline) or ""  # one round trip for the session's settings
             cur.execute(f"SET time_zone = '+00:00', net_write_timeout = {NET_TIMEOUT_SECONDS:d}, "
-                        f"net_read_timeout = {NET_TIMEOUT_SECONDS:d}")
+                        f"net_read_timeout = {NET_TIMEOUT_SECONDS:d}, " + bounds.removeprefix("SET SESSION "))
             if read_only:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
             else:  # a value that does not fit fails its record instead of being truncated
@@ -341,6 +348,7 @@ def session(
         _OPENED[id(conn)] = time.monotonic()
     clean = False
     try:
+        hold_session_to(conn, deadline)  # a warm connection still holds the last call's bounds
         yield conn
         clean = True
     except pymysql.err.MySQLError as exc:
@@ -393,22 +401,52 @@ def _why_lost(login: DbLogin, settings: ProfileSettings, deadline: Deadline,
 
 
 def bounded(conn: pymysql.connections.Connection, sql: str, deadline: Deadline) -> str:
-    """``sql`` with the server told to stop it, and any lock wait in it, by the deadline; the socket too.
+    """``sql``, after the session was told to stop it, and any lock wait in it, by the deadline; the socket too.
 
-    MariaDB: ``SET STATEMENT max_statement_time=…, lock_wait_timeout=…,
-    innodb_lock_wait_timeout=… FOR``; MySQL and Aurora: the ``MAX_EXECUTION_TIME`` (SELECT
-    only) and ``SET_VAR`` optimizer hints, which servers that lack them ignore with a warning.
+    One mechanism on both servers: session variables (``hold_session_to``), set when the call starts
+    and again only when the time left has fallen below them, so a statement usually costs no extra
+    round trip. The text is returned unchanged, so callers keep one statement per call site.
     """
     bound_reads(conn, deadline)
-    seconds, waits = deadline.statement_seconds(), deadline.lock_wait_seconds()
-    if is_mariadb(conn):
-        return (f"SET STATEMENT max_statement_time={seconds:.3f}, lock_wait_timeout={waits:d}, "
-                f"innodb_lock_wait_timeout={waits:d} FOR {sql}")
-    verb, _, rest = sql.partition(" ")
-    hints = f"SET_VAR(lock_wait_timeout={waits:d}) SET_VAR(innodb_lock_wait_timeout={waits:d})"
-    if verb.upper() == "SELECT":
-        hints = f"MAX_EXECUTION_TIME({math.ceil(seconds * 1000):d}) " + hints
-    return f"{verb} /*+ {hints} */ {rest}"
+    hold_session_to(conn, deadline)
+    return sql
+
+
+def hold_session_to(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
+    """Set the session's lock waits and statement time to end by ``deadline`` unless they already do."""
+    text = _bounds_sql(conn, deadline)
+    if text is not None:
+        with conn.cursor() as cur:
+            cur.execute(text)
+
+
+# How far past the time left a session's statement time may reach before it is set again: under the socket's
+# grace (Deadline.socket_timeout), so that the server's own error, which names the cause, still comes first.
+_BOUNDS_SLACK_SECONDS = 0.25
+# Lock waits end this much before the statement time, so that a lock is named as a lock.
+_LOCK_BEFORE_STATEMENT_SECONDS = 0.5
+
+
+def _bounds_sql(conn: pymysql.connections.Connection, deadline: Deadline) -> str | None:
+    """The ``SET SESSION`` that holds statements to ``deadline``, or None when the session already is.
+
+    Both servers: ``lock_wait_timeout`` (metadata locks) and ``innodb_lock_wait_timeout`` (row locks),
+    whole seconds, at least 1. Statement time: MariaDB's ``max_statement_time`` (seconds, every
+    statement); MySQL's and Aurora's ``max_execution_time`` (milliseconds; read-only SELECTs only, so
+    writes there are bounded by their lock waits and the socket). Set to the time left; set again in
+    another call, or once the time left has fallen ``_BOUNDS_SLACK_SECONDS`` below it.
+    """
+    left = deadline.left()
+    held = conn.session_bounds if isinstance(conn, GuardedConnection) else None
+    if held is not None and held.deadline_at == deadline.at and held.seconds <= left + _BOUNDS_SLACK_SECONDS:
+        return None
+    seconds = deadline.statement_seconds()
+    waits = max(1, math.floor(seconds - _LOCK_BEFORE_STATEMENT_SECONDS))
+    if isinstance(conn, GuardedConnection):
+        conn.session_bounds = SessionBounds(deadline.at, seconds)
+    statement_time = (f"max_statement_time = {seconds:.3f}" if is_mariadb(conn)
+                      else f"max_execution_time = {math.ceil(seconds * 1000):d}")
+    return f"SET SESSION lock_wait_timeout = {waits:d}, innodb_lock_wait_timeout = {waits:d}, {statement_time}"
 
 
 def is_mariadb(conn: pymysql.connections.Connection) -> bool:

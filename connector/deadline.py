@@ -3,9 +3,10 @@
 AppFlow gives QueryData, RetrieveData and WriteData 30 s and every other call 10 s; the
 Lambda function may have less left. A call that outlives its budget is a Lambda timeout,
 which AppFlow shows as a failed flow with no reason, so every statement is bounded by the
-time the call has left: server-side (MariaDB's ``SET STATEMENT max_statement_time``, the
-``MAX_EXECUTION_TIME`` hint on MySQL and Aurora, lock waits through ``lock_wait_timeout``)
-and by the socket's read timeout. The answer leaves at least ``SPARE_SECONDS`` unused.
+time the call has left: server-side through session variables both servers share
+(``lock_wait_timeout``, ``innodb_lock_wait_timeout``; statement time as MariaDB's
+``max_statement_time`` or MySQL's ``max_execution_time``, see ``database.bounded``) and by the
+socket's read timeout. The answer leaves at least ``SPARE_SECONDS`` unused.
 """
 
 from __future__ import annotations

@@ -28,14 +28,15 @@ tests/test_login_guard.py pins each of them.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import pymysql
 from pymysql._auth import scramble_caching_sha2
 from pymysql.constants.CR import CR_AUTH_PLUGIN_ERR
 
-__all__ = ["CHALLENGE_RESPONSE_PLUGINS", "CredentialWithheld", "GuardedConnection", "UnsupportedPlugin",
-           "reveals_credentials_to"]
+__all__ = ["CHALLENGE_RESPONSE_PLUGINS", "CredentialWithheld", "GuardedConnection", "SessionBounds",
+           "UnsupportedPlugin", "reveals_credentials_to"]
 
 # Plugins whose first answer is a scramble; PyMySQL answers a greeting with any other one differently.
 CHALLENGE_RESPONSE_PLUGINS = frozenset({"", "mysql_native_password", "caching_sha2_password", "client_ed25519"})
@@ -213,12 +214,25 @@ def plugin_map(*, may_reveal: bool) -> dict[Any, Any]:
     return _PluginMap(may_reveal=may_reveal)
 
 
+@dataclass(frozen=True)
+class SessionBounds:
+    """What the session's lock waits and statement time were last set to, and for which call's deadline."""
+
+    deadline_at: float
+    seconds: float
+
+
 class GuardedConnection(pymysql.connections.Connection):
-    """A PyMySQL connection whose first answer never reveals the password to an unproved server."""
+    """A PyMySQL connection whose first answer never reveals the password to an unproved server.
+
+    It also carries ``session_bounds`` (kept by ``database.bounded``), so that a warm connection's
+    settings travel with it instead of living in a table keyed by ``id()``.
+    """
 
     def __init__(self, *args: Any, may_reveal: bool, **kwargs: Any) -> None:
         self.may_reveal = may_reveal
         self.greeting_plugin = ""
+        self.session_bounds: SessionBounds | None = None
         super().__init__(*args, auth_plugin_map=plugin_map(may_reveal=may_reveal), **kwargs)
 
     def _get_server_information(self) -> None:
