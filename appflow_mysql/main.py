@@ -70,7 +70,8 @@ def _profile_options(function: Any) -> Any:
     for option in reversed([
         click.option("--secret-arn", metavar="ARN", help="The profile's Secrets Manager secret (any endpoint "
                      "botocore reaches: AWS credentials and region from the environment as usual; "
-                     "AWS_ENDPOINT_URL_SECRETS_MANAGER overrides the endpoint)."),
+                     "AWS_ENDPOINT_URL_SECRETS_MANAGER overrides the endpoint). A MySQL-DatabaseSecret profile's "
+                     "database secret must be listed in DATABASE_SECRET_ARNS, as in the function."),
         click.option("--credentials-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      metavar="FILE", help=_CREDENTIALS_HELP),
         click.option("--auth-type", type=click.Choice(["CustomAuth", "BasicAuth"]),

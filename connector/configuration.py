@@ -70,8 +70,9 @@ _CUSTOM_AUTH = [
     CustomAuthConfig(DATABASE_SECRET_AUTH_TYPE, [
         AuthParameter("databaseSecretArn", True, "Database secret ARN",
                       "ARN of the Secrets Manager secret holding username and password (e.g. the RDS-managed "
-                      "master user secret); rotations are followed without editing the profile. The function "
-                      "must be allowed to read it (template parameter DatabaseSecretArn).", False),
+                      "master user secret); rotations are followed without editing the profile. Give the full "
+                      "ARN exactly as the connector's stack lists it (template parameter DatabaseSecretArn); "
+                      "no other secret is read.", False),
         AuthParameter("host", False, "Host", "Database endpoint; empty: the secret's host.", False),
         _PORT, _DATABASE,
     ]),

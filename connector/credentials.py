@@ -5,6 +5,9 @@ Three ways to log in, chosen by the profile's authentication type:
 - ``MySQL`` (and BasicAuth): the password is in the profile's secret.
 - ``MySQL-DatabaseSecret``: the profile names another secret (an RDS-managed master user
   secret, or any with ``username`` and ``password``) that is rotated without touching the profile.
+  Only a secret the deployer listed (template parameter ``DatabaseSecretArn``, the function's
+  ``DATABASE_SECRET_ARNS``) is read, and never an AppFlow profile secret: the role may read every
+  profile's secret, so a profile naming another's would borrow its login.
 - ``MySQL-IAM``: no password; a 15-minute IAM token signed with the function's role.
 
 Secrets are read through Powertools' parameters provider (a TTL cache that warm Lambda
@@ -42,8 +45,8 @@ from connector.settings import ProfileSettings, parse_settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-__all__ = ["CUSTOM_AUTH_TYPE", "DATABASE_SECRET_AUTH_TYPE", "IAM_AUTH_TYPE", "DbLogin", "LoginMethod",
-           "SecretStore", "login_from_secret", "with_profile_login"]
+__all__ = ["CUSTOM_AUTH_TYPE", "DATABASE_SECRETS_ENV", "DATABASE_SECRET_AUTH_TYPE", "IAM_AUTH_TYPE", "DbLogin",
+           "LoginMethod", "SecretStore", "allowed_database_secrets", "login_from_secret", "with_profile_login"]
 
 CUSTOM_AUTH_TYPE = "MySQL"
 IAM_AUTH_TYPE = "MySQL-IAM"
@@ -51,6 +54,10 @@ DATABASE_SECRET_AUTH_TYPE = "MySQL-DatabaseSecret"  # noqa: S105 - a type name, 
 CUSTOM_AUTH_TYPES = (CUSTOM_AUTH_TYPE, IAM_AUTH_TYPE, DATABASE_SECRET_AUTH_TYPE)
 LoginMethod = Literal["password", "iam", "database-secret"]
 _ENDPOINT_ENV = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+# The database secrets a MySQL-DatabaseSecret profile may name: template parameter DatabaseSecretArn.
+DATABASE_SECRETS_ENV = "DATABASE_SECRET_ARNS"  # noqa: S105 - a variable name, not a secret
+# AppFlow names every connection profile's secret appflow!<account>-<connector label>-<profile>-...
+_PROFILE_SECRET_PREFIX = "appflow!"  # noqa: S105 - a name prefix, not a secret
 T = TypeVar("T")
 
 
@@ -94,6 +101,69 @@ def _secret_region(arn: str) -> str:
         msg = f"Cannot tell the region of secret {arn}: give a full secret ARN or set AWS_REGION."
         raise InvalidArgumentError(msg)
     return region
+
+
+def _secret_name(arn: str) -> str:
+    """The secret's name as an ARN or a bare name gives it (for an ARN, with Secrets Manager's suffix).
+
+    >>> _secret_name("arn:aws:secretsmanager:eu-west-1:1:secret:appflow!1-c-p-AbC123"), _secret_name("rds!x")
+    ('appflow!1-c-p-AbC123', 'rds!x')
+    """
+    parts = arn.strip().split(":")
+    if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "secretsmanager" and parts[5] == "secret":
+        return ":".join(parts[6:])
+    return arn.strip()
+
+
+def _is_profile_secret(arn: str) -> bool:
+    """Whether ``arn`` names an AppFlow connection profile secret (in any letter case, to be safe)."""
+    return _secret_name(arn).casefold().startswith(_PROFILE_SECRET_PREFIX)
+
+
+def allowed_database_secrets(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
+    """The database secret ARNs the deployer allowed: ``DATABASE_SECRET_ARNS``, comma-separated.
+
+    The stack passes its DatabaseSecretArn parameter (full ARNs, the ones the role may read).
+    Surrounding whitespace and empty items are dropped; nothing else is normalised. Read at each
+    use, not at import: the command line sets it after importing the connector.
+
+    >>> sorted(allowed_database_secrets({"DATABASE_SECRET_ARNS": " arn:a , ,arn:b"}))
+    ['arn:a', 'arn:b']
+    """
+    return frozenset(item.strip() for item in environ.get(DATABASE_SECRETS_ENV, "").split(",") if item.strip())
+
+
+def _check_database_secret(source: str) -> None:
+    """Refuse, before any read, a database secret the deployer did not allow.
+
+    The function's role may read every profile secret of the connector, so a profile that could
+    name any secret would get another profile's login and send it to the host it chose. Only an
+    ARN in ``DATABASE_SECRET_ARNS`` is read, compared exactly (after stripping surrounding
+    whitespace): the stack takes full ARNs with Secrets Manager's 6-character suffix, so a name,
+    a partial ARN, another letter case, region or account, or anything appended is refused
+    rather than guessed at. A profile secret is refused even if listed.
+    """
+    shown = source[:300]
+    if _is_profile_secret(source):
+        msg = (f"The connection profile's databaseSecretArn {shown} names an AppFlow connection profile secret "
+               "(appflow!...): a profile can never use another profile's login. Name the database user's own "
+               "secret (e.g. the RDS-managed rds!cluster-... secret) and have the deployer list its full ARN in "
+               "the stack parameter DatabaseSecretArn.")
+        raise InvalidArgumentError(msg)
+    allowed = allowed_database_secrets()
+    if not allowed:
+        msg = (f"The connection profile uses {DATABASE_SECRET_AUTH_TYPE}, but this connector's stack allows no "
+               f"database secret: the deployer must set the stack parameter DatabaseSecretArn (the function's "
+               f"{DATABASE_SECRETS_ENV}) to the full ARN of the secret (comma-separated for several), which also "
+               "lets the function read it. AppFlow connection profile secrets can never be used.")
+        raise InvalidArgumentError(msg)
+    if source not in allowed:
+        msg = (f"The connection profile's databaseSecretArn {shown} is not a database secret this connector's "
+               f"stack allows. The stack parameter DatabaseSecretArn (the function's {DATABASE_SECRETS_ENV}) "
+               "lists them; give one of those full ARNs exactly, with Secrets Manager's 6-character suffix (not a "
+               "name or partial ARN), or ask the deployer to add this one. AppFlow connection profile secrets can "
+               "never be used.")
+        raise InvalidArgumentError(msg)
 
 
 class SecretStore:
@@ -159,6 +229,21 @@ class SecretStore:
             raise InvalidArgumentError(msg)
         return value
 
+    def read_profile(self, arn: str, *, refresh: bool = False, deadline: Deadline | None = None) -> dict[str, Any]:
+        """The connection profile's own secret: only an AppFlow profile secret is read as one.
+
+        AppFlow always passes its ``appflow!...`` secret; a direct invoker (a DiagnoseRequest, or an
+        event not from AppFlow) that named the database secret as the profile could otherwise send its
+        login to a host of its choosing, around ``DATABASE_SECRET_ARNS``.
+        """
+        if isinstance(arn, str) and arn and not _is_profile_secret(arn):
+            _secret_region(arn)  # a malformed ARN is named as such first
+            msg = (f"credentials.secretArn {arn[:300]} is not an AppFlow connection profile secret: AppFlow names "
+                   f"those {_PROFILE_SECRET_PREFIX}<account>-<connector label>-..., and the connector reads no other "
+                   f"secret as a profile (a database secret only through a {DATABASE_SECRET_AUTH_TYPE} profile).")
+            raise InvalidArgumentError(msg)
+        return self.read(arn, refresh=refresh, deadline=deadline)
+
     def with_login(
         self,
         arn: str,
@@ -190,14 +275,15 @@ class SecretStore:
     def login(self, arn: str, authentication_type: str, settings: ProfileSettings, *, fresh: bool = False,
               deadline: Deadline | None = None) -> DbLogin:
         """The complete login the profile's secret describes (``fresh``: no cached secret or token)."""
-        secret = self.read(arn, refresh=fresh, deadline=deadline)
+        secret = self.read_profile(arn, refresh=fresh, deadline=deadline)
         return self.complete(login_from_secret(secret, authentication_type, settings, arn), settings, fresh=fresh,
                              deadline=deadline)
 
     def complete(self, login: DbLogin, settings: ProfileSettings, *, fresh: bool = False,
                  deadline: Deadline | None = None) -> DbLogin:
-        """Fill in what the profile's secret leaves to the database secret or to IAM."""
+        """Fill in what the profile's secret leaves to the database secret (if allowed) or to IAM."""
         if login.method == "database-secret" and login.source:
+            _check_database_secret(login.source)
             database_secret = self.read(login.source, refresh=fresh, deadline=deadline)
             return _with_database_secret(login, database_secret, settings)
         if login.method == "iam":
@@ -336,10 +422,12 @@ def _iam_login(fields: Mapping[str, Any], settings: ProfileSettings, arn: str) -
 
 
 def _database_secret_login(fields: Mapping[str, Any], settings: ProfileSettings, arn: str) -> DbLogin:
-    """databaseSecretArn, and optionally host, port, database (which win over the database secret's own)."""
+    """databaseSecretArn, and optionally host, port, database (which win over the database secret's own).
+
+    ``SecretStore.complete`` reads the database secret only if the deployer allowed it.
+    """
     _require(fields, ("databaseSecretArn",), f"Secret {arn} (CustomAuth {DATABASE_SECRET_AUTH_TYPE})")
     source = _text_field(fields, "databaseSecretArn")
-    _secret_region(source)  # a malformed ARN is the profile's problem, said before any call
     port = _secret_port(fields.get("port"), 0, arn)  # 0: not in the profile
     return DbLogin(_text_field(fields, "host"), port, "", "", _text_field(fields, "database") or None,
                    method="database-secret", source=source)

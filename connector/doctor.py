@@ -168,7 +168,7 @@ def diagnose(
                     "group, and the function's security group allows that egress."))
 
     def secret_probe() -> str:
-        secret = store.read(secret_arn, refresh=True)
+        secret = store.read_profile(secret_arn, refresh=True)
         state["secret"] = secret
         nested = secret.get("credentialsMap")
         fields = sorted(str(key) for key in (nested if isinstance(nested, dict) else secret))  # names, never values

@@ -9,7 +9,7 @@ README ("SDK Restrictions") and Lambda's quotas.
 from __future__ import annotations
 
 __all__ = [
-    "BUDGET_SECONDS", "CONNECT_TIMEOUT_DEFAULT", "CONNECT_TIMEOUT_RANGE", "DEFAULT_MAX_RESULTS",
+    "BUDGET_SECONDS", "CA_BUNDLE_MAX_BYTES", "CONNECT_TIMEOUT_DEFAULT", "CONNECT_TIMEOUT_RANGE", "DEFAULT_MAX_RESULTS",
     "IAM_TOKEN_LIFE_SECONDS", "IAM_TOKEN_REUSE_SECONDS",
     "IDLE_CONNECTION_SECONDS", "LAMBDA_TIMEOUT_SECONDS", "LONG_BUDGET_SECONDS", "MAX_FILTER_CHARS",
     "MAX_FILTER_CONDITIONS", "MAX_FILTER_DEPTH", "MAX_FILTER_TOKENS", "MAX_RESULTS_BOUND", "MAX_TOKEN_CHARS",
@@ -59,6 +59,8 @@ MAX_FILTER_TOKENS = 10_000
 # The SDK's parser recurses once per AND/OR: a longer chain would exhaust Python's stack (about 330 here).
 MAX_FILTER_CONDITIONS = 200
 MAX_TOKEN_CHARS = 65_536
+# tlsCaBundle: the system store and the RDS bundle together are under 400 KB; a bigger file is no CA bundle.
+CA_BUNDLE_MAX_BYTES = 1_048_576
 
 # --- caches -----------------------------------------------------------------------------------
 # AppFlow caches ListEntities/DescribeEntity answers this long: a new column shows within ten minutes.

@@ -9,6 +9,7 @@ parsing that every other operation does.
 from __future__ import annotations
 
 import os
+import stat
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any, Literal
 from custom_connector_sdk.connector.settings import ConnectorRuntimeSettingDataType as SettingType
 
 from connector.errors import InvalidArgumentError
-from connector.limits import CONNECT_TIMEOUT_DEFAULT, CONNECT_TIMEOUT_RANGE, SHORT_BUDGET_SECONDS
+from connector.limits import CA_BUNDLE_MAX_BYTES, CONNECT_TIMEOUT_DEFAULT, CONNECT_TIMEOUT_RANGE, SHORT_BUDGET_SECONDS
 
 __all__ = ["DEFAULT_TLS_MODE", "SETTINGS", "VERIFYING_TLS_MODES",
            "ProfileSettings", "SettingSpec", "TlsMode", "parse_settings", "setting_errors"]
@@ -114,7 +115,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("tlsCaBundle", "tls_ca_bundle", "TLS CA bundle",
                 "Path of a PEM file in the function (e.g. in a layer under /opt) holding the CA that signed "
                 "the server's certificate, for a server whose CA is neither public nor Amazon RDS. Replaces "
-                "the default trust (system CAs and the RDS bundle). Empty: the default.",
+                "the default trust (system CAs and the RDS bundle). Empty: the default. Only a PEM "
+                "certificate file of at most 1 MiB outside /proc, /sys and /dev is accepted.",
                 SettingType.String, _text),
     SettingSpec("connectTimeoutSeconds", "connect_timeout", "Connect timeout (s)",
                 f"Seconds to wait for the database to answer a connection attempt, {CONNECT_TIMEOUT_RANGE[0]:g} to "
@@ -175,9 +177,44 @@ def setting_errors(raw: Mapping[str, Any] | None) -> dict[str, str]:
 def _cross_field_errors(raw: Mapping[str, Any]) -> dict[str, str]:
     mode = str(raw.get("tlsMode") or DEFAULT_TLS_MODE).strip().upper()
     bundle = str(raw.get("tlsCaBundle") or "").strip()
-    if bundle and mode in VERIFYING_TLS_MODES and not os.path.isfile(bundle):
-        return {"tlsCaBundle": f"no file {bundle[:120]!r} in the function (ship it in the artifact or a layer)"}
-    return {}
+    problem = _ca_bundle_problem(bundle) if bundle and mode in VERIFYING_TLS_MODES else None
+    return {"tlsCaBundle": problem} if problem else {}
+
+
+_SYSTEM_DIRECTORIES = ("/proc", "/sys", "/dev")
+_PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+
+
+def _ca_bundle_problem(path: str) -> str | None:
+    """Why the file at ``path`` cannot serve as tlsCaBundle, or None when it can.
+
+    A profile may name any path, and the function can read more than CA files (``/proc/self/environ``
+    holds the role's session credentials). So only a regular file outside /proc, /sys and /dev, of at
+    most CA_BUNDLE_MAX_BYTES, holding a PEM certificate is handed to OpenSSL; and a reason names the
+    path and what is wrong with the file, never anything the file holds.
+    """
+    shown = repr(path[:120])
+    real = os.path.realpath(path)
+    if any(real == top or real.startswith(top + "/") for top in _SYSTEM_DIRECTORIES):
+        return (f"{shown} is a system path, not a CA file: put the CA's PEM file in the function (the artifact, "
+                "or a layer under /opt)")
+    ship = "ship it in the artifact or a layer"
+    try:
+        found = os.stat(real)  # before open: opening a FIFO would wait for a writer
+        if not stat.S_ISREG(found.st_mode):
+            return f"{shown} is not a regular file; name the CA's PEM file ({ship})"
+        if found.st_size > CA_BUNDLE_MAX_BYTES:
+            return f"{shown} is larger than {CA_BUNDLE_MAX_BYTES:,} bytes, too large for a CA bundle"
+        with open(real, "rb") as file:
+            head = file.read(CA_BUNDLE_MAX_BYTES)
+    except FileNotFoundError:
+        return f"no file {shown} in the function ({ship})"
+    except OSError as exc:  # no permission, a path through a file
+        return f"{shown} cannot be read by the function ({exc.strerror or type(exc).__name__}); {ship}, readable"
+    if _PEM_CERTIFICATE not in head:
+        return (f"{shown} holds no PEM certificate (a line {_PEM_CERTIFICATE.decode()}); give the CA's certificate "
+                "in PEM form")
+    return None
 
 
 def parse_settings(raw: Mapping[str, Any] | None) -> ProfileSettings:

@@ -1,7 +1,7 @@
 """template.yaml, transformed to CloudFormation offline (samtranslator) and resolved per parameter set.
 
 The transform runs in the SAM tool venv (tests/sam_transform.py). A small resolver then
-evaluates Conditions, Rules, Fn::If/And/Or/Not/Equals/Join, Ref, Fn::Sub and AWS::NoValue for
+evaluates Conditions, Rules, Fn::If/And/Or/Not/Equals/Join/Split, Ref, Fn::Sub and AWS::NoValue for
 given parameter values, so each test sees the stack CloudFormation would create (or the parameter
 set it would refuse): which resources exist and the exact security group rules, IAM statements,
 registration wiring and alarm.
@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import connector
+from connector.credentials import DATABASE_SECRETS_ENV, allowed_database_secrets
 from connector.limits import BUDGET_SECONDS, LAMBDA_TIMEOUT_SECONDS
 from handlers import metrics
 from handlers.events import check_event
@@ -34,6 +35,9 @@ KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-123456789
 DB_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/99999999-12ab-34cd-56ef-1234567890ab"
 # An RDS-managed master user secret: the name rds!cluster-<uuid>, then Secrets Manager's 6 characters.
 DB_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!cluster-0f1e2d3c-aaaa-bbbb-cccc-0123456789ab-Xy12Zw"
+# A secret of one's own, for a flow-only user.
+DB_SECRET_2 = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/appflow_reader-AbC123"
+DB_KEY_2 = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/88888888-12ab-34cd-56ef-1234567890ab"
 CLUSTER_ID = "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY1"
 CLIENT_SG, ENDPOINT_SG = "sg-0aaaaaaaaaaaaaaaa", "sg-0bbbbbbbbbbbbbbbb"
 PROFILE_SECRETS = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:appflow!{ACCOUNT}-mysql-connector-*-??????"
@@ -136,6 +140,9 @@ class Stack:
             if key == "Fn::Join":
                 separator, items = arg
                 return separator.join(str(item) for item in self._resolve(items))
+            if key == "Fn::Split":
+                separator, text = arg
+                return str(self._resolve(text)).split(separator)
             if key == "Fn::If":
                 name, then, otherwise = arg
                 return self._resolve(then if self._condition(name) else otherwise)
@@ -371,17 +378,38 @@ def test_a_database_secret_grants_exactly_that_secret_and_its_key_only_for_it() 
     secret_only = Stack(**NETWORK, DatabaseSecretArn=DB_SECRET)
     assert _grants(secret_only) == [
         ("ReadAppFlowProfileSecrets", "secretsmanager:GetSecretValue", PROFILE_SECRETS),
-        ("ReadDatabaseSecret", "secretsmanager:GetSecretValue", DB_SECRET),
+        ("ReadDatabaseSecret", "secretsmanager:GetSecretValue", [DB_SECRET]),
     ]
     with_key = _role_statements(Stack(**NETWORK, DatabaseSecretArn=DB_SECRET, DatabaseSecretKmsKeyArn=DB_KEY))
     (kms,) = [s for s in with_key if s["Action"] == "kms:Decrypt"]
-    assert (kms["Sid"], kms["Resource"]) == ("DecryptDatabaseSecretViaSecretsManager", DB_KEY)
+    assert (kms["Sid"], kms["Resource"]) == ("DecryptDatabaseSecretViaSecretsManager", [DB_KEY])
     assert kms["Condition"] == {"StringEquals": {
         "kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com",
-        "kms:EncryptionContext:SecretARN": DB_SECRET,
+        "kms:EncryptionContext:SecretARN": [DB_SECRET],
     }}
     # A key without its secret grants nothing (and the Rules refuse the set).
     assert not [s for s in _role_statements(Stack(**NETWORK, DatabaseSecretKmsKeyArn=DB_KEY)) if "kms" in s["Action"]]
+
+
+def test_several_database_secrets_grant_exactly_those_and_their_keys_only_for_them() -> None:
+    stack = Stack(**NETWORK, DatabaseSecretArn=f"{DB_SECRET},{DB_SECRET_2}",
+                  DatabaseSecretKmsKeyArn=f"{DB_KEY},{DB_KEY_2}")
+    assert stack.refusals() == []
+    statements = {s["Sid"]: s for s in _role_statements(stack)}
+    assert statements["ReadDatabaseSecret"]["Resource"] == [DB_SECRET, DB_SECRET_2]
+    kms = statements["DecryptDatabaseSecretViaSecretsManager"]
+    assert kms["Resource"] == [DB_KEY, DB_KEY_2]
+    assert kms["Condition"]["StringEquals"]["kms:EncryptionContext:SecretARN"] == [DB_SECRET, DB_SECRET_2]
+
+
+@pytest.mark.parametrize("listed", ["", DB_SECRET, f"{DB_SECRET},{DB_SECRET_2}"])
+def test_the_function_reads_the_database_secrets_the_role_may_read(listed: str) -> None:
+    """The connector's allow list (connector/credentials.py) is the parameter the grant is made of, verbatim."""
+    stack = Stack(**NETWORK, DatabaseSecretArn=listed)
+    env = stack.props("ConnectorFunction")["Environment"]["Variables"]
+    assert env[DATABASE_SECRETS_ENV] == listed
+    granted = {sid: resource for sid, _, resource in _grants(stack)}.get("ReadDatabaseSecret", [])
+    assert sorted(allowed_database_secrets(env)) == sorted(granted)
 
 
 def test_iam_database_authentication_grants_connect_as_one_user_of_one_cluster() -> None:
@@ -414,7 +442,14 @@ def test_the_database_credential_parameters_accept_real_ids_and_refuse_names() -
         return re.fullmatch(declared[name]["AllowedPattern"], value) is not None
 
     assert accepts("DatabaseSecretArn", DB_SECRET) and accepts("DatabaseSecretArn", "")
+    assert accepts("DatabaseSecretArn", f"{DB_SECRET},{DB_SECRET_2}")
     assert not accepts("DatabaseSecretArn", DB_SECRET[:-7])  # the name without Secrets Manager's suffix
+    assert not accepts("DatabaseSecretArn", "rds!cluster-0f1e2d3c-aaaa-bbbb-cccc-0123456789ab-Xy12Zw")  # a name
+    for listed in (f"{DB_SECRET}, {DB_SECRET_2}", f"{DB_SECRET},", f",{DB_SECRET}", f"{DB_SECRET},,{DB_SECRET_2}",
+                   f" {DB_SECRET}", f"{DB_SECRET};{DB_SECRET_2}", f"{DB_SECRET}*"):
+        assert not accepts("DatabaseSecretArn", listed), listed  # spaces, empty items, other separators
+    assert accepts("DatabaseSecretKmsKeyArn", f"{DB_KEY},{DB_KEY_2}") and not accepts("DatabaseSecretKmsKeyArn",
+                                                                                         f"{DB_KEY}, {DB_KEY_2}")
     assert accepts("IamDbClusterResourceId", CLUSTER_ID) and accepts("IamDbClusterResourceId", "prx-0123abcd")
     assert not accepts("IamDbClusterResourceId", "my-aurora-cluster")  # the cluster's name, not its resource id
     assert accepts("IamDbUsername", "appflow") and not accepts("IamDbUsername", "app/flow")

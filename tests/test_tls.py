@@ -9,6 +9,7 @@ servers that offer none.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from connector.credentials import DbLogin
 from connector.database import RDS_CA_BUNDLE, connect
+from connector.errors import InvalidArgumentError
 from connector.settings import DEFAULT_TLS_MODE, parse_settings
 from devkit.fake_mysql import ClearTextLoginServer
 from devkit.mariadb import MySQLServer
@@ -146,6 +148,79 @@ def test_a_ca_bundle_that_is_not_pem_is_named(validate: Validate, tmp_path: Path
     response = validate({"tlsCaBundle": str(bogus)})
     assert response["errorDetails"]["errorCode"] == "InvalidArgument"
     assert str(bogus) in response["errorDetails"]["errorMessage"]
+
+
+# --- tlsCaBundle names a file in the function: only a PEM certificate file, never its content shown ----------
+
+CONTENT = "do-not-echo-7f3a9c"  # stands for what a file might hold (a key, the role's credentials)
+
+
+def _not_a_certificate(tmp_path: Path) -> str:
+    path = tmp_path / "key.pem"
+    path.write_text(f"-----BEGIN PRIVATE KEY-----\n{CONTENT}\n-----END PRIVATE KEY-----\n")
+    return str(path)
+
+
+def _link_to_proc(tmp_path: Path) -> str:
+    (tmp_path / "ca.pem").symlink_to("/proc/self/environ")
+    return str(tmp_path / "ca.pem")
+
+
+def _fifo(tmp_path: Path) -> str:
+    os.mkfifo(tmp_path / "ca.pem")  # opening it would wait for a writer for ever
+    return str(tmp_path / "ca.pem")
+
+
+def _too_large(tmp_path: Path) -> str:
+    path = tmp_path / "ca.pem"
+    path.write_text("-----BEGIN CERTIFICATE-----\n" + CONTENT * 100_000)
+    return str(path)
+
+
+def _through_a_file(tmp_path: Path) -> str:
+    (tmp_path / "ca.pem").write_text(f"-----BEGIN CERTIFICATE-----\n{CONTENT}\n")
+    return str(tmp_path / "ca.pem" / "inner.pem")
+
+
+BUNDLE_REFUSALS = {
+    "process environment": (lambda _: "/proc/self/environ", "system path"),
+    "a link into /proc": (_link_to_proc, "system path"),
+    "a private key": (_not_a_certificate, "holds no PEM certificate"),
+    "a directory": (lambda tmp_path: str(tmp_path), "not a regular file"),
+    "a named pipe": (_fifo, "not a regular file"),
+    "over 1 MiB": (_too_large, "larger than 1,048,576 bytes"),
+    "a path through a file": (_through_a_file, "cannot be read by the function"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BUNDLE_REFUSALS))
+def test_a_ca_bundle_that_is_no_pem_certificate_file_is_refused_without_its_content(tmp_path: Path, kind: str) -> None:
+    """A profile may name any path the function can reach; only a readable PEM certificate file is loaded."""
+    make, reason = BUNDLE_REFUSALS[kind]
+    path = make(tmp_path)
+    response = lambda_handler({"type": "ValidateConnectorRuntimeSettingsRequest", "scope": "CONNECTOR_PROFILE",
+                               "connectorRuntimeSettings": {"tlsCaBundle": path}}, None)
+    assert response["isSuccess"] is False
+    message = response["errorsByInputField"]["tlsCaBundle"]
+    assert reason in message and repr(path) in message
+    text = json.dumps(response)
+    assert CONTENT not in text and os.environ["PATH"] not in text
+    with pytest.raises(InvalidArgumentError, match="tlsCaBundle"):
+        parse_settings({"tlsCaBundle": path})
+
+
+def test_a_bundle_that_only_looks_like_pem_is_named_without_its_content(validate: Validate, tmp_path: Path) -> None:
+    """It passes the settings check; OpenSSL's refusal names the file and its own reason only."""
+    path = tmp_path / "ca.pem"
+    path.write_text(f"-----BEGIN CERTIFICATE-----\n{CONTENT}\n-----END CERTIFICATE-----\n")
+    response = validate({"tlsCaBundle": str(path)})
+    assert response["errorDetails"]["errorCode"] == "InvalidArgument"
+    assert str(path) in response["errorDetails"]["errorMessage"] and CONTENT not in json.dumps(response)
+
+
+def test_a_ca_bundle_is_only_checked_where_it_is_used() -> None:
+    """Without verification the bundle is not read, so a wrong path does not fail an unverified profile."""
+    assert parse_settings({"tlsMode": "REQUIRED", "tlsCaBundle": "/proc/self/environ"}).tls_mode == "REQUIRED"
 
 
 def test_the_rds_bundle_is_loaded_by_the_default_context() -> None:
