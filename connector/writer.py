@@ -298,7 +298,9 @@ class _Writer:
         # ON DUPLICATE KEY UPDATE fires on a clash with ANY unique key. It is safe only when every other
         # unique key holds an auto-increment column, which UPSERT records cannot set; otherwise each
         # record is UPDATE by its ids, then INSERT when nothing matched (a clash elsewhere then fails it).
+        # Unique indexes on a prefix or an expression count too: a clash there is with a row of other values.
         others = [key for key in entity.unique_keys if set(key) != set(self.id_columns)]
+        others += [partial.columns for partial in entity.partial_keys]
         self.on_duplicate = all(any(c.auto_increment for c in key) for key in others)
         self._overheads: dict[tuple[str, ...], int] = {}  # by column set: records of one call share a few
         self._fields: dict[tuple[str, ...], _Fields] = {}  # by the names in a record, in its order
@@ -747,9 +749,13 @@ def _check_request(entity: Entity, operation: Operation, id_fields: Sequence[str
     for name in wanted:
         entity.column(name)  # names the field when it does not exist
     if not any({c.name for c in key} == wanted for key in entity.unique_keys):
-        keys = "; ".join(", ".join(c.name for c in key) for key in entity.unique_keys) or "none"
+        keys = "; ".join(", ".join(c.name for c in other) for other in entity.unique_keys) or "none"
         msg = (f"idFieldNames {sorted(wanted)} are not a primary or unique key of {entity.identifier} "
                f"(its keys: {keys}); {operation} must identify exactly one row per record.")
+        if entity.partial_keys:
+            msg += (" A unique index on a prefix of a column or on an expression is no key: it makes only that "
+                    "part unique, and rows with different values can share it (here: "
+                    f"{'; '.join(partial.parts for partial in entity.partial_keys)}).")
         raise InvalidArgumentError(msg)
 
 
