@@ -1,4 +1,4 @@
-"""Unique indexes that are no key on a column's value: prefix parts and expression parts.
+"""Unique indexes that are no key on a column's value: prefix parts, expression parts, generated columns.
 
 ``UNIQUE KEY (code(8))`` makes the first 8 characters unique, not the value: ``abcdefgh-new`` clashes
 with the row ``abcdefgh-one``; and under an expanding collation two values are equal while their
@@ -323,6 +323,38 @@ def test_a_long_unique_key_is_a_key_on_the_whole_value(call: Caller, exact_db: d
     [(new,)] = sql(exact_db, f"SELECT id FROM `{table}` WHERE v = 1")
     assert _rows(exact_db, table) == sorted([(1, "abcdefgh-one", 3), (2, "abcdefgßa", 2), (new, PREFIX_COLLIDES, 1)],
                                             key=repr)
+
+
+@pytest.mark.parametrize("storage", ["STORED", "VIRTUAL"])
+def test_a_unique_generated_column_is_a_key_for_update_and_delete(call: Caller, exact_db: dict[str, Any],
+                                                                  storage: str) -> None:
+    """g = LEFT(code, 8), unique: the prefix key made a column. g names one row, code none. UPSERT cannot
+    match by g: a row it inserts takes g from code, not from the record."""
+    table = _table("gen")
+    sql(exact_db, f"CREATE TABLE `{table}` (id INT AUTO_INCREMENT PRIMARY KEY, code VARCHAR(20) NOT NULL, v INT, "
+                  f"g VARCHAR(8) AS (LEFT(code, 8)) {storage}, UNIQUE KEY g (g))")
+    with exact_db["admin"].cursor() as cur:
+        cur.executemany(f"INSERT INTO `{exact_db['database']}`.`{table}` (code, v) VALUES (%s, %s)",
+                        [("abcdefgh-one", 10), ("abcdefgX-two", 20), ("zzzzzzzz", 30)])
+    fields, _ = _described(call, exact_db, table)
+    assert fields["g"]["writeProperties"]["supportedWriteOperations"] == ["INSERT", "UPDATE", "DELETE"]
+    assert fields["code"]["writeProperties"]["supportedWriteOperations"] == ["INSERT"]
+    before = _rows(exact_db, table)
+    _refused(_write(call, exact_db, table, "UPSERT", [{"g": "abcdefgh", "v": 1}], ids=["g"]),
+             "UPSERT cannot match rows", "generated field(s) g")
+    _refused(_write(call, exact_db, table, "UPDATE", [{"code": PREFIX_COLLIDES, "v": 1}], ids=["code"]),
+             "(its keys: id; g)")
+    insert = _results(_write(call, exact_db, table, "INSERT", [{"code": PREFIX_COLLIDES, "v": 1}]))
+    upsert = _results(_write(call, exact_db, table, "UPSERT", [{"id": 50, "code": PREFIX_COLLIDES, "v": 1}],
+                             ids=["id"]))
+    assert _duplicate(insert[0], None) and _duplicate(upsert[0], "50")
+    assert _rows(exact_db, table) == before
+    update = _results(_write(call, exact_db, table, "UPDATE", [{"g": "abcdefgh", "v": 11}, {"g": "abcdefgZ", "v": 1}],
+                             ids=["g"]))
+    assert update[0] == (True, "abcdefgh", "") and update[1][:2] == (False, "abcdefgZ") and "no row of" in update[1][2]
+    assert _results(_write(call, exact_db, table, "DELETE", [{"g": "abcdefgX"}], ids=["g"])) == [
+        (True, "abcdefgX", "")]
+    assert _rows(exact_db, table) == [(1, "abcdefgh-one", 11, "abcdefgh"), (3, "zzzzzzzz", 30, "zzzzzzzz")]
 
 
 def test_an_expression_index_keeps_upsert_off_on_duplicate_key(exact_db: dict[str, Any],
