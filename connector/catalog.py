@@ -31,7 +31,8 @@ from connector.errors import (
 from connector.sql import quote, quote_table
 from connector.types import JSON_CARRIER, ColumnType, KeyKind, column_type
 
-__all__ = ["SYSTEM_SCHEMAS", "Column", "Entity", "list_schemas", "list_tables", "load_entity", "split_identifier"]
+__all__ = ["SYSTEM_SCHEMAS", "Column", "Entity", "PartialKey", "list_schemas", "list_tables", "load_entity",
+           "split_identifier"]
 
 SYSTEM_SCHEMAS = ("mysql", "sys", "information_schema", "performance_schema")
 # max_sort_length's default on MySQL and MariaDB: sorts compare only this many leading bytes.
@@ -122,11 +123,29 @@ class Column:
 
 
 @dataclass(frozen=True)
+class PartialKey:
+    """A unique index that is no key on its columns' values: a part on a prefix (``code(8)``) makes only
+    the first 8 characters unique, an expression part (MySQL 8's functional key parts) a value computed
+    from the row. Two rows with different values can clash on it, and ``WHERE code = ?`` can match a row
+    it does not make unique, so it is never an id or a page key. The writer still has to know it exists:
+    an INSERT clashes on it, and ON DUPLICATE KEY UPDATE would then rewrite the row it clashed with.
+    """
+
+    name: str
+    columns: tuple[Column, ...]  # its plain columns, those it takes a prefix of included
+    parts: str  # as a message names them: "a, code(8)"; an expression part as "(an expression)"
+
+
+@dataclass(frozen=True)
 class Entity:
     """A base table or view, its columns in ordinal order, its primary key and the key pages are ordered by.
 
     The page key is an internal choice (the primary key when its types can carry a keyset,
     else the first unique NOT NULL key that can); what AppFlow is told is the primary key.
+    A key here is a unique index on whole columns: one with a prefix or expression part is in
+    ``partial_keys`` and nowhere else (a PRIMARY KEY such as ``(code(8))`` too: the table then has
+    no primary key on columns). A unique index on a generated column is a key: the index holds the
+    column's whole value (see README, "Keys").
     """
 
     schema: str
@@ -135,8 +154,9 @@ class Entity:
     comment: str
     columns: tuple[Column, ...]
     key: tuple[Column, ...] = field(default=())  # primary key, else first unique NOT NULL key; may be empty
-    unique_keys: tuple[tuple[Column, ...], ...] = field(default=())  # every PRIMARY/UNIQUE index, PRIMARY first
+    unique_keys: tuple[tuple[Column, ...], ...] = field(default=())  # every PRIMARY/UNIQUE key, PRIMARY first
     primary_key: tuple[Column, ...] = field(default=())  # the PRIMARY KEY's columns (views have none)
+    partial_keys: tuple[PartialKey, ...] = field(default=())  # unique indexes with a prefix or expression part
     transactional: bool = True  # its engine can roll back (InnoDB); MyISAM and Aria keep what a failed batch wrote
 
     @property
@@ -292,7 +312,7 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str, 
             _check_view(cur, schema, table, deadline)
         json_columns = _mariadb_json_columns(cur, schema, table) if any(
             str(row[1]).lower() == JSON_CARRIER for row in column_rows) else set()
-        index_rows = [row[:2] for row in sorted(parts[2], key=_index_order)]
+        index_rows = [row[:3] for row in sorted(parts[2], key=_index_order)]
     columns = tuple(
         Column(
             name=str(name), data_type=str(data_type).lower(), column_type=str(col_type),
@@ -309,12 +329,12 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str, 
         for (name, data_type, col_type, nullable, default, extra, comment, charset, collation, octets,
              generation) in column_rows
     )
-    indexes = _unique_indexes(columns, index_rows)
+    indexes, partial_keys = _unique_indexes(columns, index_rows)
     unique_keys = tuple(indexes.values())
     page_key = next((key for key in unique_keys
                      if all(not c.nullable and c.keyset_kind is not None for c in key)), ())
     return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys,
-                  primary_key=indexes.get("PRIMARY", ()),
+                  primary_key=indexes.get("PRIMARY", ()), partial_keys=partial_keys,
                   transactional=str(found[3] or "").lower() in _TRANSACTIONAL_ENGINES)
 
 
@@ -329,6 +349,8 @@ _WHERE = "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s"
 # last is where the row goes (ORDINAL_POSITION, SEQ_IN_INDEX). No ORDER BY: sorting the UNION's text columns
 # takes the server a temporary table on disk, slower than the three queries it replaces; rows are put in order
 # here. Numbers come as text: the UNION makes them DECIMAL, which the read path's decoders turn into fragments.
+# A key part is a column (SUB_PART: the length of a prefix, NULL for the whole column) or, on MySQL 8.0.13+, an
+# expression (COLUMN_NAME NULL); its EXPRESSION column is not asked for, MariaDB has none (and it is not needed).
 _CATALOG_SQL = (
     f"SELECT 0, {_text('TABLE_TYPE')}, {_text('TABLE_COMMENT')}, CAST(@@max_sort_length AS CHAR), "
     f"{_text('ENGINE')}, {', '.join(['NULL'] * 7)}, '0' FROM information_schema.TABLES {_WHERE} "
@@ -338,7 +360,7 @@ _CATALOG_SQL = (
     f"{_text('COLLATION_NAME')}, CAST(CHARACTER_OCTET_LENGTH AS CHAR), {_text('GENERATION_EXPRESSION')}, "
     f"CAST(ORDINAL_POSITION AS CHAR) FROM information_schema.COLUMNS {_WHERE} "
     "UNION ALL "
-    f"SELECT 2, {_text('INDEX_NAME')}, {_text('COLUMN_NAME')}, {', '.join(['NULL'] * 9)}, "
+    f"SELECT 2, {_text('INDEX_NAME')}, {_text('COLUMN_NAME')}, CAST(SUB_PART AS CHAR), {', '.join(['NULL'] * 8)}, "
     f"CAST(SEQ_IN_INDEX AS CHAR) FROM information_schema.STATISTICS {_WHERE} AND NON_UNIQUE = 0"
 )
 
@@ -379,13 +401,28 @@ def _unreadable_view(cur: Any, schema: str, table: str) -> InvalidArgumentError:
     return _view_error(schema, table, reason)
 
 
-def _unique_indexes(columns: tuple[Column, ...], index_rows: Any) -> dict[str, tuple[Column, ...]]:
-    """Unique indexes made of plain columns by name, PRIMARY first (functional key parts are left out)."""
+def _unique_indexes(columns: tuple[Column, ...], index_rows: Any
+                    ) -> tuple[dict[str, tuple[Column, ...]], tuple[PartialKey, ...]]:
+    """Unique indexes on whole columns by name, PRIMARY first; and those with a prefix or expression part.
+
+    ``index_rows`` are (index, column, prefix length) in index order. MariaDB's long unique keys (a
+    TEXT or BLOB column, USING HASH) list no prefix: they hold the whole value, under its collation.
+    """
     by_name = {c.name: c for c in columns}
-    indexes: dict[str, list[Column | None]] = {}
-    for index_name, column_name in index_rows:
-        indexes.setdefault(str(index_name), []).append(by_name.get(column_name) if column_name else None)
-    return {name: tuple(c for c in key if c is not None) for name, key in indexes.items() if None not in key}
+    indexes: dict[str, list[tuple[Column | None, bool, str]]] = {}  # (column, whole, as a message names it)
+    for index_name, column_name, sub_part in index_rows:
+        column = by_name.get(str(column_name)) if column_name else None
+        shown = f"{column_name}({int(sub_part)})" if sub_part else str(column_name or "(an expression)")
+        indexes.setdefault(str(index_name), []).append((column, column is not None and not sub_part, shown))
+    keys: dict[str, tuple[Column, ...]] = {}
+    partial: list[PartialKey] = []
+    for name, index in indexes.items():
+        plain = tuple(column for column, _, _ in index if column is not None)
+        if all(whole for _, whole, _ in index):
+            keys[name] = plain
+        else:
+            partial.append(PartialKey(name, plain, ", ".join(shown for _, _, shown in index)))
+    return keys, tuple(partial)
 
 
 def _mariadb_json_columns(cur: Any, schema: str, table: str) -> set[str]:

@@ -95,17 +95,22 @@ _BY_KEY = [WriteOperationType.UPDATE, WriteOperationType.UPSERT, WriteOperationT
 
 
 def _write_properties(column: Column, entity: Entity) -> WriteOperationProperty:
-    """What a destination flow may do with the column; key columns can be idFieldNames."""
+    """What a destination flow may do with the column; key columns can be idFieldNames.
+
+    A key is a unique index on whole columns (a prefix or expression index is none); UPSERT cannot
+    match by a key with a generated column, whose value a new row does not take from the record.
+    """
     assigned = column.auto_increment or column.generated
-    in_unique_key = any(column in key for key in entity.unique_keys)
+    keys = [key for key in entity.unique_keys if column in key]
+    upsert_key = any(not any(c.generated for c in key) for key in keys)
+    by_key = [op for op in _BY_KEY if keys and (op is not WriteOperationType.UPSERT or upsert_key)]
     return WriteOperationProperty(
         is_creatable=not assigned,
         is_updatable=not assigned,
         is_nullable=column.nullable or column.default is not None or assigned,
         is_upsertable=not column.generated,
         is_defaulted_on_create=column.default is not None or assigned or column.nullable,
-        supported_write_operations=[WriteOperationType.INSERT, *_BY_KEY] if in_unique_key
-        else [WriteOperationType.INSERT],
+        supported_write_operations=[WriteOperationType.INSERT, *by_key],
     )
 
 
