@@ -11,7 +11,6 @@ socket's read timeout. The answer leaves at least ``SPARE_SECONDS`` unused.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -62,7 +61,3 @@ class Deadline:
     def statement_seconds(self) -> float:
         """What the server may spend on the next statement (at least 0.1 s, so it still gets an answer)."""
         return max(0.1, self.left())
-
-    def lock_wait_seconds(self) -> int:
-        """lock_wait_timeout and innodb_lock_wait_timeout take whole seconds, at least 1."""
-        return max(1, math.floor(self.left()))

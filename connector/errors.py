@@ -384,7 +384,7 @@ def view_is_broken(exc: BaseException) -> bool:
 
 
 def server_stopped(exc: BaseException) -> bool:
-    """The server itself stopped a statement at the call's deadline (max_statement_time, MAX_EXECUTION_TIME)."""
+    """The server itself stopped a statement at the call's deadline (max_statement_time, max_execution_time)."""
     return error_number(exc) in (ER.STATEMENT_TIMEOUT, ER.QUERY_TIMEOUT)
 
 

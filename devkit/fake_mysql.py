@@ -111,6 +111,7 @@ class FakeLoginServer:
         a load balancer that does not pass TLS)."""
         self.handshake, self.greet, self.ask = handshake, greet, ask
         self.logins: list[ReceivedLogin] = []
+        self.statements: list[str] = []  # every COM_QUERY after the logins, in order
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._context: ssl.SSLContext | None = None
         if certificate is not None:
@@ -240,6 +241,8 @@ class FakeLoginServer:
             command, text = payload[:1], payload[1:]
             if command == b"\x01":  # COM_QUIT
                 return
+            if command == b"\x03":
+                self.statements.append(text.decode("utf-8", "replace"))
             if command == b"\x03" and text.lstrip().upper().startswith(b"SELECT"):
                 self._one_row(wire)
             else:
