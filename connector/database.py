@@ -62,17 +62,43 @@ _OPENED: dict[int, float] = {}
 RDS_CA_BUNDLE = Path(__file__).resolve().parent / "certs" / "rds-global-bundle.pem"
 
 
-@lru_cache(maxsize=16)
 def _private_ca(ca_bundle: str | None) -> bool:
-    """Whether ``ca_bundle`` is the user's own trust: set, and holding none of the Amazon RDS roots (which sign
-    every RDS instance's certificate, so under VERIFY_CA anyone's RDS instance would pass for the server)."""
+    """Whether ``ca_bundle`` is the user's own trust: set, and holding none of the certificates that sign for
+    others: the Amazon RDS roots (every RDS instance) and the system's public CAs (any public certificate,
+    ACM's included, so the Amazon Trust Services roots too). Under VERIFY_CA anyone holding a certificate of
+    those would pass for the server."""
     if not ca_bundle:
         return False
-    given, rds = ssl.create_default_context(cafile=ca_bundle), ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return _holds_none_of_the_public_roots(ca_bundle, _system_ca_file())
+
+
+@lru_cache(maxsize=16)
+def _holds_none_of_the_public_roots(ca_bundle: str, system_ca_file: str | None) -> bool:
+    given = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     given.load_verify_locations(cafile=ca_bundle)  # get_ca_certs lists what was loaded from files only
-    rds.load_verify_locations(cafile=str(RDS_CA_BUNDLE))
-    roots = {bytes(der) for der in rds.get_ca_certs(binary_form=True)}
-    return not any(bytes(der) in roots for der in given.get_ca_certs(binary_form=True))
+    return not any(bytes(der) in _public_roots(system_ca_file) for der in given.get_ca_certs(binary_form=True))
+
+
+def _system_ca_file() -> str | None:
+    """The system's CA file as OpenSSL finds it now (SSL_CERT_FILE, else the build's default), if it exists."""
+    paths = ssl.get_default_verify_paths()
+    found = paths.cafile or paths.openssl_cafile
+    return found if found and Path(found).is_file() else None
+
+
+@lru_cache(maxsize=4)
+def _public_roots(system_ca_file: str | None) -> frozenset[bytes]:
+    """The Amazon RDS roots and the system's CAs, as DER (the system's hashed directory too, when no file)."""
+    roots = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    roots.load_verify_locations(cafile=str(RDS_CA_BUNDLE))
+    files = [Path(system_ca_file)] if system_ca_file else sorted(Path(ssl.get_default_verify_paths().openssl_capath)
+                                                                 .glob("*.[0-9]"))
+    for file in files:
+        try:
+            roots.load_verify_locations(cafile=str(file))
+        except (OSError, ssl.SSLError):
+            continue  # an unreadable entry of the system store: what it holds cannot be told apart anyway
+    return frozenset(bytes(der) for der in roots.get_ca_certs(binary_form=True))
 
 
 @lru_cache(maxsize=16)

@@ -250,3 +250,15 @@ def test_verify_ca_with_the_rds_bundle_sends_no_password(reach: Callable[..., di
     assert not _only_login(server).revealed(password)
     assert response["errorDetails"]["errorCode"] == "InvalidArgument"
     assert "any Amazon RDS instance" in response["errorDetails"]["errorMessage"]
+
+
+def test_a_bundle_holding_a_public_ca_is_not_a_private_ca(ca: TestCA, tmp_path: Path) -> None:
+    """A bundle of public roots (AWS tells RDS Proxy users to gather the Amazon Trust Services roots, which sign
+    every ACM certificate) trusts anyone's public certificate: VERIFY_CA with it sends no password."""
+    system = database._system_ca_file()
+    assert system is not None, "the system CA file (Lambda's and CI's) was not found"
+    first_public = Path(system).read_text().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+    bundle = tmp_path / "own-and-public.pem"
+    bundle.write_text(ca.ca_file.read_text() + first_public)
+    assert database._private_ca(str(bundle)) is False
+    assert database._private_ca(str(ca.ca_file)) is True
