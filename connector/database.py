@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pymysql
-from pymysql.constants import CLIENT, SERVER_STATUS
+from pymysql.constants import CLIENT, ER, SERVER_STATUS
 
 from connector.credentials import DbLogin
 from connector.deadline import Deadline
@@ -31,6 +31,7 @@ from connector.errors import (
     RequestTimeoutError,
     ServiceUnavailableError,
     classify_mysql_error,
+    error_number,
     lacks_table_privilege,
     lost_mid_statement,
     no_greeting,
@@ -178,9 +179,7 @@ def connect(
         raise _not_mysql(target, f"{type(exc).__name__} in its greeting or login packets") from None
     try:
         with conn.cursor() as cur:
-            bounds = _bounds_sql(conn, deadline) or ""  # one round trip for the session's settings
-            cur.execute(f"SET time_zone = '+00:00', net_write_timeout = {NET_TIMEOUT_SECONDS:d}, "
-                        f"net_read_timeout = {NET_TIMEOUT_SECONDS:d}, " + bounds.removeprefix("SET SESSION "))
+            _first_settings(cur, conn, deadline)
             if read_only:
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
             else:  # a value that does not fit fails its record instead of being truncated
@@ -190,6 +189,26 @@ def connect(
         conn.close()
         raise classify_mysql_error(exc, target) from exc
     return conn
+
+
+def _first_settings(cur: Any, conn: GuardedConnection, deadline: Deadline) -> None:
+    """UTC, network timeouts and the call's bounds, in one round trip. A server whose greeting named the other
+    flavour (a proxy greets for itself: RDS Proxy, ProxySQL) answers error 1193 for the statement-time
+    variable: it is then set under the other flavour's name."""
+    def send() -> None:
+        bounds = (_bounds_sql(conn, deadline) or "").removeprefix("SET SESSION ")
+        cur.execute(f"SET time_zone = '+00:00', net_write_timeout = {NET_TIMEOUT_SECONDS:d}, "
+                    f"net_read_timeout = {NET_TIMEOUT_SECONDS:d}" + (f", {bounds}" if bounds else ""))
+
+    try:
+        send()
+    except pymysql.err.OperationalError as exc:
+        name = _statement_time_variable(conn)
+        if error_number(exc) != ER.UNKNOWN_SYSTEM_VARIABLE or name not in str(exc):
+            raise
+        conn.statement_time_variable = _OTHER_STATEMENT_TIME[name]
+        conn.session_bounds = None
+        send()
 
 
 def _check_host_name(host: str) -> None:
@@ -470,9 +489,20 @@ def _bounds_sql(conn: pymysql.connections.Connection, deadline: Deadline) -> str
     waits = max(1, math.floor(seconds - _LOCK_BEFORE_STATEMENT_SECONDS))
     if isinstance(conn, GuardedConnection):
         conn.session_bounds = SessionBounds(deadline.at, seconds)
-    statement_time = (f"max_statement_time = {seconds:.3f}" if is_mariadb(conn)
-                      else f"max_execution_time = {math.ceil(seconds * 1000):d}")
+    name = _statement_time_variable(conn)
+    statement_time = (f"{name} = {seconds:.3f}" if name == "max_statement_time"
+                      else f"{name} = {math.ceil(seconds * 1000):d}")
     return f"SET SESSION lock_wait_timeout = {waits:d}, innodb_lock_wait_timeout = {waits:d}, {statement_time}"
+
+
+# MariaDB's statement time (seconds, every statement) and MySQL's (milliseconds, read-only SELECTs)
+_OTHER_STATEMENT_TIME = {"max_statement_time": "max_execution_time", "max_execution_time": "max_statement_time"}
+
+
+def _statement_time_variable(conn: pymysql.connections.Connection) -> str:
+    """The statement-time variable this server knows: from the greeting, unless the server said otherwise."""
+    known = conn.statement_time_variable if isinstance(conn, GuardedConnection) else None
+    return known or ("max_statement_time" if is_mariadb(conn) else "max_execution_time")
 
 
 def is_mariadb(conn: pymysql.connections.Connection) -> bool:

@@ -233,6 +233,7 @@ class GuardedConnection(pymysql.connections.Connection):
         self.may_reveal = may_reveal
         self.greeting_plugin = ""
         self.session_bounds: SessionBounds | None = None
+        self.statement_time_variable: str | None = None  # set when the server refused the greeting's flavour
         super().__init__(*args, auth_plugin_map=plugin_map(may_reveal=may_reveal), **kwargs)
 
     def _get_server_information(self) -> None:

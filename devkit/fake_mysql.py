@@ -97,7 +97,9 @@ class _Wire:
 class FakeLoginServer:
     """Serve logins on 127.0.0.1 until closed; ``logins`` lists what each client sent.
 
-    ``greet``: the plugin the greeting names. ``ask``: what the server does with the client's first
+    ``greet``: the plugin the greeting names. ``unknown_variables``: names the server
+    answers error 1193 for (as MariaDB does for MySQL's, behind a proxy that greets as MySQL). ``ask``: what
+    the server does with the client's first
     answer: ``ok`` (accept it), ``full_auth`` (caching_sha2_password: "perform full authentication"),
     or the name of any plugin to switch the login to (``mysql_clear_password``, ``dialog``,
     ``sha256_password``, ``caching_sha2_password`` (then full authentication), ``mysql_old_password``,
@@ -105,11 +107,13 @@ class FakeLoginServer:
     """
 
     def __init__(self, certificate: ServerCertificate | None, handshake: str = "ok", *,
-                 greet: str = "mysql_native_password", ask: str = "mysql_clear_password") -> None:
+                 greet: str = "mysql_native_password", ask: str = "mysql_clear_password",
+                 unknown_variables: tuple[str, ...] = ()) -> None:
         """``certificate``: offer TLS with it; None: a server without TLS. ``handshake``: what the server does
         when the client asks for TLS: ``ok``, or ``close``, ``reset`` (RST) or ``silent`` (a broken TLS set-up,
         a load balancer that does not pass TLS)."""
         self.handshake, self.greet, self.ask = handshake, greet, ask
+        self.unknown_variables = unknown_variables  # a statement naming one fails with error 1193
         self.logins: list[ReceivedLogin] = []
         self.statements: list[str] = []  # every COM_QUERY after the logins, in order
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -243,6 +247,10 @@ class FakeLoginServer:
                 return
             if command == b"\x03":
                 self.statements.append(text.decode("utf-8", "replace"))
+                unknown = next((name for name in self.unknown_variables if name.encode() in text), None)
+                if unknown is not None:
+                    wire.send(_error(1193, f"Unknown system variable '{unknown}'"), seq=1)
+                    continue
             if command == b"\x03" and text.lstrip().upper().startswith(b"SELECT"):
                 self._one_row(wire)
             else:
@@ -255,6 +263,10 @@ class FakeLoginServer:
         eof = b"\xfe\x00\x00" + struct.pack("<H", _AUTOCOMMIT)
         for seq, payload in enumerate((b"\x01", column, eof, _lenenc(b"1"), eof), start=1):
             wire.send(payload, seq=seq)
+
+
+def _error(number: int, message: str) -> bytes:
+    return b"\xff" + struct.pack("<H", number) + b"#HY000" + message.encode()
 
 
 def _first_answer_plugin(payload: bytes, user_end: int) -> str:

@@ -135,3 +135,18 @@ def test_a_server_greeting_as_mysql_8_gets_the_same_session_variables(make_secre
                         r"max_execution_time = [78]\d{3}", statements[-2]), statements
     assert statements[-1] == "SELECT 1"
     assert not any("SET STATEMENT" in s or "/*+" in s or "max_statement_time" in s for s in statements)
+
+
+def test_a_proxy_greeting_for_the_other_flavour_still_gets_bounds() -> None:
+    """RDS Proxy and ProxySQL greet for themselves: a MariaDB behind one answers 1193 for max_execution_time.
+    The connector sets the statement time under MariaDB's name instead of failing every call."""
+    server_lacks, then = "max_execution_time", "max_statement_time"  # the fake server greets as MySQL 8.0
+    with FakeLoginServer(None, ask="ok", unknown_variables=(server_lacks,)) as server:
+        login = DbLogin("127.0.0.1", server.port, "u", new_password("proxy"), None)
+        conn = connect(login, parse_settings({"tlsMode": "DISABLED"}), deadline=Deadline.after(12.0))
+        with conn.cursor() as cur:
+            cur.execute(bounded(conn, "SELECT 1", Deadline.after(8.0)))
+        conn.close()
+        statements = [s for s in server.statements if s.startswith("SET") and "lock_wait_timeout" in s]
+    assert server_lacks in statements[0] and then in statements[1] and then in statements[-1], statements
+    assert len(statements) == 3  # the refused first SET, its retry, the next call's bounds
