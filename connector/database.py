@@ -28,6 +28,7 @@ from connector.errors import (
     ConnectorError,
     InvalidArgumentError,
     MySQLTarget,
+    PasswordWithheldError,
     RequestTimeoutError,
     ServiceUnavailableError,
     classify_mysql_error,
@@ -42,6 +43,7 @@ from connector.limits import IDLE_CONNECTION_SECONDS, NET_TIMEOUT_SECONDS, UNBOU
 from connector.login_guard import (
     CredentialWithheld,
     GuardedConnection,
+    LoginProtocolError,
     SessionBounds,
     UnsupportedPlugin,
     reveals_credentials_to,
@@ -61,45 +63,6 @@ _OPENED: dict[int, float] = {}
 
 # Aurora's server certificates chain to these (connector/certs/SOURCE.md says where the file came from).
 RDS_CA_BUNDLE = Path(__file__).resolve().parent / "certs" / "rds-global-bundle.pem"
-
-
-def _private_ca(ca_bundle: str | None) -> bool:
-    """Whether ``ca_bundle`` is the user's own trust: set, and holding none of the certificates that sign for
-    others: the Amazon RDS roots (every RDS instance) and the system's public CAs (any public certificate,
-    ACM's included, so the Amazon Trust Services roots too). Under VERIFY_CA anyone holding a certificate of
-    those would pass for the server."""
-    if not ca_bundle:
-        return False
-    return _holds_none_of_the_public_roots(ca_bundle, _system_ca_file())
-
-
-@lru_cache(maxsize=16)
-def _holds_none_of_the_public_roots(ca_bundle: str, system_ca_file: str | None) -> bool:
-    given = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    given.load_verify_locations(cafile=ca_bundle)  # get_ca_certs lists what was loaded from files only
-    return not any(bytes(der) in _public_roots(system_ca_file) for der in given.get_ca_certs(binary_form=True))
-
-
-def _system_ca_file() -> str | None:
-    """The system's CA file as OpenSSL finds it now (SSL_CERT_FILE, else the build's default), if it exists."""
-    paths = ssl.get_default_verify_paths()
-    found = paths.cafile or paths.openssl_cafile
-    return found if found and Path(found).is_file() else None
-
-
-@lru_cache(maxsize=4)
-def _public_roots(system_ca_file: str | None) -> frozenset[bytes]:
-    """The Amazon RDS roots and the system's CAs, as DER (the system's hashed directory too, when no file)."""
-    roots = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    roots.load_verify_locations(cafile=str(RDS_CA_BUNDLE))
-    files = [Path(system_ca_file)] if system_ca_file else sorted(Path(ssl.get_default_verify_paths().openssl_capath)
-                                                                 .glob("*.[0-9]"))
-    for file in files:
-        try:
-            roots.load_verify_locations(cafile=str(file))
-        except (OSError, ssl.SSLError):
-            continue  # an unreadable entry of the system store: what it holds cannot be told apart anyway
-    return frozenset(bytes(der) for der in roots.get_ca_certs(binary_form=True))
 
 
 @lru_cache(maxsize=16)
@@ -156,6 +119,9 @@ def connect(
         raise _withheld(target, settings, exc) from None
     except UnsupportedPlugin as exc:
         raise _unsupported(target, conn, exc) from None
+    except LoginProtocolError as exc:
+        raise _not_mysql(target, f"it answered the login with {exc.detail}; a proxy that rewrites logins would "
+                         "too") from None
     except pymysql.err.OperationalError as exc:
         if _handshake_failed(conn, exc):
             raise _tls_handshake_failure(target, exc) from exc
@@ -188,7 +154,24 @@ def connect(
     except pymysql.err.MySQLError as exc:
         conn.close()
         raise classify_mysql_error(exc, target) from exc
+    except RuntimeError as exc:
+        if not _asked_for_a_local_file(exc):
+            raise
+        conn.close()
+        raise _local_file_request(target) from None
     return conn
+
+
+def _asked_for_a_local_file(exc: BaseException) -> bool:
+    """PyMySQL's refusal of a server's LOAD DATA LOCAL request (local_infile is off: nothing was sent)."""
+    return isinstance(exc, RuntimeError) and "LOAD_LOCAL" in str(exc)
+
+
+def _local_file_request(target: MySQLTarget) -> InvalidArgumentError:
+    msg = (f"MySQL at {target.where} answered a statement with a request for a file of the function (LOAD DATA "
+           "LOCAL), which the connector never asked for and refused: it is not the database, or a proxy in "
+           "between rewrites statements. Check the host and port, and keep tlsMode VERIFY_IDENTITY.")
+    return InvalidArgumentError(msg)
 
 
 def _first_settings(cur: Any, conn: GuardedConnection, deadline: Deadline) -> None:
@@ -220,27 +203,24 @@ def _check_host_name(host: str) -> None:
         raise InvalidArgumentError(msg) from None
 
 
-def _withheld(target: MySQLTarget, settings: ProfileSettings, exc: CredentialWithheld) -> InvalidArgumentError:
+def _withheld(target: MySQLTarget, settings: ProfileSettings, exc: CredentialWithheld) -> PasswordWithheldError:
     """The server asked for the password itself over a connection that did not prove who the server is."""
-    if settings.tls_mode == "VERIFY_CA" and settings.tls_ca_bundle:
-        proof = (f"tlsMode VERIFY_CA with tlsCaBundle {settings.tls_ca_bundle!r}, which holds Amazon RDS roots, "
-                 "accepts the certificate of any Amazon RDS instance, not only this server's")
+    if not exc.over_tls:
+        proof = f"the connection is not encrypted (tlsMode {settings.tls_mode})"
     elif settings.tls_mode == "VERIFY_CA":
-        proof = ("tlsMode VERIFY_CA with the default trust accepts any certificate of a public CA or of any "
-                 "Amazon RDS instance, not only this server's")
-    elif settings.tls_mode in ("REQUIRED", "PREFERRED"):
+        proof = ("tlsMode VERIFY_CA checks the certificate's CA but not that it names this host: with the default "
+                 "trust any public or Amazon RDS certificate passes, and a tlsCaBundle's CA may sign for others too")
+    else:
         proof = (f"tlsMode {settings.tls_mode} encrypts the connection but does not check the certificate, so it "
                  "stops eavesdroppers, not a server pretending to be this one")
-    else:
-        proof = "tlsMode DISABLED sends everything in clear text"
     full_auth = ("MySQL 8 asks for it with caching_sha2_password the first time a user logs in after a restart "
                  "or FLUSH PRIVILEGES, and always for sha256_password users. " if "sha" in exc.plugin else "")
     msg = (f"MySQL at {target.where} asked for the password of user '{target.user}' itself ({exc.how}); the "
            f"connector sent nothing: {proof}. {full_auth}Fix: tlsMode VERIFY_IDENTITY (the default; the Amazon "
            "RDS CA bundle ships with the connector, so Aurora and RDS endpoints need nothing more), with "
-           "tlsCaBundle for a server whose CA is private; or give the user mysql_native_password, whose "
-           "login never reveals the password.")
-    return InvalidArgumentError(msg)
+           "tlsCaBundle for a server whose CA is private and a certificate naming the host; or give the user "
+           "mysql_native_password, whose login never reveals the password.")
+    return PasswordWithheldError(msg)
 
 
 def _unsupported(target: MySQLTarget, conn: GuardedConnection, exc: UnsupportedPlugin) -> InvalidArgumentError:
@@ -292,7 +272,7 @@ def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext
     """The connection, configured but not yet connected (so a failure can tell whether the server greeted)."""
     preferred = settings.tls_mode == "PREFERRED"
     conn = GuardedConnection(
-        may_reveal=reveals_credentials_to(settings.tls_mode, private_ca=_private_ca(settings.tls_ca_bundle)),
+        may_reveal=reveals_credentials_to(settings.tls_mode),
         host=login.host,
         port=login.port,
         user=login.user,
@@ -404,6 +384,10 @@ def session(
             # nothing written: a read can start again, a write reached a server that refused all of it
             raise ConnectionMovedError(failure.message, retry_after_seconds=RETRY_AFTER_SECONDS) from exc
         raise failure from exc
+    except RuntimeError as exc:
+        if not _asked_for_a_local_file(exc):
+            raise
+        raise _local_file_request(login.target(settings)) from None
     finally:
         if clean and reuse and conn.open and not conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
             _keep(key, conn)

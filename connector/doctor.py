@@ -22,7 +22,7 @@ import pymysql
 
 from connector.credentials import DbLogin, SecretStore, login_from_secret
 from connector.database import check_select, connect
-from connector.errors import ConnectorError, InvalidArgumentError, classify_mysql_error
+from connector.errors import ConnectorError, InvalidArgumentError, PasswordWithheldError, classify_mysql_error
 from connector.settings import ProfileSettings, parse_settings
 
 __all__ = ["Check", "Diagnosis", "diagnose"]
@@ -216,6 +216,9 @@ def diagnose(
     def tls_and_login() -> str:
         try:
             return session_probe()
+        except PasswordWithheldError as exc:
+            detail = "login refused: the server asked for the password itself"
+            raise _Broken(detail, exc.message) from None
         except InvalidArgumentError as exc:
             if "TLS" in exc.message:
                 detail = "TLS handshake failed"

@@ -30,6 +30,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidCredentialsError",
     "MySQLTarget",
+    "PasswordWithheldError",
     "RateLimitExceededError",
     "RequestTimeoutError",
     "ResourceNotFoundError",
@@ -70,6 +71,10 @@ class InvalidArgumentError(ConnectorError):
     """The request, a setting or a secret is malformed: fix the input."""
 
     error_code = ErrorCode.InvalidArgument
+
+
+class PasswordWithheldError(InvalidArgumentError):
+    """The server asked for the password itself, and the connection had not proved who the server is."""
 
 
 class InvalidCredentialsError(ConnectorError):

@@ -10,9 +10,8 @@ not impostors, so PyMySQL alone would hand the password to any server that asks 
 without TLS by RSA with the server's own key).
 
 The rule held here: the password or token leaves the function only when the certificate was
-verified *and* names the host (tlsMode VERIFY_IDENTITY), or was signed by the user's own CA
-(VERIFY_CA with a tlsCaBundle that holds none of the Amazon RDS roots, which sign every RDS
-instance). Otherwise a request for it is refused before anything is sent, with the plugin's name.
+verified *and* names the host (tlsMode VERIFY_IDENTITY). Otherwise a request for it is refused
+before anything is sent, with the plugin's name.
 A greeting that would make PyMySQL put the password in its very first
 packet (``sha256_password`` over TLS) is answered with a scramble instead; a server that really
 needs the password then switches plugins and is refused.
@@ -35,8 +34,8 @@ import pymysql
 from pymysql._auth import scramble_caching_sha2
 from pymysql.constants.CR import CR_AUTH_PLUGIN_ERR
 
-__all__ = ["CHALLENGE_RESPONSE_PLUGINS", "CredentialWithheld", "GuardedConnection", "SessionBounds",
-           "UnsupportedPlugin", "reveals_credentials_to"]
+__all__ = ["CHALLENGE_RESPONSE_PLUGINS", "CredentialWithheld", "GuardedConnection", "LoginProtocolError",
+           "SessionBounds", "UnsupportedPlugin", "reveals_credentials_to"]
 
 # Plugins whose first answer is a scramble; PyMySQL answers a greeting with any other one differently.
 CHALLENGE_RESPONSE_PLUGINS = frozenset({"", "mysql_native_password", "caching_sha2_password", "client_ed25519"})
@@ -46,29 +45,35 @@ _SAFE_FIRST_ANSWER = "caching_sha2_password"
 _FAST_AUTH_OK, _FULL_AUTH_NEEDED = 3, 4
 
 
-def reveals_credentials_to(tls_mode: str, *, private_ca: bool) -> bool:
-    """Whether this TLS mode proves the server's identity well enough to send it the password.
+def reveals_credentials_to(tls_mode: str) -> bool:
+    """Whether this TLS mode proves the server's identity well enough to send it the password: only
+    VERIFY_IDENTITY (a trusted CA *and* the host's name). VERIFY_CA accepts any certificate of its CAs
+    (with the default trust: every public CA and every RDS instance; with a tlsCaBundle: whatever that
+    bundle's CAs signed, which the connector cannot tell apart from a public or RDS CA in every case).
 
-    VERIFY_IDENTITY: a trusted CA *and* the host's name. VERIFY_CA trusts any certificate of its CAs:
-    with the default trust (every public CA, every RDS instance) that is anyone's; only with a
-    tlsCaBundle of the user's own CA (``private_ca``: none of the Amazon RDS roots) is it theirs.
-
-    >>> modes = ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")
-    >>> [reveals_credentials_to(m, private_ca=False) for m in modes]
+    >>> [reveals_credentials_to(m) for m in ("DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY")]
     [False, False, False, False, True]
-    >>> reveals_credentials_to("VERIFY_CA", private_ca=True), reveals_credentials_to("REQUIRED", private_ca=True)
-    (True, False)
     """
-    return tls_mode == "VERIFY_IDENTITY" or (tls_mode == "VERIFY_CA" and private_ca)
+    return tls_mode == "VERIFY_IDENTITY"
 
 
 class CredentialWithheld(pymysql.err.OperationalError):  # noqa: N818 - reads as what happened
     """The server asked for the password itself, and the connection has not proved who the server is."""
 
-    def __init__(self, plugin: str, how: str) -> None:
+    def __init__(self, plugin: str, how: str, *, over_tls: bool) -> None:
         super().__init__(CR_AUTH_PLUGIN_ERR, f"the server asked for the password itself ({how}); refused")
         self.plugin = plugin
         self.how = how
+        self.over_tls = over_tls
+
+
+class LoginProtocolError(pymysql.err.OperationalError):  # noqa: N818 - reads as what happened
+    """The server answered the login with a step MySQL's protocol does not have: not MySQL, or a proxy that
+    rewrites the login. Nothing was sent for it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(CR_AUTH_PLUGIN_ERR, detail)
+        self.detail = detail
 
 
 class UnsupportedPlugin(pymysql.err.OperationalError):  # noqa: N818 - reads as what happened
@@ -93,7 +98,7 @@ class _Plugin:
         return self.may_reveal and bool(self.conn._secure)  # noqa: SLF001 - TLS is up (no public flag)
 
     def _withhold(self, how: str) -> CredentialWithheld:
-        return CredentialWithheld(self.name, how)
+        return CredentialWithheld(self.name, how, over_tls=bool(self.conn._secure))  # noqa: SLF001
 
     def _send(self, data: bytes) -> Any:
         self.conn.write_packet(data)
@@ -159,8 +164,8 @@ class _CachingSha2(_Plugin):
         if step == bytes([_FULL_AUTH_NEEDED]):
             return self._send_password("caching_sha2_password full authentication, which sends it in clear text "
                                        "inside TLS or encrypted with a public key the server supplies")
-        how = f"caching_sha2_password step {step.hex() or 'none'}, which this client does not take"
-        raise self._withhold(how)
+        detail = f"a caching_sha2_password step MySQL does not have (0x{step.hex() or 'none'})"
+        raise LoginProtocolError(detail)
 
     def _read_ok(self) -> Any:
         packet = self.conn._read_packet()  # noqa: SLF001 - the next step of PyMySQL's authentication loop
@@ -206,7 +211,7 @@ class _PluginMap(dict[Any, Any]):
         name = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
         if name in _PYMYSQL_OWN:
             return default
-        return functools.partial(_Refused, may_reveal=self.may_reveal, name=name)
+        return functools.partial(_Refused, may_reveal=self.may_reveal, name=name or "(none named)")
 
 
 def plugin_map(*, may_reveal: bool) -> dict[Any, Any]:
