@@ -1,0 +1,237 @@
+"""Twins: the same assertions under NO PAD and PAD SPACE, _ci and _bin collations, latin1 and binary.
+
+Aurora MySQL 3 (MySQL 8) collates by ``utf8mb4_0900_ai_ci``: NO PAD ('a' and 'a ' differ) and
+accent-insensitive ('a' = 'A' = 'á'). MariaDB has NO PAD collations of its own and the PAD SPACE
+ones both servers share. Under each collation a table's key accepts its own set of twins (values
+that differ in bytes, and may or may not be equal to the collation): the set is not written here
+but found by inserting candidates and keeping what the unique key accepts. Then, for that set:
+
+* every page sequence (sizes 1, 2, 3 and 7) returns each row exactly once, on a VARCHAR primary
+  key, a CHAR primary key, a unique NOT NULL secondary key and a table without any key;
+* a filter returns exactly the rows the server returns for the same comparison, written as SQL;
+* RetrieveData by ids returns the rows the server finds for those values;
+* UPDATE, UPSERT and DELETE by a key change the row the server says ``k = value`` names, and no other.
+
+Nothing here says which values are equal: the server is asked every time. Rows are compared as
+the multiset of the server's HEX of each stored value (its UTF-8 text, or its bytes).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pymysql
+import pytest
+
+from connector import catalog
+from tests.conftest import Caller, identifier, pages, sql
+
+# Requested collations; "binary" is the binary character set (VARBINARY / BINARY columns).
+COLLATIONS = [
+    "utf8mb4_unicode_520_nopad_ci", "utf8mb4_nopad_bin", "utf8mb4_general_nopad_ci", "utf8mb4_unicode_nopad_ci",
+    "utf8mb4_unicode_520_ci", "utf8mb4_general_ci", "utf8mb4_bin", "utf8mb4_unicode_ci",
+    "latin1_swedish_ci", "binary",
+]
+# A server without one (MySQL 8 through MYSQL_TEST_URL) tests its own collation of the same kind instead.
+STAND_INS = {"utf8mb4_unicode_520_nopad_ci": "utf8mb4_0900_ai_ci", "utf8mb4_nopad_bin": "utf8mb4_0900_bin",
+             "utf8mb4_general_nopad_ci": "utf8mb4_0900_as_ci", "utf8mb4_unicode_nopad_ci": "utf8mb4_0900_as_ci"}
+# Case, accents, padding, expansions (ß/ss, ligatures), ignorable and control characters, outside the BMP.
+CANDIDATES = ["a", "A", "á", "Á", "a ", "a  ", "ä", "ae", "ß", "ss", "ǅ", "Ǆ", "ǆ", "ﬁ", "fi", "", " ", "\t",
+              "a\t", "a\x00", "😀", "🎉", "b", "B"]
+PAGE_SIZES = (1, 2, 3, 7)
+# The columns of each table, in order; "d" is a number, the others strings (or bytes) compared by their HEX.
+TABLES = {"vk": ("k", "n"), "ck": ("k", "n"), "uk": ("d", "k", "n"), "nk": ("k", "c", "n")}
+ER_DUP_ENTRY = 1062
+ER_TRUNCATED_WRONG_VALUE_FOR_FIELD = 1366  # a character the column's charset cannot hold (strict mode)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One collation's tables: ``vk`` VARCHAR primary key, ``ck`` CHAR primary key, ``uk`` unique NOT NULL
+    VARCHAR beside a DOUBLE primary key (which cannot page), ``nk`` no key at all (duplicates included)."""
+
+    requested: str
+    collation: str  # as the server has it ("binary" for the binary charset)
+    charset: str
+    prefix: str
+    kept: dict[str, tuple[str, ...]]  # table -> the candidates its key accepted, in insertion order
+
+    @property
+    def binary(self) -> bool:
+        return self.charset == "binary"
+
+    @property
+    def nopad(self) -> bool:
+        return self.binary or "nopad" in self.collation or "_0900_" in self.collation
+
+    @property
+    def case_sensitive(self) -> bool:
+        return self.binary or self.collation.endswith(("_bin", "_cs"))
+
+    def table(self, stem: str) -> str:
+        return f"{self.prefix}_{stem}"
+
+    def column(self, width: str) -> str:
+        """A string column of this family: VARCHAR(8) / CHAR(4), or VARBINARY / BINARY for the binary charset."""
+        kind, size = width.split(":")
+        if self.binary:
+            return f"{'VARBINARY' if kind == 'var' else 'BINARY'}({16 if kind == 'var' else size})"
+        typ = "VARCHAR" if kind == "var" else "CHAR"
+        return f"{typ}({size}) CHARACTER SET {self.charset} COLLATE {self.collation}"
+
+    def param(self, value: str) -> str | bytes:
+        """The value as a statement binds it: text in the connection's utf8mb4, or the bytes themselves."""
+        return value.encode() if self.binary else value
+
+    def json_value(self, value: str) -> str:
+        """The value as AppFlow sends it in a record or an id (binary fields as base64)."""
+        return base64.b64encode(value.encode()).decode() if self.binary else value
+
+    def hexed(self, value: Any) -> Any:
+        """A record's string value as the server's HEX of it (numbers as they are)."""
+        if not isinstance(value, str):
+            return value
+        raw = base64.b64decode(value) if self.binary else value.encode("utf-8")
+        return raw.hex().upper()
+
+    def select(self, table: str) -> str:
+        """The columns of ``table`` as the server's HEX (text converted to UTF-8 first)."""
+        return ", ".join(c if c in ("n", "d") else (f"HEX(`{c}`)" if self.binary else
+                                                    f"HEX(CONVERT(`{c}` USING utf8mb4))") for c in TABLES[table])
+
+
+def _errno(exc: BaseException) -> int:
+    return int(exc.args[0]) if exc.args and isinstance(exc.args[0], int) else 0
+
+
+def _insert(db: dict[str, Any], table: str, columns: Sequence[str], values: Sequence[Any]) -> int:
+    """One row; 0 when it went in, else the server's error number (a duplicate, a character it cannot hold)."""
+    marks = ", ".join(["%s"] * len(values))
+    try:
+        with db["admin"].cursor() as cur:
+            cur.execute(f"INSERT INTO `{db['database']}`.`{table}` ({', '.join(columns)}) VALUES ({marks})", values)
+    except pymysql.err.MySQLError as exc:
+        errno = _errno(exc)
+        assert errno in (ER_DUP_ENTRY, ER_TRUNCATED_WRONG_VALUE_FOR_FIELD), exc
+        return errno
+    return 0
+
+
+def _resolve(db: dict[str, Any], requested: str) -> tuple[str, str]:
+    """(collation, charset) the server has for ``requested``: itself, or the stand-in of the same kind."""
+    if requested == "binary":
+        return "binary", "binary"
+    known = {row[0] for row in sql(db, "SELECT COLLATION_NAME FROM information_schema.COLLATIONS")}
+    collation = requested if requested in known else STAND_INS.get(requested, requested)
+    assert collation in known, f"the server has neither {requested} nor a stand-in for it"
+    return collation, collation.split("_")[0]
+
+
+@pytest.fixture(scope="module", params=COLLATIONS)
+def family(request: pytest.FixtureRequest, exact_db: dict[str, Any]) -> Iterator[Family]:
+    requested = request.param
+    collation, charset = _resolve(exact_db, requested)
+    prefix = f"tw{COLLATIONS.index(requested)}"
+    draft = Family(requested, collation, charset, prefix, {})
+    sql(exact_db,
+        f"CREATE TABLE `{prefix}_vk` (k {draft.column('var:8')} PRIMARY KEY, n INT NOT NULL)",
+        f"CREATE TABLE `{prefix}_ck` (k {draft.column('fix:4')} PRIMARY KEY, n INT NOT NULL)",
+        f"CREATE TABLE `{prefix}_uk` (d DOUBLE PRIMARY KEY, k {draft.column('var:8')} NOT NULL, n INT NOT NULL, "
+        "UNIQUE KEY k (k))",
+        f"CREATE TABLE `{prefix}_nk` (k {draft.column('var:8')}, c {draft.column('fix:4')}, n INT)")
+    kept: dict[str, list[str]] = {"vk": [], "ck": [], "uk": [], "nk": []}
+    for i, value in enumerate(CANDIDATES):
+        v = draft.param(value)
+        for stem, columns, row in (("vk", ("k", "n"), (v, i)), ("ck", ("k", "n"), (v, i)),
+                                   ("uk", ("d", "k", "n"), (i + 0.5, v, i))):
+            if _insert(exact_db, f"{prefix}_{stem}", columns, row) == 0:
+                kept[stem].append(value)
+        # no key: every value the charset holds, twice, and some rows identical in every column
+        if all(_insert(exact_db, f"{prefix}_nk", ("k", "c", "n"), (v, draft.param(value[:4]), i % 3)) == 0
+               for _ in range(2)):
+            kept["nk"].append(value)
+    sql(exact_db, f"INSERT INTO `{prefix}_nk` VALUES (NULL, NULL, NULL), (NULL, NULL, NULL), (NULL, 'a', 1)")
+    yield Family(requested, collation, charset, prefix, {stem: tuple(values) for stem, values in kept.items()})
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def stored(db: dict[str, Any], family: Family, stem: str, where: str = "TRUE",
+           params: Sequence[Any] | None = None) -> Counter[tuple[Any, ...]]:
+    """The rows of a table the server returns for ``where``, as a multiset of HEX values."""
+    rows = sql(db, f"SELECT {family.select(stem)} FROM `{family.table(stem)}` WHERE {where}", params=params)
+    return Counter(tuple(row) for row in rows)
+
+
+def received(family: Family, stem: str, records: Sequence[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    return Counter(tuple(family.hexed(r[c]) for c in TABLES[stem]) for r in records)
+
+
+def page_key(db: dict[str, Any], family: Family, stem: str) -> list[str]:
+    """The columns pages of the table are ordered by after their key ([]: OFFSET in the order of all columns)."""
+    entity = catalog.load_entity(db["admin"], db["database"], family.table(stem))
+    return [c.name for c in entity.key]
+
+
+def assert_pages_exact(call: Caller, db: dict[str, Any], family: Family, stem: str, **fields: Any) -> None:
+    expected = stored(db, family, stem)
+    assert sum(expected.values()) >= 10, "too few rows to page through"
+    for size in PAGE_SIZES:
+        got = pages(call, identifier(db, family.table(stem)), size, **fields)
+        assert len(got) == sum(expected.values()), (family.requested, stem, size)
+        assert received(family, stem, got) == expected, (family.requested, stem, size)
+
+
+# --- 1. the twin sets are the server's ---------------------------------------------------------
+
+
+def test_each_key_keeps_the_twins_its_collation_tells_apart(exact_db: dict[str, Any], family: Family) -> None:
+    """The premise of the rest: what the unique key accepted is what the collation's padding and case say."""
+    vk = family.kept["vk"]
+    spelled = "_binary'a' = _binary'a '" if family.binary else \
+        f"_{family.charset}'a' COLLATE {family.collation} = _{family.charset}'a '"
+    pads = sql(exact_db, f"SELECT {spelled}")[0][0]
+    assert bool(pads) is not family.nopad, f"{family.collation} pads as its name does not say"
+    assert ("a " in vk) is family.nopad  # NO PAD: 'a' and 'a ' are two keys; PAD SPACE: they clash
+    assert ("A" in vk) is family.case_sensitive
+    assert "a" in vk and "" in vk and "\t" in vk and "a\t" in vk  # control characters are never spaces
+    # CHAR strips trailing spaces whatever the collation: 'a ' is 'a' once stored; BINARY pads with zero bytes
+    ck = family.kept["ck"]
+    if family.binary:
+        assert "a " in ck and "a\x00" not in ck
+    else:
+        assert "a " not in ck and " " not in ck and "" in ck
+    assert family.kept["uk"] == vk
+    assert len(family.kept["nk"]) == sum(1 for _ in stored(exact_db, family, "nk").elements()) // 2 - 1
+
+
+# --- 2. every row once, on every kind of key ---------------------------------------------------
+
+
+def test_keyset_pages_on_a_varchar_primary_key(call: Caller, exact_db: dict[str, Any], family: Family) -> None:
+    assert page_key(exact_db, family, "vk") == ["k"]
+    assert_pages_exact(call, exact_db, family, "vk")
+
+
+def test_pages_on_a_char_primary_key(call: Caller, exact_db: dict[str, Any], family: Family) -> None:
+    """CHAR under NO PAD sorts padded and compares unpadded: such a key pages by OFFSET, all others by keyset."""
+    padded_char = family.nopad and not family.binary
+    assert page_key(exact_db, family, "ck") == ([] if padded_char else ["k"])
+    assert_pages_exact(call, exact_db, family, "ck")
+
+
+def test_keyset_pages_on_a_unique_not_null_secondary_key(call: Caller, exact_db: dict[str, Any],
+                                                           family: Family) -> None:
+    assert page_key(exact_db, family, "uk") == ["k"]
+    assert_pages_exact(call, exact_db, family, "uk")
+
+
+def test_keyless_pages_with_duplicates_and_twins(call: Caller, exact_db: dict[str, Any], family: Family) -> None:
+    assert page_key(exact_db, family, "nk") == []
+    assert_pages_exact(call, exact_db, family, "nk")
+    assert_pages_exact(call, exact_db, family, "nk", selectedFieldNames=["k", "c", "n"])
