@@ -19,6 +19,7 @@ the multiset of the server's HEX of each stored value (its UTF-8 text, or its by
 from __future__ import annotations
 
 import base64
+import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ STAND_INS = {"utf8mb4_unicode_520_nopad_ci": "utf8mb4_0900_ai_ci", "utf8mb4_nopa
 CANDIDATES = ["a", "A", "á", "Á", "a ", "a  ", "ä", "ae", "ß", "ss", "ǅ", "Ǆ", "ǆ", "ﬁ", "fi", "", " ", "\t",
               "a\t", "a\x00", "😀", "🎉", "b", "B"]
 PAGE_SIZES = (1, 2, 3, 7)
+FILTER_PAGE_SIZES = (1, 3)  # a filtered flow pages by the same code; size 1 puts a boundary after every row
 # The columns of each table, in order; "d" is a number, the others strings (or bytes) compared by their HEX.
 TABLES = {"vk": ("k", "n"), "ck": ("k", "n"), "uk": ("d", "k", "n"), "nk": ("k", "c", "n")}
 ER_DUP_ENTRY = 1062
@@ -162,9 +164,9 @@ def family(request: pytest.FixtureRequest, exact_db: dict[str, Any]) -> Iterator
 
 
 def stored(db: dict[str, Any], family: Family, stem: str, where: str = "TRUE",
-           params: Sequence[Any] | None = None) -> Counter[tuple[Any, ...]]:
-    """The rows of a table the server returns for ``where``, as a multiset of HEX values."""
-    rows = sql(db, f"SELECT {family.select(stem)} FROM `{family.table(stem)}` WHERE {where}", params=params)
+           params: Sequence[Any] | None = None, table: str | None = None) -> Counter[tuple[Any, ...]]:
+    """The rows of a table (``stem``'s, or its copy ``table``) the server returns for ``where``, as HEX values."""
+    rows = sql(db, f"SELECT {family.select(stem)} FROM `{table or family.table(stem)}` WHERE {where}", params=params)
     return Counter(tuple(row) for row in rows)
 
 
@@ -176,6 +178,15 @@ def page_key(db: dict[str, Any], family: Family, stem: str) -> list[str]:
     """The columns pages of the table are ordered by after their key ([]: OFFSET in the order of all columns)."""
     entity = catalog.load_entity(db["admin"], db["database"], family.table(stem))
     return [c.name for c in entity.key]
+
+
+def refused_as_the_server_refuses(response: dict[str, Any], exc: pymysql.err.MySQLError) -> bool:
+    """The server cannot compare the column with a value (a character its charset cannot hold): neither can
+    the connector, which says so as the caller's mistake (InvalidArgument), not as the server's failure."""
+    details = response.get("errorDetails") or {}
+    return (response["isSuccess"] is False and details.get("errorCode") == "InvalidArgument"
+            and "cannot compare a value with a column" in details.get("errorMessage", "")
+            and str(exc.args[1]) in details.get("errorMessage", ""))
 
 
 def assert_pages_exact(call: Caller, db: dict[str, Any], family: Family, stem: str, **fields: Any) -> None:
@@ -235,3 +246,136 @@ def test_keyless_pages_with_duplicates_and_twins(call: Caller, exact_db: dict[st
     assert page_key(exact_db, family, "nk") == []
     assert_pages_exact(call, exact_db, family, "nk")
     assert_pages_exact(call, exact_db, family, "nk", selectedFieldNames=["k", "c", "n"])
+
+
+# --- 3. filters: the server's own comparison ------------------------------------------------------
+
+# (filterExpression, the same condition as SQL, its parameters); {c} is the column.
+FILTERS: list[tuple[str, str, tuple[str, ...]]] = [
+    *((f"{{c}} = '{v}'", "{c} = %s", (v,)) for v in ("a", "A", "a ", "á", "ä", "ss", "ß", "", "fi", "ǅ")),
+    ("{c} != 'a'", "{c} <> %s", ("a",)),
+    ("{c} > 'a'", "{c} > %s", ("a",)),
+    ("{c} > ''", "{c} > %s", ("",)),
+    ("{c} >= 'a '", "{c} >= %s", ("a ",)),
+    ("{c} < 'a'", "{c} < %s", ("a",)),
+    ("{c} <= 'ae'", "{c} <= %s", ("ae",)),
+    ("{c} BETWEEN 'a' AND 'b'", "{c} BETWEEN %s AND %s", ("a", "b")),
+    ("{c} BETWEEN 'a ' AND 'ae'", "{c} BETWEEN %s AND %s", ("a ", "ae")),
+    ("{c} IN ('a', 'A ', 'ß', 'ǆ')", "{c} IN (%s, %s, %s, %s)", ("a", "A ", "ß", "ǆ")),
+    *((f"{{c}} CONTAINS '{v}'", "{c} LIKE %s", (f"%{v}%",)) for v in ("a", "A", " ", "ss", "ﬁ", "😀")),
+    ("{c} = 'a' OR {c} = 'b'", "({c} = %s OR {c} = %s)", ("a", "b")),
+]
+# (table, column): keyset on a primary and a secondary key, OFFSET on CHAR NO PAD and without a key.
+FILTERED = [("vk", "k"), ("uk", "k"), ("ck", "k"), ("nk", "k"), ("nk", "c")]
+
+
+def test_filters_return_the_rows_the_server_returns(call: Caller, exact_db: dict[str, Any], family: Family) -> None:
+    if family.binary:  # bytes have no collation to compare by: a binary field is not filtered on
+        response = call("QueryDataRequest", entityIdentifier=identifier(exact_db, family.table("vk")),
+                        maxResults=5, filterExpression="k = 'a'")
+        assert response["isSuccess"] is False and response["errorDetails"]["errorCode"] == "InvalidArgument"
+        assert "cannot be filtered on" in response["errorDetails"]["errorMessage"]
+        return
+    wrong: list[str] = []
+    for stem, column in FILTERED:
+        for dsl, condition, params in FILTERS:
+            expression = dsl.format(c=column)
+            try:
+                expected = stored(exact_db, family, stem, condition.format(c=f"`{column}`"), params)
+            except pymysql.err.MySQLError as exc:
+                response = call("QueryDataRequest", entityIdentifier=identifier(exact_db, family.table(stem)),
+                                maxResults=5, filterExpression=expression)
+                if not refused_as_the_server_refuses(response, exc):
+                    wrong.append(f"{stem}.{column} {expression!r}: server says {exc}; connector {response}")
+                continue
+            for size in FILTER_PAGE_SIZES:
+                got = received(family, stem, pages(call, identifier(exact_db, family.table(stem)), size,
+                                                   filterExpression=expression))
+                if got != expected:
+                    wrong.append(f"{stem}.{column} {expression!r} size {size}: {sorted(got)} != {sorted(expected)}")
+    assert not wrong, "\n".join(wrong)
+
+
+# --- 4. ids: RetrieveData, and UPDATE / UPSERT / DELETE by a key ------------------------------------
+
+
+def test_ids_retrieve_the_rows_the_server_finds(call: Caller, exact_db: dict[str, Any], family: Family) -> None:
+    """Each candidate alone (kept or not: under _ci 'A' finds the row 'a'), then all of them at once."""
+    wrong: list[str] = []
+    for stem in ("vk", "ck", "uk"):
+        for ids in [*([v] for v in CANDIDATES), CANDIDATES]:
+            marks = ", ".join(["%s"] * len(ids))
+            response = call("RetrieveDataRequest", entityIdentifier=identifier(exact_db, family.table(stem)),
+                            idFieldName="k", ids=[family.json_value(v) for v in ids])
+            try:
+                expected = stored(exact_db, family, stem, f"k IN ({marks})", [family.param(v) for v in ids])
+            except pymysql.err.MySQLError as exc:
+                if not refused_as_the_server_refuses(response, exc):
+                    wrong.append(f"{stem} {ids!r}: server says {exc}; connector {response}")
+                continue
+            if not response["isSuccess"]:
+                wrong.append(f"{stem} {ids!r}: {response['errorDetails']}")
+                continue
+            got = received(family, stem, [json.loads(r) for r in response["records"]])
+            if got != expected:
+                wrong.append(f"{stem} {ids!r}: {sorted(got)} != {sorted(expected)}")
+    assert not wrong, "\n".join(wrong)
+
+
+WRITTEN = {"UPDATE": ("vk", "ck", "uk"), "UPSERT": ("vk", "uk"), "DELETE": ("vk", "ck", "uk")}
+
+
+def _changed(stem: str, row: tuple[Any, ...], n: int, d: float | None) -> tuple[Any, ...]:
+    """``row`` with its n (and d, the DOUBLE primary key of ``uk``) written."""
+    values = dict(zip(TABLES[stem], row, strict=True))
+    values["n"] = n
+    if d is not None:
+        values["d"] = d
+    return tuple(values[c] for c in TABLES[stem])
+
+
+@pytest.mark.parametrize("operation", list(WRITTEN))
+def test_writes_by_a_key_change_the_row_the_server_names(call: Caller, exact_db: dict[str, Any], family: Family,
+                                                         operation: str) -> None:
+    """Every candidate in turn names a row by ``k`` on a copy of the table; the whole table is compared before
+    and after with what the server says ``k = value`` matches (under _ci, 'A' names the row 'a')."""
+    wrong: list[str] = []
+    for stem in WRITTEN[operation]:
+        copy = f"{family.table(stem)}_{operation.lower()}"
+        sql(exact_db, f"CREATE TABLE `{copy}` LIKE `{family.table(stem)}`",
+            f"INSERT INTO `{copy}` SELECT * FROM `{family.table(stem)}`")
+        for i, value in enumerate(CANDIDATES):
+            n, d = 1000 + i, (5000.5 + i if stem == "uk" and operation == "UPSERT" else None)
+            record: dict[str, Any] = {"k": family.json_value(value)}
+            if operation != "DELETE":
+                record |= {"n": n} | ({"d": d} if d is not None else {})
+            before = stored(exact_db, family, stem, table=copy)
+            try:
+                named = stored(exact_db, family, stem, "k = %s", [family.param(value)], table=copy)
+            except pymysql.err.MySQLError:
+                named = None  # the server cannot compare the column with the value: nothing can change
+            response = call("WriteDataRequest", entityIdentifier=identifier(exact_db, copy), operation=operation,
+                            idFieldNames=["k"], records=[json.dumps(record)], allOrNone=False)
+            after = stored(exact_db, family, stem, table=copy)
+            results = response.get("writeRecordResults") or [{"isSuccess": False}]
+            ok = results[0]["isSuccess"]
+            if named is None:
+                expected, should = before, False
+            elif sum(named.values()) > 1:
+                wrong.append(f"{stem} {value!r}: the key names {sorted(named)}")
+                continue
+            elif operation == "DELETE":
+                expected, should = before - named, bool(named)
+            elif named:
+                expected = before - named + Counter(_changed(stem, row, n, d) for row in named)
+                should = True
+            elif operation == "UPSERT":
+                inserted = {"d": d, "k": family.hexed(family.json_value(value)), "n": n}
+                expected, should = before + Counter([tuple(inserted[c] for c in TABLES[stem])]), True
+            else:
+                expected, should = before, False
+            if (ok, after) != (should, expected):
+                wrong.append(f"{stem} {operation} {value!r}: ok={ok} (expected {should}) {response}; "
+                             f"gone {sorted(before - after)}, new {sorted(after - before)}; "
+                             f"expected gone {sorted(before - expected)}, new {sorted(expected - before)}")
+    assert not wrong, "\n".join(wrong)
