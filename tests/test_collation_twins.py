@@ -45,8 +45,9 @@ CANDIDATES = ["a", "A", "á", "Á", "a ", "a  ", "ä", "ae", "ß", "ss", "ǅ", "
               "a\t", "a\x00", "😀", "🎉", "b", "B"]
 PAGE_SIZES = (1, 2, 3, 7)
 FILTER_PAGE_SIZES = (1, 3)  # a filtered flow pages by the same code; size 1 puts a boundary after every row
-# The columns of each table, in order; "d" is a number, the others strings (or bytes) compared by their HEX.
-TABLES = {"vk": ("k", "n"), "ck": ("k", "n"), "uk": ("d", "k", "n"), "nk": ("k", "c", "n")}
+# The columns of each table, in order: numbers, and strings (or bytes) compared by their HEX.
+TABLES = {"vk": ("k", "n"), "ck": ("k", "n"), "uk": ("d", "k", "n"), "mk": ("k", "j", "n"), "nk": ("k", "c", "n")}
+NUMBERS = ("d", "j", "n")
 ER_DUP_ENTRY = 1062
 ER_TRUNCATED_WRONG_VALUE_FOR_FIELD = 1366  # a character the column's charset cannot hold (strict mode)
 
@@ -54,7 +55,8 @@ ER_TRUNCATED_WRONG_VALUE_FOR_FIELD = 1366  # a character the column's charset ca
 @dataclass(frozen=True)
 class Family:
     """One collation's tables: ``vk`` VARCHAR primary key, ``ck`` CHAR primary key, ``uk`` unique NOT NULL
-    VARCHAR beside a DOUBLE primary key (which cannot page), ``nk`` no key at all (duplicates included)."""
+    VARCHAR beside a DOUBLE primary key (which cannot page), ``mk`` a (VARCHAR, INT) primary key whose first
+    part ties between twins, ``nk`` no key at all (duplicates included)."""
 
     requested: str
     collation: str  # as the server has it ("binary" for the binary charset)
@@ -102,7 +104,7 @@ class Family:
 
     def select(self, table: str) -> str:
         """The columns of ``table`` as the server's HEX (text converted to UTF-8 first)."""
-        return ", ".join(c if c in ("n", "d") else (f"HEX(`{c}`)" if self.binary else
+        return ", ".join(c if c in NUMBERS else (f"HEX(`{c}`)" if self.binary else
                                                     f"HEX(CONVERT(`{c}` USING utf8mb4))") for c in TABLES[table])
 
 
@@ -144,14 +146,19 @@ def family(request: pytest.FixtureRequest, exact_db: dict[str, Any]) -> Iterator
         f"CREATE TABLE `{prefix}_ck` (k {draft.column('fix:4')} PRIMARY KEY, n INT NOT NULL)",
         f"CREATE TABLE `{prefix}_uk` (d DOUBLE PRIMARY KEY, k {draft.column('var:8')} NOT NULL, n INT NOT NULL, "
         "UNIQUE KEY k (k))",
+        f"CREATE TABLE `{prefix}_mk` (k {draft.column('var:8')}, j INT, n INT NOT NULL, PRIMARY KEY (k, j))",
         f"CREATE TABLE `{prefix}_nk` (k {draft.column('var:8')}, c {draft.column('fix:4')}, n INT)")
-    kept: dict[str, list[str]] = {"vk": [], "ck": [], "uk": [], "nk": []}
+    kept: dict[str, list[str]] = {"vk": [], "ck": [], "uk": [], "mk": [], "nk": []}
     for i, value in enumerate(CANDIDATES):
         v = draft.param(value)
         for stem, columns, row in (("vk", ("k", "n"), (v, i)), ("ck", ("k", "n"), (v, i)),
                                    ("uk", ("d", "k", "n"), (i + 0.5, v, i))):
             if _insert(exact_db, f"{prefix}_{stem}", columns, row) == 0:
                 kept[stem].append(value)
+        # twins share a first key part where the collation ties them; the second part tells them apart
+        for j in (i % 3, 3):
+            if _insert(exact_db, f"{prefix}_mk", ("k", "j", "n"), (v, j, 10 * i + j)) == 0:
+                kept["mk"].append(value)
         # no key: every value the charset holds, twice, and some rows identical in every column
         if all(_insert(exact_db, f"{prefix}_nk", ("k", "c", "n"), (v, draft.param(value[:4]), i % 3)) == 0
                for _ in range(2)):
@@ -240,6 +247,18 @@ def test_keyset_pages_on_a_unique_not_null_secondary_key(call: Caller, exact_db:
                                                            family: Family) -> None:
     assert page_key(exact_db, family, "uk") == ["k"]
     assert_pages_exact(call, exact_db, family, "uk")
+
+
+def test_keyset_pages_on_a_composite_key_whose_first_part_ties(call: Caller, exact_db: dict[str, Any],
+                                                                family: Family) -> None:
+    """Under _ci and PAD SPACE 'a', 'A' and 'a ' are one value of k: ORDER BY k, j and the token's
+    ``(k = ? AND j > ?) OR k > ?`` must tie them the same way."""
+    assert page_key(exact_db, family, "mk") == ["k", "j"]
+    table = family.table("mk")
+    ties = sql(exact_db, f"SELECT COUNT(*) FROM `{table}` a JOIN `{table}` b ON a.k = b.k AND a.j < b.j "
+                         "AND HEX(a.k) <> HEX(b.k)")[0][0]
+    assert bool(ties) is (len(family.kept["vk"]) < len(family.kept["nk"]))  # twins the key tied share a k here
+    assert_pages_exact(call, exact_db, family, "mk")
 
 
 def test_keyless_pages_with_duplicates_and_twins(call: Caller, exact_db: dict[str, Any], family: Family) -> None:
