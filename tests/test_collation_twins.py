@@ -3,12 +3,14 @@
 Aurora MySQL 3 (MySQL 8) collates by ``utf8mb4_0900_ai_ci``: NO PAD ('a' and 'a ' differ) and
 accent-insensitive ('a' = 'A' = 'á'). MariaDB has NO PAD collations of its own and the PAD SPACE
 ones both servers share. Under each collation a table's key accepts its own set of twins (values
-that differ in bytes, and may or may not be equal to the collation): the set is not written here
+that differ in bytes and may or may not be equal under the collation): the set is not written here
 but found by inserting candidates and keeping what the unique key accepts. Then, for that set:
 
 * every page sequence (sizes 1, 2, 3 and 7) returns each row exactly once, on a VARCHAR primary
-  key, a CHAR primary key, a unique NOT NULL secondary key and a table without any key;
-* a filter returns exactly the rows the server returns for the same comparison, written as SQL;
+  key, a CHAR primary key, a unique NOT NULL secondary key, a composite key whose first part ties
+  between twins, and a table without any key (duplicate rows included);
+* a filter returns exactly the rows the server returns for the same comparison, written as SQL
+  (and, where the server cannot compare the column with the value, is refused as the server refuses);
 * RetrieveData by ids returns the rows the server finds for those values;
 * UPDATE, UPSERT and DELETE by a key change the row the server says ``k = value`` names, and no other.
 
@@ -102,10 +104,10 @@ class Family:
         raw = base64.b64decode(value) if self.binary else value.encode("utf-8")
         return raw.hex().upper()
 
-    def select(self, table: str) -> str:
-        """The columns of ``table`` as the server's HEX (text converted to UTF-8 first)."""
+    def select(self, stem: str) -> str:
+        """The columns of table ``stem`` as the server's HEX (text converted to UTF-8 first)."""
         return ", ".join(c if c in NUMBERS else (f"HEX(`{c}`)" if self.binary else
-                                                    f"HEX(CONVERT(`{c}` USING utf8mb4))") for c in TABLES[table])
+                                                    f"HEX(CONVERT(`{c}` USING utf8mb4))") for c in TABLES[stem])
 
 
 def _errno(exc: BaseException) -> int:
