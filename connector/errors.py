@@ -193,6 +193,11 @@ _WRITER_MOVED = (
     "Aurora failover the cluster endpoint reaches the old writer for a few seconds), or {where} is a reader "
     "endpoint. Nothing was written. Retry the flow in a minute, and write through the cluster (writer) endpoint.")
 
+_UNCOMPARABLE = (
+    "MySQL at {where} cannot compare a value with a column ({server_message}): the value holds a character the "
+    "column's character set cannot hold (an emoji against a latin1 column, say), so no row of it can equal the "
+    "value. Leave the value out of the filter or the ids, or convert the column to utf8mb4.")
+
 # The one table: error number -> rule. Messages name what failed, where and what to check.
 MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
     # logging in
@@ -320,6 +325,9 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
     # failover: the old writer is a reader now
     ER.OPTION_PREVENTS_STATEMENT: MySQLErrorRule(ServiceUnavailableError, _WRITER_MOVED, retry_helps=True),
     ER_READ_ONLY_MODE: MySQLErrorRule(ServiceUnavailableError, _WRITER_MOVED, retry_helps=True),
+    # a value the column's character set cannot hold, compared with it (a filter, an id, a write's key)
+    **dict.fromkeys((ER.CANT_AGGREGATE_2COLLATIONS, ER.CANT_AGGREGATE_3COLLATIONS, ER.CANT_AGGREGATE_NCOLLATIONS),
+                    MySQLErrorRule(InvalidArgumentError, _UNCOMPARABLE, per_record=True)),
     # one record's values
     ER.DUP_ENTRY: _record(),
     ER.ROW_IS_REFERENCED_2: _record(),
