@@ -23,6 +23,7 @@ import pymysql
 from connector.credentials import DbLogin, SecretStore, login_from_secret
 from connector.database import check_select, connect
 from connector.errors import ConnectorError, InvalidArgumentError, PasswordWithheldError, classify_mysql_error
+from connector.login_guard import GuardedConnection
 from connector.settings import ProfileSettings, parse_settings
 
 __all__ = ["Check", "Diagnosis", "diagnose"]
@@ -203,10 +204,7 @@ def diagnose(
         assert login is not None
         conn = connect(login, settings, read_timeout=settings.connect_timeout)
         state["conn"] = conn
-        with conn.cursor() as cur:
-            cur.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'", ())
-            row = cur.fetchone()
-        cipher = str(row[1]) if row and row[1] else ""
+        cipher = conn.tls_cipher() if isinstance(conn, GuardedConnection) else None
         checked = {"VERIFY_IDENTITY": "certificate and host name verified", "VERIFY_CA": "certificate verified",
                    }.get(settings.tls_mode, "certificate not checked")
         if cipher:

@@ -19,14 +19,15 @@ needs the password then switches plugins and is refused.
 Written against PyMySQL 1.2.4. Private names the login relies on (database.py and rows.py keep their own list):
 ``Connection._get_server_information`` (extended to read the greeting's plugin),
 ``Connection._auth_plugin_name`` (the greeting's plugin, read before the first answer),
-``Connection._secure`` (TLS is up), ``Connection._read_packet`` (the next step of the login), and
-``pymysql._auth.scramble_caching_sha2`` (the fast-path proof, not written again here).
+``Connection._secure`` (TLS is up), ``Connection._sock`` (the TLS cipher), ``Connection._read_packet``
+(the next step of the login), and ``pymysql._auth.scramble_caching_sha2`` (the fast-path proof, not written again here).
 tests/test_login_guard.py pins each of them.
 """
 
 from __future__ import annotations
 
 import functools
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,6 +241,13 @@ class GuardedConnection(pymysql.connections.Connection):
         self.session_bounds: SessionBounds | None = None
         self.statement_time_variable: str | None = None  # set when the server refused the greeting's flavour
         super().__init__(*args, auth_plugin_map=plugin_map(may_reveal=may_reveal), **kwargs)
+
+    def tls_cipher(self) -> str | None:
+        """The cipher of this connection's own TLS (None without TLS): what the client saw, which a proxy's
+        ``Ssl_cipher`` status variable does not show (RDS Proxy leaves it unset)."""
+        sock = self._sock
+        cipher = sock.cipher() if isinstance(sock, ssl.SSLSocket) else None
+        return cipher[0] if cipher else None
 
     def _get_server_information(self) -> None:
         super()._get_server_information()

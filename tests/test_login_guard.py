@@ -207,6 +207,11 @@ def test_pymysql_still_has_what_the_guard_uses() -> None:
     conn = pymysql.connections.Connection
     for name in ("_get_server_information", "_read_packet", "_request_authentication"):
         assert callable(getattr(conn, name, None)), name
+    guarded_before = login_guard.GuardedConnection(host="127.0.0.1", user="u", password=b"p", defer_connect=True,
+                                                   may_reveal=False)
+    assert guarded_before._sock is None and guarded_before.tls_cipher() is None  # noqa: SLF001
+    for name in ():
+        assert callable(getattr(conn, name, None)), name
     assert hasattr(conn, "_auth_plugin_name") and conn._auth_plugin_name == ""  # noqa: SLF001
     assert importlib.metadata.version("pymysql") == "1.2.4", "re-read login_guard.py's private names for it"
     guarded = login_guard.GuardedConnection(host="127.0.0.1", user="u", password=b"p", defer_connect=True,
