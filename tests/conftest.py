@@ -29,9 +29,11 @@ from devkit.mariadb import MySQLServer, ServerAddress
 ACCOUNT = "123456789012"
 # An existing server the suite runs against instead of its own throwaway one (see devkit.mariadb).
 TEST_URL_VARIABLE = "MYSQL_TEST_URL"
-# The collation the tests' databases are created with: the throwaway server's default, named so that a
-# MySQL 8 server (whose default is utf8mb4_0900_ai_ci, NO PAD) compares strings as the tests expect.
-TEST_COLLATION = "utf8mb4_unicode_ci"
+# The collations the tests' databases are created with, named so that a MySQL 8 server (whose utf8mb4 default
+# is utf8mb4_0900_ai_ci, NO PAD) compares strings as the tests expect: what the throwaway MariaDB 10.11 gives
+# CHARACTER SET utf8mb4 (scratch databases), and its --collation-server (read_db).
+SCRATCH_COLLATION = "utf8mb4_general_ci"
+READ_DB_COLLATION = "utf8mb4_unicode_ci"
 ODD_TABLE = "order.items ü `x` 100%"
 # Every password a test creates is registered here; no log line may contain one.
 KNOWN_PASSWORDS: set[str] = set()
@@ -178,7 +180,7 @@ def scratch_database(server: ServerAddress, prefix: str, grants: str, label: str
     password = new_password(label)
     admin = server.connect()
     with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {TEST_COLLATION}")
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {SCRATCH_COLLATION}")
         for statement in statements:
             cur.execute(statement.replace("{db}", f"`{name}`"))
         cur.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
@@ -209,7 +211,7 @@ def read_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
     password = new_password("read")
     admin = mysql_server.connect()
     statements = [
-        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {TEST_COLLATION}",
+        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {READ_DB_COLLATION}",
         f"""CREATE TABLE `{name}`.all_types (
             id INT PRIMARY KEY,
             b TINYINT(1), ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED,
