@@ -37,6 +37,7 @@ from connector.errors import (
     lost_mid_statement,
     no_greeting,
     server_message,
+    shut_down_mid_statement,
     writer_moved,
 )
 from connector.limits import IDLE_CONNECTION_SECONDS, NET_TIMEOUT_SECONDS, UNBOUNDED_READ_SECONDS
@@ -380,7 +381,8 @@ def session(
         age = time.monotonic() - _OPENED.get(id(conn), time.monotonic())
         explained = _why_lost(login, settings, deadline, age) if lost_mid_statement(exc) else None
         failure = explained or classify_mysql_error(exc, login.target(settings))
-        if (writer_moved(exc) and not read_only) or (lost_mid_statement(exc) and read_only):
+        cut = lost_mid_statement(exc) or shut_down_mid_statement(exc)
+        if (writer_moved(exc) and not read_only) or (cut and read_only):
             # nothing written: a read can start again, a write reached a server that refused all of it
             raise ConnectionMovedError(failure.message, retry_after_seconds=RETRY_AFTER_SECONDS) from exc
         raise failure from exc

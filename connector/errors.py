@@ -51,6 +51,7 @@ __all__ = [
     "out_of_time",
     "server_message",
     "server_stopped",
+    "shut_down_mid_statement",
     "view_is_broken",
     "waited_for_lock",
 ]
@@ -192,6 +193,15 @@ _WRITER_MOVED = (
     "MySQL at {where} refused the write because it is read-only ({server_message}): the writer moved (after an "
     "Aurora failover the cluster endpoint reaches the old writer for a few seconds), or {where} is a reader "
     "endpoint. Nothing was written. Retry the flow in a minute, and write through the cluster (writer) endpoint.")
+# An Aurora reader runs with innodb_read_only: a login whose privilege passes read_only (SUPER, CONNECTION_ADMIN,
+# MariaDB's READ_ONLY ADMIN) is refused by InnoDB itself, naming the table. A table can also be read-only of its
+# own (a compressed MyISAM table), which a retry does not change: the message says both.
+_TABLE_READ_ONLY = (
+    "MySQL at {where} refused the write: {server_message}. Its InnoDB is read-only (an Aurora reader, or the old "
+    "writer after a failover: the cluster endpoint reaches it for a few seconds; the login's privileges pass "
+    "read_only, InnoDB's innodb_read_only they cannot), or the table itself cannot be written (a compressed "
+    "MyISAM table). Nothing was written. Retry the flow in a minute, and write through the cluster (writer) "
+    "endpoint.")
 
 _UNCOMPARABLE = (
     "MySQL at {where} cannot compare a value with a column ({server_message}): the value holds a character the "
@@ -328,6 +338,14 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
     # a value the column's character set cannot hold, compared with it (a filter, an id, a write's key)
     **dict.fromkeys((ER.CANT_AGGREGATE_2COLLATIONS, ER.CANT_AGGREGATE_3COLLATIONS, ER.CANT_AGGREGATE_NCOLLATIONS),
                     MySQLErrorRule(InvalidArgumentError, _UNCOMPARABLE, per_record=True)),
+    ER.OPEN_AS_READONLY: MySQLErrorRule(ServiceUnavailableError, _TABLE_READ_ONLY, retry_helps=True),
+    # a statement under way when the server shuts down (a reboot; the old writer in an Aurora failover) gets
+    # this and loses its session; a KILL of the connection gets 1317 on MySQL, 1927 on MariaDB
+    ER.SERVER_SHUTDOWN: MySQLErrorRule(
+        ServiceUnavailableError,
+        "MySQL at {where} shut down during the statement ({server_message}): a restart, or an Aurora failover "
+        "(the old writer restarts as a reader; the cluster endpoint reaches the new writer within a minute). "
+        "The session ended with it. Retry.", kills_connection=True, retry_helps=True),
     # one record's values
     ER.DUP_ENTRY: _record(),
     ER.ROW_IS_REFERENCED_2: _record(),
@@ -414,8 +432,15 @@ def waited_for_lock(exc: BaseException) -> bool:
 
 
 def writer_moved(exc: BaseException) -> bool:
-    """The server refused a write because it is read-only (``--read-only``: an Aurora reader, the old writer)."""
-    return error_number(exc) in (ER.OPTION_PREVENTS_STATEMENT, ER_READ_ONLY_MODE)
+    """The server refused a write because it is read-only (``--read-only``, or InnoDB's ``innodb_read_only`` for
+    a login that passes read_only: an Aurora reader, the old writer)."""
+    return error_number(exc) in (ER.OPTION_PREVENTS_STATEMENT, ER_READ_ONLY_MODE, ER.OPEN_AS_READONLY)
+
+
+def shut_down_mid_statement(exc: BaseException) -> bool:
+    """The server shut down under the statement (a restart, the old writer in a failover): the session is gone,
+    and the server said why."""
+    return error_number(exc) == ER.SERVER_SHUTDOWN
 
 
 def lost_mid_statement(exc: BaseException) -> bool:

@@ -1,7 +1,10 @@
 """The test rig: a throwaway MariaDB, moto's Secrets Manager over HTTP, a leak detector.
 
-Integration tests never skip: the session starts its own server (or uses
-MYSQL_TEST_URL), and fails loudly if it cannot.
+Integration tests never skip: the session starts its own server, and fails loudly if it cannot.
+With MYSQL_TEST_URL the suite runs against an existing server (MySQL 8, Aurora) instead; then,
+and only then, the tests marked ``needs_local_server`` are skipped, each with its reason: they
+change what a whole server does (SET GLOBAL, read_only, FLUSH SSL), KILL other sessions, start
+a second private server (``spare_server``), or use what only MariaDB has.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from connector.database import _tls_context
 from devkit.mariadb import MySQLServer, ServerAddress
 
 ACCOUNT = "123456789012"
+# An existing server the suite runs against instead of its own throwaway one (see devkit.mariadb).
+TEST_URL_VARIABLE = "MYSQL_TEST_URL"
+# The collations the tests' databases are created with, named so that a MySQL 8 server (whose utf8mb4 default
+# is utf8mb4_0900_ai_ci, NO PAD) compares strings as the tests expect: what the throwaway MariaDB 10.11 gives
+# CHARACTER SET utf8mb4 (scratch databases), and its --collation-server (read_db).
+SCRATCH_COLLATION = "utf8mb4_general_ci"
+READ_DB_COLLATION = "utf8mb4_unicode_ci"
 ODD_TABLE = "order.items ü `x` 100%"
 # Every password a test creates is registered here; no log line may contain one.
 KNOWN_PASSWORDS: set[str] = set()
@@ -71,6 +81,41 @@ def _no_password_in_logs(_leak_detector: _LeakDetector) -> Iterator[None]:
         assert not leaked, f"a password reached the logs: {line[:300]}"
 
 
+def on_an_existing_server() -> bool:
+    """Whether MYSQL_TEST_URL points the session at an existing server rather than its own."""
+    return bool(os.environ.get(TEST_URL_VARIABLE))
+
+
+def server_is_mariadb(admin: Any) -> bool:
+    """Whether the server behind an admin connection is MariaDB (the throwaway one) rather than MySQL 8."""
+    with admin.cursor() as cur:
+        cur.execute("SELECT VERSION() LIKE '%%MariaDB%%'")
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_local_server(why): the test needs the session's own throwaway server (why says what "
+                   "for); skipped with that reason only when MYSQL_TEST_URL points at an existing server")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With MYSQL_TEST_URL, skip what needs the session's own server, saying why; without it, nothing."""
+    if not on_an_existing_server():
+        return
+    for item in items:
+        marker = item.get_closest_marker("needs_local_server")
+        if marker is not None:
+            why = str(marker.args[0]) if marker.args else "it changes what the whole server does"
+        elif "spare_server" in getattr(item, "fixturenames", ()):
+            why = "a second private server with certificates of its own (spare_server)"
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason=f"{TEST_URL_VARIABLE} is set, and this test needs the session's "
+                                                f"own throwaway MariaDB: {why}"))
+
+
 @pytest.fixture(scope="session")
 def mysql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerAddress]:
     """The session's server. Its certificate's CA joins the system CAs through OpenSSL's standard
@@ -93,7 +138,10 @@ def mysql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerAdd
 @pytest.fixture(scope="session")
 def spare_server() -> Iterator[MySQLServer]:
     """A second private server (never MYSQL_TEST_URL's) for tests that change what a whole server does:
-    the certificate it presents, read_only. Its CA is not among the trusted ones by default."""
+    the certificate it presents, read_only. Its CA is not among the trusted ones by default.
+    Not with MYSQL_TEST_URL (such tests are skipped then: the machine may have no server binary)."""
+    if on_an_existing_server():
+        pytest.skip(f"{TEST_URL_VARIABLE} is set: no second private server")
     server = MySQLServer(use_url=False)
     try:
         server.start()
@@ -132,7 +180,7 @@ def scratch_database(server: ServerAddress, prefix: str, grants: str, label: str
     password = new_password(label)
     admin = server.connect()
     with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {SCRATCH_COLLATION}")
         for statement in statements:
             cur.execute(statement.replace("{db}", f"`{name}`"))
         cur.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
@@ -163,7 +211,7 @@ def read_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
     password = new_password("read")
     admin = mysql_server.connect()
     statements = [
-        f"CREATE DATABASE `{name}`",
+        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {READ_DB_COLLATION}",
         f"""CREATE TABLE `{name}`.all_types (
             id INT PRIMARY KEY,
             b TINYINT(1), ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED,

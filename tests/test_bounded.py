@@ -82,6 +82,7 @@ def small_packets(tables: dict[str, Any]) -> Iterator[None]:
         sql(tables, f"SET GLOBAL max_allowed_packet = {int(before)}")
 
 
+@pytest.mark.needs_local_server("SET GLOBAL max_allowed_packet")
 def test_writes_are_batched_by_bytes_and_an_oversized_record_fails_alone(
         call: Caller, tables: dict[str, Any], small_packets: None) -> None:
     fresh = {"connectTimeoutSeconds": "7"}  # another session kind: a new connection sees the 1 MiB packet
@@ -184,6 +185,7 @@ def _kill_when_running(tables: dict[str, Any], pattern: str, killed: set[int]) -
     raise AssertionError("the slow statement never showed up")
 
 
+@pytest.mark.needs_local_server("KILL of the connector's sessions, answered as MariaDB's error 1927")
 def test_a_server_side_kill_is_named_as_such(call: Caller, tables: dict[str, Any]) -> None:
     """A read whose connection is cut runs once more on a new one (a failover cuts connections); a second
     KILL is the answer, named as such."""
@@ -200,6 +202,7 @@ def test_a_server_side_kill_is_named_as_such(call: Caller, tables: dict[str, Any
     assert code == "ServiceUnavailable" and "killed" in message and "security group" not in message, message
 
 
+@pytest.mark.needs_local_server("KILL of the connector's sessions")
 def test_a_read_cut_once_is_read_again_on_a_new_connection(call: Caller, tables: dict[str, Any]) -> None:
     """One KILL (as a failover cuts a warm connection): the page still comes, from a second connection."""
     answer: dict[str, Any] = {}
@@ -231,6 +234,7 @@ def test_a_warm_container_holds_one_idle_connection_whatever_the_calls(call: Cal
 
 # --- failover: a read-only server --------------------------------------------------------------------
 
+@pytest.mark.needs_local_server("SET GLOBAL read_only")
 def test_a_read_only_server_says_the_writer_moved(call: Caller, tables: dict[str, Any]) -> None:
     sql(tables, "SET GLOBAL read_only = 1")
     try:
@@ -363,6 +367,8 @@ def test_listing_goes_on_after_the_last_listed_table_was_dropped(call: Caller, t
     (pymysql.err.OperationalError(1290, "The MySQL server is running with the --read-only option"),
      "ServiceUnavailable", False),
     (pymysql.err.OperationalError(1836, "Running in read-only mode"), "ServiceUnavailable", False),
+    (pymysql.err.OperationalError(1036, "Table 't' is read only"), "ServiceUnavailable", False),  # innodb_read_only
+    (pymysql.err.OperationalError(1053, "Server shutdown in progress"), "ServiceUnavailable", True),
     (pymysql.err.OperationalError(1927, "Connection was killed"), "ServiceUnavailable", True),
     (pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query"), "ServiceUnavailable", True),
     (pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query (timed out)"),
@@ -465,6 +471,7 @@ def test_a_table_that_cannot_roll_back_refuses_all_or_none_and_never_reports_its
     assert sql(tables, "SELECT id FROM myisam_t ORDER BY id") == [(i,) for i in range(1, 6)]
 
 
+@pytest.mark.needs_local_server("SET GLOBAL max_allowed_packet")
 def test_a_wide_upsert_fits_a_small_packet(call: Caller, tables: dict[str, Any], small_packets: None) -> None:
     names = [f"a_rather_long_column_name_for_field_{i:03d}" for i in range(150)]
     sql(tables, f"CREATE TABLE wide_cols (id INT PRIMARY KEY, {', '.join(f'{n} VARBINARY(16)' for n in names)}, "

@@ -123,6 +123,7 @@ def test_column_collation_hidden_by_mysql40(conn: pymysql.Connection, rdb: dict[
 # ---- the trap itself, through the handler, with the server's global sql_mode holding NO_TABLE_OPTIONS:
 # the key's collation changes between pages; the cached description keeps the token valid and rows are lost.
 
+@pytest.mark.needs_local_server("SET GLOBAL sql_mode")
 def test_flow_loses_a_row_when_key_collation_changes_unseen(rdb: dict[str, Any], aws_env: str) -> None:
     table = _table()
     sql(rdb, f"CREATE TABLE {table} (k VARCHAR(20) NOT NULL PRIMARY KEY) "
@@ -211,7 +212,8 @@ def test_column_grant(mysql_server: ServerAddress, rdb: dict[str, Any]) -> None:
     "ALTER TABLE {t} ADD COLUMN j LONGTEXT CHECK (json_valid(j))",
     "ALTER TABLE {t} ADD CONSTRAINT jc CHECK (json_valid(s))",
     "ALTER TABLE {t} MODIFY g INT AS (v * 3) VIRTUAL",
-    "ALTER TABLE {t} ADD SYSTEM VERSIONING",
+    pytest.param("ALTER TABLE {t} ADD SYSTEM VERSIONING",
+                 marks=pytest.mark.needs_local_server("MariaDB's system-versioned tables")),
     "ALTER TABLE {t} PARTITION BY HASH (k) PARTITIONS 2",
     "ALTER TABLE {t} MODIFY s LONGTEXT CHARACTER SET latin1",
     "ALTER TABLE {t} FORCE",
@@ -249,6 +251,7 @@ def test_expiry(conn: pymysql.Connection, rdb: dict[str, Any], monkeypatch: pyte
 # ---- through WriteData: ENGINE=MyISAM unseen under NO_TABLE_OPTIONS. allOrNone is accepted as if the table
 # could roll back; a failing record reports every record failed while the rows before it stay written.
 
+@pytest.mark.needs_local_server("SET GLOBAL sql_mode")
 def test_all_or_none_on_a_table_turned_myisam_unseen(mysql_server: ServerAddress, aws_env: str) -> None:
     with scratch_database(mysql_server, "reviewwr", "SELECT, INSERT, UPDATE, DELETE", "rw") as db:
         sql(db, "CREATE TABLE w (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)")

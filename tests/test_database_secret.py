@@ -66,6 +66,7 @@ def access_denied_count(db: dict[str, Any]) -> int:
         return int(cur.fetchone()[1])
 
 
+@pytest.mark.needs_local_server("KILL of the connector's sessions, and MariaDB's Access_denied_errors status counter")
 def test_a_rotation_between_two_calls_of_a_warm_container_needs_no_profile_edit(
         make_secret: MakeSecret, aws_env: str, database_secret: MakeSecret, db: dict[str, Any]) -> None:
     source = database_secret({"username": db["username"], "password": db["password"]})

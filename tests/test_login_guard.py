@@ -23,8 +23,7 @@ import pytest
 from connector import login_guard
 from connector.database import RDS_CA_BUNDLE, _tls_context
 from devkit.fake_mysql import FakeLoginServer, ReceivedLogin
-from devkit.mariadb import MySQLServer
-from devkit.tls import TestCA
+from devkit.tls import TestCA, make_test_ca
 from handlers.app import lambda_handler
 from tests.conftest import LEAKS, new_password
 
@@ -81,10 +80,11 @@ NEVER = ["mysql_old_password", "authentication_ldap_sasl_client", "auth_gssapi_c
          "authentication_webauthn_client", "no such plugin \u00e9"]
 
 
-@pytest.fixture
-def ca(spare_server: MySQLServer) -> TestCA:
-    assert spare_server.ca is not None
-    return spare_server.ca
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    """A throwaway CA of the module's own: the fake server presents its certificates, no real server is needed
+    (so these run against MYSQL_TEST_URL too)."""
+    return make_test_ca(tmp_path_factory.mktemp("guard-ca"))
 
 
 @pytest.fixture

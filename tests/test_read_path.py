@@ -224,6 +224,7 @@ def _sessions(read_db: dict[str, Any]) -> list[int]:
         return sorted(int(row[0]) for row in cur.fetchall())
 
 
+@pytest.mark.needs_local_server("KILL of the connector's sessions")
 def test_a_warm_connection_is_reused_and_replaced_when_it_died(caller: Callable[..., dict[str, Any]],
                                                                read_db: dict[str, Any]) -> None:
     identifier = entity(read_db, "seq")

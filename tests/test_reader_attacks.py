@@ -85,6 +85,7 @@ def exprs(rdb: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("number", range(len(_VIEW_EXPRESSIONS)))
+@pytest.mark.needs_local_server("MariaDB's INET4, INET6 and UUID types and JSON '1.'")
 def test_view_over_expression_records_are_byte_identical(call: Caller, rdb: dict[str, Any], exprs: str,
                                                          mysql_server: ServerAddress, number: int) -> None:
     view = f"v_{number}"
@@ -93,6 +94,7 @@ def test_view_over_expression_records_are_byte_identical(call: Caller, rdb: dict
     assert Counter(read_all(call, rdb, view, 1)) == expected, _VIEW_EXPRESSIONS[number]
 
 
+@pytest.mark.needs_local_server("MariaDB's INET4, INET6 and UUID types and JSON '1.'")
 def test_source_table_is_byte_identical(call: Caller, rdb: dict[str, Any], exprs: str,
                                         mysql_server: ServerAddress) -> None:
     for zone, boolean in (("UTC", True), ("Europe/Paris", False)):
@@ -171,6 +173,7 @@ def _kill(rdb: dict[str, Any], what: str) -> None:
             cur.execute(f"KILL {what} {session}")
 
 
+@pytest.mark.needs_local_server("KILL QUERY of the connector's sessions")
 def test_kill_query_mid_stream_is_a_clear_failure(call: Caller, rdb: dict[str, Any], hexkey: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     with _on_batch(monkeypatch, 5, lambda: _kill(rdb, "QUERY")):
@@ -183,6 +186,7 @@ def test_kill_query_mid_stream_is_a_clear_failure(call: Caller, rdb: dict[str, A
     assert after["isSuccess"] and [json.loads(r)["id"] for r in after["records"]] == [0, 1, 2]
 
 
+@pytest.mark.needs_local_server("KILL CONNECTION of the connector's sessions")
 def test_kill_connection_mid_stream_reads_the_page_again(call: Caller, rdb: dict[str, Any], hexkey: str,
                                                          mysql_server: ServerAddress,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,6 +199,7 @@ def test_kill_connection_mid_stream_reads_the_page_again(call: Caller, rdb: dict
 
 
 @pytest.mark.parametrize("max_results", [20000, 15000])
+@pytest.mark.needs_local_server("MariaDB's max_statement_time, set to 0.4 s mid-call")
 def test_statement_timeout_mid_stream_pages_lose_and_repeat_nothing(call: Caller, rdb: dict[str, Any], hexkey: str,
                                                                     mysql_server: ServerAddress, max_results: int,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,6 +291,7 @@ def _three_queries(conn: Any, schema: str, table: str) -> tuple[list[tuple[Any, 
     return columns, indexes
 
 
+@pytest.mark.needs_local_server("MariaDB's INET4, INET6 and UUID types")
 def test_catalog_union_describes_entities_as_the_three_queries_did(rdb: dict[str, Any], exprs: str, stream: str,
                                                                    mysql_server: ServerAddress) -> None:
     from connector import catalog

@@ -88,6 +88,7 @@ def _session_bounds(conn: Any) -> tuple[int, int, float]:
     return int(row[0]), int(row[1]), float(row[2])
 
 
+@pytest.mark.needs_local_server("MariaDB's max_statement_time (MySQL's is max_execution_time)")
 def test_a_warm_connection_takes_each_calls_own_bounds(locked: dict[str, Any]) -> None:
     """The connection of a short call is kept; the next, longer call must not inherit its short lock waits."""
     login, settings = _login(locked)

@@ -102,6 +102,7 @@ def _room_filling(mysql_server: ServerAddress, db: dict[str, Any], table: str, o
         conn.close()
 
 
+@pytest.mark.needs_local_server("SET GLOBAL max_allowed_packet")
 def test_upsert_record_accepted_as_fitting_is_sent_over_max_allowed_packet(
         call: Caller, exact_db: dict[str, Any], mysql_server: ServerAddress, one_mib: dict[str, str]) -> None:
     """A record the writer sizes as fitting must not produce a statement the server refuses (and dies on)."""
@@ -114,6 +115,7 @@ def test_upsert_record_accepted_as_fitting_is_sent_over_max_allowed_packet(
     assert response["isSuccess"], response["errorDetails"]
 
 
+@pytest.mark.needs_local_server("SET GLOBAL max_allowed_packet")
 def test_insert_batch_of_small_records_is_sent_over_max_allowed_packet(
         call: Caller, exact_db: dict[str, Any], mysql_server: ServerAddress, one_mib: dict[str, str]) -> None:
     _cjk_table(exact_db, "cjk_in")
@@ -135,6 +137,7 @@ def test_insert_batch_of_small_records_is_sent_over_max_allowed_packet(
     assert sql(exact_db, "SELECT COUNT(*) FROM cjk_in") == [(101,)]
 
 
+@pytest.mark.needs_local_server("SET GLOBAL max_allowed_packet")
 def test_ascii_names_control(call: Caller, exact_db: dict[str, Any], mysql_server: ServerAddress,
                              one_mib: dict[str, str]) -> None:
     """The same record with ASCII column names fits: the margin covers them (what held up)."""
