@@ -19,7 +19,7 @@ from typing import Any
 
 import pymysql
 
-from connector.database import bounded
+from connector.database import bounded, is_mariadb
 from connector.deadline import Deadline
 from connector.errors import (
     InvalidArgumentError,
@@ -313,10 +313,11 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str, 
         json_columns = _mariadb_json_columns(cur, schema, table) if any(
             str(row[1]).lower() == JSON_CARRIER for row in column_rows) else set()
         index_rows = [row[:3] for row in sorted(parts[2], key=_index_order)]
+        mariadb = is_mariadb(cur.connection)
     columns = tuple(
         Column(
             name=str(name), data_type=str(data_type).lower(), column_type=str(col_type),
-            nullable=nullable == "YES", default=None if default is None else str(default),
+            nullable=nullable == "YES", default=_default_value(default, mariadb),
             extra=str(extra or ""), comment=str(comment or ""),
             type=column_type(str(data_type), str(col_type), tinyint1_as_boolean=tinyint1_as_boolean,
                              json_checked=name in json_columns, charset=None if charset is None else str(charset)),
@@ -336,6 +337,37 @@ def _read_entity(conn: pymysql.connections.Connection, schema: str, table: str, 
     return Entity(schema, table, found[0] == "VIEW", str(found[1] or ""), columns, page_key, unique_keys,
                   primary_key=indexes.get("PRIMARY", ()), partial_keys=partial_keys,
                   transactional=str(found[3] or "").lower() in _TRANSACTIONAL_ENGINES)
+
+
+def _default_value(raw: Any, mariadb: bool) -> str | None:
+    """COLUMN_DEFAULT as MySQL spells it: the value itself, None for no default or DEFAULT NULL.
+
+    MariaDB (10.2.7+) quotes string literals and writes NULL as the text ``NULL`` (MariaDB KB,
+    "Information Schema COLUMNS Table"); MySQL gives the literal unquoted and SQL NULL. Expressions
+    (``current_timestamp()``, MySQL 8's ``(rand())``) stay as each server writes them.
+
+    >>> _default_value("'it''s'", True), _default_value("NULL", True), _default_value("'NULL'", True)
+    ("it's", None, 'NULL')
+    >>> _default_value("it's", False), _default_value(None, False), _default_value("5", True)
+    ("it's", None, '5')
+    >>> _default_value("'a\\\\\\\\b\\\\n\\\\0'", True) == "a\\\\b\\n\\0"
+    True
+    """
+    if raw is None:
+        return None
+    text = str(raw)
+    if not mariadb:
+        return text
+    if text == "NULL":
+        return None
+    if len(text) >= 2 and text.startswith("'") and text.endswith("'"):
+        return _MARIADB_DEFAULT_ESCAPE.sub(lambda m: _MARIADB_DEFAULT_ESCAPES.get(m[0], m[0]), text[1:-1])
+    return text
+
+
+# How MariaDB escapes a literal default in COLUMN_DEFAULT (measured on 10.11: tab and Ctrl-Z stay raw)
+_MARIADB_DEFAULT_ESCAPES = {"''": "'", "\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\0": "\0"}
+_MARIADB_DEFAULT_ESCAPE = re.compile(r"''|\\.")
 
 
 def _text(column: str) -> str:

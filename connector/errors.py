@@ -154,6 +154,7 @@ ER_ACCESS_DENIED_NO_PASSWORD = 1698
 ER_SECURE_TRANSPORT_REQUIRED = 3159
 ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792
 ER_READ_ONLY_MODE = 1836
+ER_INNODB_READ_ONLY = 1874  # "Running in read-only mode": innodb_read_only (an Aurora reader) on both servers
 ER_CONNECTION_KILLED = 1927  # MariaDB: KILL of the connection
 ER_CLIENT_INTERACTION_TIMEOUT = 4031  # MySQL 8.0.24+: wait_timeout closed an idle connection
 ER_CHECK_CONSTRAINT_VIOLATED = 3819  # MySQL 8 (MariaDB: ER.CONSTRAINT_FAILED)
@@ -335,6 +336,7 @@ MYSQL_ERRORS: dict[int, MySQLErrorRule] = {
     # failover: the old writer is a reader now
     ER.OPTION_PREVENTS_STATEMENT: MySQLErrorRule(ServiceUnavailableError, _WRITER_MOVED, retry_helps=True),
     ER_READ_ONLY_MODE: MySQLErrorRule(ServiceUnavailableError, _WRITER_MOVED, retry_helps=True),
+    ER_INNODB_READ_ONLY: MySQLErrorRule(ServiceUnavailableError, _WRITER_MOVED, retry_helps=True),
     # a value the column's character set cannot hold, compared with it (a filter, an id, a write's key)
     **dict.fromkeys((ER.CANT_AGGREGATE_2COLLATIONS, ER.CANT_AGGREGATE_3COLLATIONS, ER.CANT_AGGREGATE_NCOLLATIONS),
                     MySQLErrorRule(InvalidArgumentError, _UNCOMPARABLE, per_record=True)),
@@ -434,7 +436,8 @@ def waited_for_lock(exc: BaseException) -> bool:
 def writer_moved(exc: BaseException) -> bool:
     """The server refused a write because it is read-only (``--read-only``, or InnoDB's ``innodb_read_only`` for
     a login that passes read_only: an Aurora reader, the old writer)."""
-    return error_number(exc) in (ER.OPTION_PREVENTS_STATEMENT, ER_READ_ONLY_MODE, ER.OPEN_AS_READONLY)
+    return error_number(exc) in (ER.OPTION_PREVENTS_STATEMENT, ER_READ_ONLY_MODE, ER.OPEN_AS_READONLY,
+                                 ER_INNODB_READ_ONLY)
 
 
 def shut_down_mid_statement(exc: BaseException) -> bool:

@@ -285,8 +285,9 @@ def test_aurora_read_only_and_failover_errors_are_classified() -> None:
     reader = pymysql.err.OperationalError(1290, "The MySQL server is running with the --read-only option so it "
                                                 "cannot execute this statement")
     innodb = pymysql.err.OperationalError(1036, "Table 't' is read only")
+    innodb_mode = pymysql.err.OperationalError(1874, "Running in read-only mode")
     shutdown = pymysql.err.OperationalError(1053, "Server shutdown in progress")
-    for refusal in (reader, innodb):
+    for refusal in (reader, innodb, innodb_mode):
         error = classify_mysql_error(refusal, target)
         assert writer_moved(refusal) and not kills_connection(refusal)
         assert error.error_code.name == "ServiceUnavailable" and error.retry_after_seconds
@@ -349,3 +350,33 @@ def test_a_write_refused_by_a_read_only_innodb_says_the_writer_moved(innodb_read
     assert not any(r["isSuccess"] for r in response["writeRecordResults"])
     read = call("QueryDataRequest", entityIdentifier="rodb.t")  # a reader still serves reads
     assert read["isSuccess"] and [json.loads(r) for r in read["records"]] == [{"id": 1, "v": "kept"}]
+
+
+# --- DescribeEntity's defaultValue: the value, as MySQL spells it, on both servers ---------------------------
+
+DEFAULTS = [  # (column definition, defaultValue expected: MySQL's COLUMN_DEFAULT)
+    ("VARCHAR(20) DEFAULT 'x'", "x"),
+    ("VARCHAR(20) DEFAULT 'it''s'", "it's"),
+    ("VARCHAR(20) DEFAULT 'a\\\\b'", "a\\b"),
+    ("VARCHAR(20) DEFAULT ''", ""),
+    ("VARCHAR(20) DEFAULT 'NULL'", "NULL"),
+    ("VARCHAR(20) NOT NULL DEFAULT ' '", " "),
+    ("VARCHAR(20) NULL", None),
+    ("VARCHAR(20) DEFAULT NULL", None),
+    ("VARCHAR(20) NOT NULL", None),
+    ("INT DEFAULT 5", "5"),
+    ("INT DEFAULT -5", "-5"),
+    ("DECIMAL(5,2) DEFAULT 1.50", "1.50"),
+    ("VARCHAR(20) DEFAULT 'l1\\nl2\\rx\\0'", "l1\nl2\rx\0"),
+    ("VARCHAR(20) DEFAULT 'tab\tz\x1a'", "tab\tz\x1a"),
+    ("VARCHAR(20) DEFAULT 'q\"q%_\\\\'", 'q"q%_\\'),
+]
+
+
+def test_default_values_read_as_the_value_not_the_servers_quoting(call: Caller, exact_db: dict[str, Any]) -> None:
+    """MariaDB's COLUMN_DEFAULT quotes literals and says NULL as text; the field's defaultValue is the value."""
+    columns = ", ".join(f"c{i} {definition}" for i, (definition, _) in enumerate(DEFAULTS))
+    sql(exact_db, "DROP TABLE IF EXISTS dflt", f"CREATE TABLE dflt (id INT PRIMARY KEY, {columns})")
+    fields, _ = described(call, exact_db, "dflt")
+    got = {name: field.get("defaultValue") for name, field in fields.items() if name != "id"}
+    assert got == {f"c{i}": expected for i, (_, expected) in enumerate(DEFAULTS)}
