@@ -32,10 +32,10 @@ from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
 
 __all__ = [
-    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "TIME_CODECS", "TYPES", "WRITE_CODECS",
-    "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm", "column_type", "decimal_problem",
-    "decimal_shape", "decoders", "exact_decimal", "filter_kind", "integer_range", "read_json_checked", "wall_clock",
-    "wire_form",
+    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "NUMBER_TEXT_FORM", "TIME_CODECS", "TYPES",
+    "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm", "column_type",
+    "decimal_problem", "decimal_shape", "decoders", "exact_decimal", "filter_kind", "integer_range", "number_text",
+    "read_json_checked", "wall_clock", "whole_number_text", "wire_form",
 ]
 
 logger = logging.getLogger(__name__)
@@ -675,6 +675,54 @@ def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
     return None
 
 
+# --- numbers written as text (one rule for every numeric column, RetrieveData's ids and filter literals) ---------
+
+# ASCII digits with an optional sign, fraction and exponent: JSON's number, plus a leading '+' and leading zeros,
+# which MySQL reads the same way. Python's own parsers take more (int/Decimal/float accept '1_000', Arabic-Indic and
+# full-width digits, Unicode spaces around, float also 'Infinity' and 'NaN'), all of which MySQL refuses or reads
+# otherwise; the server itself takes ASCII spaces around, '1.' and '.5', which JSON has no number for.
+_NUMBER_TEXT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+NUMBER_TEXT_FORM = "as text: ASCII digits with an optional sign, fraction and exponent, as JSON writes numbers"
+
+
+def number_text(text: str) -> Decimal | None:
+    """The number a string spells when it is written as one (``_NUMBER_TEXT``), else None.
+
+    The same text as a JSON number gives the same Decimal, so a string in a numeric field is
+    judged exactly as the JSON number it spells.
+
+    >>> [number_text(t) for t in ("12", "-0.50", "+1e3", "007")]
+    [Decimal('12'), Decimal('-0.50'), Decimal('1E+3'), Decimal('7')]
+    >>> [number_text(t) for t in ("1_000", "\u0661\u0662", "\uff11\uff12", " 12", "0x10", "NaN", "1.", ".5", "")]
+    [None, None, None, None, None, None, None, None, None]
+    """
+    if _NUMBER_TEXT.fullmatch(text) is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond what Decimal holds (over 18 digits)
+        return None
+
+
+def whole_number_text(text: str) -> int | None:
+    """A string that spells a whole number (``number_text``; '1e3' and '2.0' are whole) as an int, else None.
+
+    Exponents are looked at before the number is expanded: '1e999999999' is not built digit by digit.
+
+    >>> [whole_number_text(t) for t in ("12", "1e3", "2.0", "2.5", "1e99999999", "\u0661")]
+    [12, 1000, 2, None, None, None]
+    """
+    number = number_text(text)
+    if number is None or number.adjusted() > _WHOLE_DIGITS_LIMIT or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+# No integer column holds more than 20 digits (BIGINT UNSIGNED, BIT(64)): past this, a number is out of range
+# and is not expanded (int() of 1e10000000 would take seconds).
+_WHOLE_DIGITS_LIMIT = 40
+
+
 # --- write codecs: AppFlow's JSON value -> bound parameter ----------------------
 # Each raises ValueError(what the value should be); the writer names the field.
 
@@ -682,32 +730,49 @@ def _expected(what: str) -> ValueError:
     return ValueError(what)
 
 
-def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
-    # size first: int() of 1e10000000 or of a 5000-digit string would take seconds or raise
-    if (isinstance(value, Decimal) and value.is_finite() and value.adjusted() > 40) or \
-            (isinstance(value, str) and len(value) > 48):
+def _whole(value: Any, data_type: str, column_type_text: str) -> int:
+    """A whole number in the column's range: an int (true/false are 1/0), or a JSON number or string
+    (``number_text``) that is whole ('1e3', '2.0'); 2.5 would be rounded by MySQL, so it fails."""
+    if isinstance(value, str):
+        number: Any = number_text(value)
+        if number is None:
+            msg = f"a whole number ({NUMBER_TEXT_FORM})"
+            raise ValueError(msg)
+    else:
+        number = value
+    # size first: int() of 1e10000000 would take seconds
+    if isinstance(number, Decimal) and number.is_finite() and number.adjusted() > _WHOLE_DIGITS_LIMIT:
         low, high = integer_range(data_type, column_type_text)
         msg = f"a whole number from {low} to {high}"
         raise ValueError(msg)
-    whole = isinstance(value, int) or (
-        isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
-    ) or (isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value) is not None)
+    whole = isinstance(number, int) or (
+        isinstance(number, Decimal) and number.is_finite() and number == number.to_integral_value())
     if not whole:
         raise _expected("a whole number")
-    number = int(value)  # bool is an int: true/false write 1/0 (BIT and TINYINT(1) as Integer)
+    result = int(number)  # bool is an int: true/false write 1/0 (BIT and TINYINT(1) as Integer)
     low, high = integer_range(data_type, column_type_text)
-    if (low is not None and number < low) or (high is not None and number > high):
+    if (low is not None and result < low) or (high is not None and result > high):
         msg = f"a whole number from {low} to {high}"
         raise ValueError(msg)
-    return number
+    return result
+
+
+def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    """Integers and BIT(n): written as the number (a string '5' is 5 in BIT too, not the byte '5' a bound
+    string would store)."""
+    return _whole(value, data_type, column_type_text)
 
 
 _FIRST_FULL_YEAR = 1901  # YEAR's range is 1901-2155, and 0
 
 
 def _write_year(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
-    """YEAR holds 0 and 1901-2155: MySQL would store 1-99 as another year (5 as 2005) and refuse 100-1900."""
-    number = _write_int(value, data_type, column_type_text, zone)
+    """YEAR holds 0 and 1901-2155: MySQL would store 1-99 as another year (5 as 2005) and refuse 100-1900.
+
+    Written as a number, also from text: '0' is the year 0 (MySQL's reading of the string '0' as 2000 never
+    applies).
+    """
+    number = _whole(value, data_type, column_type_text)
     if 0 < number < _FIRST_FULL_YEAR:
         msg = "a year from 1901 to 2155, or 0 (MySQL would store 1-69 as 2001-2069 and 70-99 as 1970-1999)"
         raise ValueError(msg)
@@ -725,12 +790,17 @@ def _write_boolean(value: Any, data_type: str, column_type_text: str, zone: zone
 def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> Decimal:
     if value.__class__ is Decimal and _fits_as_written(value, column_type_text):
         return value  # the common case, one look at its digits: exact_decimal would return it unchanged
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+    if isinstance(value, str):
+        number = number_text(value)
+        if number is None:
+            msg = f"a decimal number ({NUMBER_TEXT_FORM})"
+            raise ValueError(msg)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+    else:
         raise _expected("a decimal number")
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise _expected("a decimal number") from None
     problem = decimal_problem(number, column_type_text)
     if problem:
         raise ValueError(problem)
@@ -750,19 +820,30 @@ def _fits_as_written(value: Decimal, column_type_text: str) -> bool:
 
 
 def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+    if isinstance(value, str):
+        exact = number_text(value)
+        if exact is None:
+            msg = f"a number ({NUMBER_TEXT_FORM})"
+            raise ValueError(msg)
+    elif isinstance(value, Decimal):
+        exact = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        exact = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+    else:
         raise _expected("a number")
+    if not exact.is_finite():
+        raise _expected("a finite number")
     try:
-        number = float(value)
-    except ValueError:
-        raise _expected("a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
+        number = float(exact)
+    except OverflowError:
+        number = float("inf")
+    if number in (float("inf"), float("-inf")):
         raise _expected("a finite number")
     return number
 
 
 def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> date | str:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and calendar_date(value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and calendar_date(value):
         return value if value[:4] == "0000" else date.fromisoformat(value)  # Python has no year 0
     raise _expected("a date like 2024-01-31")
 
@@ -859,3 +940,4 @@ WRITE_CODECS: dict[str, WriteCodec] = {
     "date": _write_date, "datetime": _write_datetime, "timestamp": _write_datetime, "time": _write_time,
     "text": _write_text, "json": _write_json, "binary": _write_binary, "geometry": _write_geometry,
 }
+
