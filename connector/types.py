@@ -34,8 +34,9 @@ from pymysql.converters import conversions
 __all__ = [
     "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "NUMBER_TEXT_FORM", "TIME_CODECS", "TYPES",
     "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm", "column_type",
-    "decimal_problem", "decimal_shape", "decoders", "exact_decimal", "filter_kind", "integer_range", "number_text",
-    "read_json_checked", "wall_clock", "whole_number_text", "wire_form",
+    "decimal_problem", "decimal_shape", "decoders", "exact_decimal", "filter_kind", "float_scale_shape",
+    "fraction_precision", "fraction_problem", "integer_range", "number_text", "read_json_checked", "wall_clock",
+    "whole_number_text", "wire_form",
 ]
 
 logger = logging.getLogger(__name__)
@@ -723,6 +724,62 @@ def whole_number_text(text: str) -> int | None:
 _WHOLE_DIGITS_LIMIT = 40
 
 
+# --- fractions beyond a column's precision (one rule: DECIMAL, FLOAT(M,D), TIME, DATETIME, TIMESTAMP) ------------
+# MySQL keeps what fits and drops (TIME, DATETIME, TIMESTAMP) or rounds (DECIMAL from text, FLOAT(M,D)) the rest
+# without an error, even in strict mode. A digit past the precision that is not 0 fails the record instead;
+# trailing zeros lose nothing and are accepted.
+
+@lru_cache(maxsize=512)
+def fraction_precision(column_type_text: str) -> int:
+    """The fraction digits of a second that TIME(n), DATETIME(n) or TIMESTAMP(n) keeps (0 without n).
+
+    >>> fraction_precision("datetime(3)"), fraction_precision("time"), fraction_precision("timestamp(6)")
+    (3, 0, 6)
+    """
+    match = re.search(r"\(([0-9]+)\)", column_type_text)
+    return int(match.group(1)) if match else 0
+
+
+def fraction_problem(digits: str, precision: int) -> str | None:
+    """Why a second's fraction (its digits after the point) does not fit ``precision`` digits, or None.
+
+    >>> fraction_problem("500", 1) is None, fraction_problem("000", 0) is None, fraction_problem("5", 0)
+    (True, True, 'no fraction of a second (the column keeps whole seconds; MySQL would drop the fraction)')
+    >>> fraction_problem("1234", 3)
+    'at most 3 digits of a second (the column keeps 3; MySQL would drop the rest)'
+    """
+    if not digits[precision:].strip("0"):
+        return None
+    if precision == 0:
+        return "no fraction of a second (the column keeps whole seconds; MySQL would drop the fraction)"
+    return f"at most {precision} digits of a second (the column keeps {precision}; MySQL would drop the rest)"
+
+
+# The fraction of a second in an ISO-8601 date-time or a TIME ('.', or ',' which fromisoformat also reads).
+_SECOND_FRACTION = re.compile(r"[0-9]:[0-9]{2}[.,]([0-9]+)")
+
+
+def _second_fraction(text: str) -> str:
+    """The digits after the seconds' point in a time or date-time text ('' when there are none)."""
+    match = _SECOND_FRACTION.search(text)
+    return match.group(1) if match else ""
+
+
+@lru_cache(maxsize=512)
+def float_scale_shape(column_type_text: str) -> str | None:
+    """FLOAT(M,D)/DOUBLE(M,D) round to D digits after the point like DECIMAL(M,D) from text: that DECIMAL's
+    type text, for ``decimal_problem``; None for a FLOAT or DOUBLE without D.
+
+    >>> float_scale_shape("float(10,2) unsigned"), float_scale_shape("double")
+    ('decimal(10,2) unsigned', None)
+    """
+    match = re.search(r"\(([0-9]+),([0-9]+)\)", column_type_text)
+    if match is None:
+        return None
+    return f"decimal({match.group(1)},{match.group(2)})" + (" unsigned" if "unsigned" in column_type_text.lower()
+                                                             else "")
+
+
 # --- write codecs: AppFlow's JSON value -> bound parameter ----------------------
 # Each raises ValueError(what the value should be); the writer names the field.
 
@@ -820,6 +877,7 @@ def _fits_as_written(value: Decimal, column_type_text: str) -> bool:
 
 
 def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
+    """FLOAT and DOUBLE; FLOAT(M,D) and DOUBLE(M,D) also refuse digits past D, which MySQL would round away."""
     if isinstance(value, str):
         exact = number_text(value)
         if exact is None:
@@ -839,6 +897,10 @@ def _write_float(value: Any, data_type: str, column_type_text: str, zone: zonein
         number = float("inf")
     if number in (float("inf"), float("-inf")):
         raise _expected("a finite number")
+    scaled = float_scale_shape(column_type_text)
+    problem = decimal_problem(exact, scaled) if scaled is not None else None
+    if problem:
+        raise ValueError(problem)
     return number
 
 
@@ -849,25 +911,42 @@ def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinf
 
 
 def _write_datetime(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> datetime | str:
-    """ISO-8601; with an offset it means the reading in the column's zone (``wall_clock``; UTC for TIMESTAMP)."""
+    """ISO-8601; with an offset it means the reading in the column's zone (``wall_clock``; UTC for TIMESTAMP).
+
+    A fraction of a second past the column's precision fails (``fraction_problem``): in the text (Python
+    reads only 6 digits) and in the reading (an offset with a fraction of a second moves it).
+    """
     if isinstance(value, str) and calendar_date(text := value.strip()):
         try:
             moment, shifted = parse_wall_clock(text)
         except ValueError:
             moment, shifted = None, False
         if moment is not None:
+            precision = fraction_precision(column_type_text)
+            problem = fraction_problem(_second_fraction(text), precision)
             target = zoneinfo.ZoneInfo("UTC") if data_type == "timestamp" else zone
             try:
                 reading = wall_clock(moment, target)
             except OverflowError:
                 msg = f"an ISO-8601 date-time that is within years 0000-9999 in {target.key}"
                 raise ValueError(msg) from None
+            problem = problem or fraction_problem(f"{reading.microsecond:06d}", precision)
+            if problem:
+                raise ValueError(problem)
             return format_wall_clock(reading, shifted, " ") if shifted else reading
     raise _expected("an ISO-8601 date-time like 2024-01-31T23:59:59Z")
 
 
+# Any number of fraction digits: past the column's precision only zeros (``fraction_problem``)
+_TIME_TEXT = re.compile(r"(-?)([0-9]{1,3}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?")
+
+
 def _write_time(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,3}:\d{2}(:\d{2}(\.\d{1,6})?)?", value.strip()):
+    """A time of day or a duration as MySQL reads it; a fraction past TIME(n)'s precision fails."""
+    if isinstance(value, str) and (match := _TIME_TEXT.fullmatch(value.strip())):
+        problem = fraction_problem(match.group(5) or "", fraction_precision(column_type_text))
+        if problem:
+            raise ValueError(problem)
         return value.strip()
     raise _expected("a time like 13:45:00 (negative or over 24 h allowed)")
 

@@ -56,7 +56,7 @@ from connector.errors import (
 )
 from connector.limits import RETRY_AFTER_SECONDS
 from connector.sql import quote, quote_table
-from connector.types import WRITE_CODECS, WriteForm, decimal_shape, integer_range
+from connector.types import WRITE_CODECS, WriteForm, decimal_shape, fraction_precision, integer_range
 
 __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_records"]
 
@@ -626,19 +626,25 @@ def _text_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
 def _datetime_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
     """An ASCII 'YYYY-MM-DD...' without offset is already the column's reading: ``isoformat`` writes it.
 
-    Year 0, offsets and anything ``fromisoformat`` refuses go to the codec (the stand-in year, the zone).
+    Year 0, offsets, a fraction of a second the column does not keep (or longer than the 6 digits Python
+    reads) and anything ``fromisoformat`` refuses go to the codec (the stand-in year, the zone, the message).
     """
     parse = datetime.fromisoformat
+    step = 10 ** (6 - min(fraction_precision(column.column_type), 6))  # microseconds the column keeps
 
     def cell(value: Any) -> str:
         if value.__class__ is str and value[4:5] == "-" and value[7:8] == "-" and value.isascii():
+            if len(value) == 19 and value[13] == ":" and value[16] == ":":  # as isoformat writes it
+                try:
+                    parse(value)
+                except ValueError:
+                    return checked(value)
+                return "'" + value[:10] + " " + value[11:] + "'"
             try:
                 moment = parse(value)
             except ValueError:
                 return checked(value)
-            if moment.tzinfo is None:
-                if len(value) == 19 and value[13] == ":" and value[16] == ":":  # as isoformat writes it
-                    return "'" + value[:10] + " " + value[11:] + "'"
+            if moment.tzinfo is None and moment.microsecond % step == 0 and len(value) <= 26:
                 return "'" + moment.isoformat(" ") + "'"
         return checked(value)
     return cell
