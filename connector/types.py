@@ -35,8 +35,8 @@ __all__ = [
     "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "NUMBER_TEXT_FORM", "TIME_CODECS", "TYPES",
     "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm", "column_type",
     "decimal_problem", "decimal_shape", "decoders", "exact_decimal", "filter_kind", "float_scale_shape",
-    "fraction_precision", "fraction_problem", "integer_range", "number_text", "read_json_checked", "wall_clock",
-    "whole_number_text", "wire_form",
+    "fraction_precision", "fraction_problem", "integer_range", "label_choices", "label_problem", "labels",
+    "number_text", "read_json_checked", "wall_clock", "whole_number_text", "wire_form",
 ]
 
 logger = logging.getLogger(__name__)
@@ -361,12 +361,14 @@ class WriteForm(IntEnum):
     DECIMAL = 3  # a number that fits DECIMAL(p,s) as written
     BOOLEAN = 4  # true and false
     INTEGER = 5  # a whole number within the column's range
+    LABEL = 6  # an ENUM or SET string that cannot be read as a number
 
 
 # By write codec (``ColumnType.write``).
 _WRITE_FORMS: dict[str, WriteForm] = {
     "text": WriteForm.TEXT, "datetime": WriteForm.DATETIME, "timestamp": WriteForm.DATETIME,
     "decimal": WriteForm.DECIMAL, "boolean": WriteForm.BOOLEAN, "int": WriteForm.INTEGER,
+    "label": WriteForm.LABEL, "binary_label": WriteForm.LABEL,
 }
 
 
@@ -464,7 +466,7 @@ _BINARY = ColumnType(T.ByteArray, fixup=read_base64, key=KeyKind.HEX, write="bin
 _BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order_hash="MD5({0})", filter=_K.NONE)
 _TEXT = ColumnType(T.String, key=KeyKind.CHARS, order=_BY_BYTES, order_hash="MD5({0})")
 _LONG_TEXT = ColumnType(T.String, key=None, order=_BY_BYTES, order_hash="MD5({0})")
-_LABEL = ColumnType(T.String, key=None)  # ENUM and SET sort by their index, one per label
+_LABEL = ColumnType(T.String, key=None, write="label")  # ENUM and SET sort by their index, one per label
 _FLOAT = ColumnType(T.Float, key=None, write="float", order=("{0}", "CAST({0} AS BINARY)"),  # -0 and 0 tie
                     filter=_K.FLOAT)
 _GEOMETRY = ColumnType(
@@ -524,7 +526,8 @@ _UNKNOWN = ColumnType(T.String, key=None, order=(), filter=_K.OPAQUE)
 _BOOLEAN = ColumnType(T.Boolean, fixup=bool, key=KeyKind.INT, write="boolean", filter=_K.BOOLEAN)
 _STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_checked, key=None, write="json", order=_BY_BYTES,
                           order_hash="MD5({0})", filter=_K.NONE)
-_BINARY_LABEL = ColumnType(T.String, fixup=read_binary_label, key=None)  # ENUM/SET ... CHARACTER SET binary
+# ENUM/SET ... CHARACTER SET binary
+_BINARY_LABEL = ColumnType(T.String, fixup=read_binary_label, key=None, write="binary_label")
 _BIT64 = ColumnType(T.BigInteger, key=KeyKind.INT, write="int", filter=_K.INTEGER)  # BIT(64): up to 2**64 - 1
 # MariaDB's JSON is LONGTEXT with a JSON_VALID check constraint: only such columns need the check looked up.
 JSON_CARRIER = "longtext"
@@ -780,6 +783,68 @@ def float_scale_shape(column_type_text: str) -> str | None:
                                                              else "")
 
 
+# --- ENUM and SET labels -------------------------------------------------------------------------------------
+# A string that is no label is read by MySQL as a number when it has the shape of one: the label at that position
+# (ENUM: '2' is the second label) or a bitmask of labels (SET: '6' is the second and third), even in strict mode.
+# Digits that are not one of the labels fail the record instead; every other non-label is the server's to refuse
+# (its collation decides whether 'A' is the label 'a').
+
+# What the server reads as a number: digits after optional spaces and a sign (ENUM drops trailing spaces first).
+_INDEX_SHAPED = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+ *")
+# One quoted label in information_schema's COLUMN_TYPE: quotes doubled, backslashes (and \n, \r, \0, \Z) escaped.
+_QUOTED_LABEL = re.compile(r"'((?:[^'\\]|''|\\.)*)'", re.DOTALL)
+_LABEL_ESCAPES = {"n": "\n", "r": "\r", "0": "\0", "Z": "\x1a", "t": "\t", "b": "\b"}
+_LABELS_SHOWN = 20
+
+
+@lru_cache(maxsize=512)
+def labels(column_type_text: str) -> tuple[str, ...]:
+    """An ENUM's or SET's labels, in order, from information_schema's COLUMN_TYPE.
+
+    >>> labels("enum('a','c''d','x\\\\\\\\y','1','')")
+    ('a', "c'd", 'x\\\\y', '1', '')
+    """
+    body = column_type_text[column_type_text.find("(") + 1:column_type_text.rfind(")")]
+    return tuple(re.sub(r"\\(.)", lambda m: _LABEL_ESCAPES.get(m.group(1), m.group(1)), raw.replace("''", "'"),
+                        flags=re.DOTALL)
+                 for raw in _QUOTED_LABEL.findall(body))
+
+
+def label_problem(text: str, data_type: str, column_type_text: str, binary: bool) -> str | None:
+    """Why MySQL would not store ``text`` as the label(s) it spells, when the reason is a number; else None.
+
+    A label that is itself digits is a label ('2' of ENUM('1','2') stores '2'). Trailing spaces do not count
+    (MySQL drops them from labels and values) except in a binary character set, which compares bytes.
+
+    >>> label_problem("2", "enum", "enum('a','b')", False)
+    'one of the labels "a", "b" (MySQL would read a number that is no label as the position of a label)'
+    >>> label_problem("2 ", "enum", "enum('1','2')", False), label_problem("A", "enum", "enum('a')", False)
+    (None, None)
+    """
+    if _INDEX_SHAPED.fullmatch(text) is None:
+        return None
+    if (text if binary else text.rstrip(" ")) in labels(column_type_text):
+        return None
+    if data_type.lower() == "set":
+        return f"{label_choices(data_type, column_type_text)} (MySQL would read a number that is no label as a " \
+               "bitmask of labels)"
+    return f"{label_choices(data_type, column_type_text)} (MySQL would read a number that is no label as the " \
+           "position of a label)"
+
+
+def label_choices(data_type: str, column_type_text: str) -> str:
+    """What an ENUM or SET column takes, for a message: its labels (the first 20 of many).
+
+    >>> label_choices("set", "set('x','y')"), label_choices("enum", "enum('a')")
+    ('labels from "x", "y", joined by commas', 'one of the labels "a"')
+    """
+    known = labels(column_type_text)
+    shown = ", ".join(json.dumps(label, ensure_ascii=False) for label in known[:_LABELS_SHOWN])
+    if len(known) > _LABELS_SHOWN:
+        shown += f", ... ({len(known)} in all)"
+    return f"labels from {shown}, joined by commas" if data_type.lower() == "set" else f"one of the labels {shown}"
+
+
 # --- write codecs: AppFlow's JSON value -> bound parameter ----------------------
 # Each raises ValueError(what the value should be); the writer names the field.
 
@@ -959,6 +1024,33 @@ def _write_text(value: Any, data_type: str, column_type_text: str, zone: zoneinf
     raise _expected("a string")
 
 
+def _label_text(value: Any) -> str:
+    """An ENUM or SET value: a string, or a JSON number as its text (a number names a label, never a position)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    raise _expected("a string")
+
+
+def _write_label(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """ENUM and SET: digits that are no label fail (``label_problem``); the server judges every other string."""
+    text = _label_text(value)
+    problem = label_problem(text, data_type, column_type_text, binary=False)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _write_binary_label(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """ENUM and SET of a binary character set: the same, comparing bytes (trailing spaces count)."""
+    text = _label_text(value)
+    problem = label_problem(text, data_type, column_type_text, binary=True)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
 def _decimal_as_number(value: Any) -> orjson.Fragment:
     if isinstance(value, Decimal):
         return orjson.Fragment(str(value))
@@ -1017,6 +1109,7 @@ WriteCodec = Callable[[Any, str, str, zoneinfo.ZoneInfo], Any]
 WRITE_CODECS: dict[str, WriteCodec] = {
     "int": _write_int, "year": _write_year, "boolean": _write_boolean, "decimal": _write_decimal, "float": _write_float,
     "date": _write_date, "datetime": _write_datetime, "timestamp": _write_datetime, "time": _write_time,
-    "text": _write_text, "json": _write_json, "binary": _write_binary, "geometry": _write_geometry,
+    "text": _write_text, "label": _write_label, "binary_label": _write_binary_label, "json": _write_json,
+    "binary": _write_binary, "geometry": _write_geometry,
 }
 

@@ -53,10 +53,18 @@ from connector.errors import (
     error_number,
     kills_connection,
     server_message,
+    truncated_column,
 )
 from connector.limits import RETRY_AFTER_SECONDS
 from connector.sql import quote, quote_table
-from connector.types import WRITE_CODECS, WriteForm, decimal_shape, fraction_precision, integer_range
+from connector.types import (
+    WRITE_CODECS,
+    WriteForm,
+    decimal_shape,
+    fraction_precision,
+    integer_range,
+    label_choices,
+)
 
 __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_records"]
 
@@ -536,7 +544,7 @@ class _Writer:
                 matched = self._execute(cur, sql)
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
-            results[record.index] = _db_failure(record, exc)
+            results[record.index] = _db_failure(record, exc, self.entity)
             return
         if matched:
             results[record.index] = RecordResult(True, record.record_id)
@@ -576,7 +584,7 @@ class _Writer:
                 last_id = cur.lastrowid
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
-            results[record.index] = _db_failure(record, exc)
+            results[record.index] = _db_failure(record, exc, self.entity)
             return
         if must_match and affected == 0:
             keys = ", ".join(f"{c.name}={self._bound(c, k)!s}" for c, k in zip(self.id_columns, record.keys,
@@ -675,6 +683,22 @@ def _decimal_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
     return cell
 
 
+def _label_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
+    """An ENUM or SET string that does not end in a digit or space cannot be read as a number: written as it is
+    (the server matches it to a label or refuses it); digits go to the codec, which checks them against the labels.
+    """
+    def cell(value: Any) -> str:
+        if value.__class__ is str and value[-1:] not in _INDEX_ENDINGS and (
+                value.isascii() or not _lone_surrogate(value)):
+            return quoted(value)
+        return checked(value)
+    return cell
+
+
+# The last character of every string MySQL could read as a label's position or a bitmask: a digit, or a space
+_INDEX_ENDINGS = frozenset("0123456789 ")
+
+
 def _boolean_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
     def cell(value: Any) -> str:
         if value is True:
@@ -701,12 +725,23 @@ def _int_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
 # the type table's write form -> its shortcut (CHECKED has none)
 _SHORTCUTS: dict[WriteForm, Callable[[Column, _Cell, _Quoted], _Cell]] = {
     WriteForm.TEXT: _text_shortcut, WriteForm.DATETIME: _datetime_shortcut, WriteForm.DECIMAL: _decimal_shortcut,
-    WriteForm.BOOLEAN: _boolean_shortcut, WriteForm.INTEGER: _int_shortcut,
+    WriteForm.BOOLEAN: _boolean_shortcut, WriteForm.INTEGER: _int_shortcut, WriteForm.LABEL: _label_shortcut,
 }
 
 
-def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
-    return RecordResult(False, record.record_id, f"{server_message(exc)} (MySQL error {error_number(exc)})")
+def _db_failure(record: _Record, exc: pymysql.err.MySQLError, entity: Entity) -> RecordResult:
+    message = f"{server_message(exc)} (MySQL error {error_number(exc)})"
+    return RecordResult(False, record.record_id, message + _labels_hint(entity, exc))
+
+
+def _labels_hint(entity: Entity, exc: pymysql.err.MySQLError) -> str:
+    """What an ENUM or SET column takes, when the server refused a value of it as no label; else ''."""
+    name = truncated_column(exc)
+    column = next((c for c in entity.columns if c.name == name), None) if name is not None else None
+    if column is None or column.type.write_form is not WriteForm.LABEL:
+        return ""
+    takes = label_choices(column.data_type, column.column_type)
+    return f": field {column.name!r} ({column.data_type.upper()}) takes {takes}"
 
 
 def _batches(records: Sequence[_Record], max_bytes: int, max_rows: int = BATCH_ROWS) -> Iterator[list[_Record]]:
