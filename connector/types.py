@@ -32,11 +32,12 @@ from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
 
 __all__ = [
-    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "NUMBER_TEXT_FORM", "TIME_CODECS", "TYPES",
-    "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm", "column_type",
-    "decimal_problem", "decimal_shape", "decoders", "exact_decimal", "filter_kind", "float_scale_shape",
-    "fraction_precision", "fraction_problem", "integer_range", "label_choices", "label_problem", "labels",
-    "number_text", "read_json_checked", "wall_clock", "whole_number_text", "wire_form",
+    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "KEY_FORMS", "NUMBER_CODECS", "NUMBER_TEXT_FORM",
+    "TIME_CODECS", "TYPES", "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm",
+    "column_type", "decimal_problem", "decimal_shape", "decoders", "exact_decimal", "filter_kind", "float_scale_shape",
+    "fraction_precision", "fraction_problem", "integer_range", "key_value_class", "label_choices",
+    "label_problem", "labels", "number_text",
+    "read_json_checked", "wall_clock", "whole_number_text", "wire_form",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1113,3 +1114,101 @@ WRITE_CODECS: dict[str, WriteCodec] = {
     "binary": _write_binary, "geometry": _write_geometry,
 }
 
+
+# --- key values as the column stores them: a write result's recordId --------------------------------------------
+# From the codec's bound value, the JSON value QueryData would read back from the row: a boolean written into
+# TINYINT is 1, 2.0 into INT is 2, a DECIMAL has its scale's digits, a DATETIME its precision's.
+
+def _stored_int(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    return int(bound)
+
+
+def _stored_decimal(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> orjson.Fragment:
+    """The digits DECIMAL(p,s) stores: exactly s after the point (the codec's value already fits)."""
+    scale = decimal_shape(column_type_text)[1]
+    whole, _, fraction = format(bound, "f").partition(".")
+    return orjson.Fragment(whole + ("." + fraction.ljust(scale, "0") if scale else ""))
+
+
+def _stored_float(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
+    return float(bound)
+
+
+def _stored_date(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    return bound if isinstance(bound, str) else bound.isoformat()
+
+
+def _stored_datetime(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str | None:
+    """The read codec's text of the stored value: the wall clock with the precision's fraction digits."""
+    text = bound if isinstance(bound, str) else bound.isoformat(" ")
+    precision = fraction_precision(column_type_text)
+    stored = text[:19] + ("." + text[20:26].ljust(6, "0")[:precision] if precision else "")
+    if data_type == "timestamp":
+        return read_datetime_utc(stored)
+    return datetime_reader(zone.key)(stored)
+
+
+def _stored_time(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """'-1:30' as MySQL writes it back: '-01:30:00', with the precision's fraction digits."""
+    match = _TIME_TEXT.fullmatch(bound)
+    if match is None:
+        return str(bound)
+    sign, hours, minutes, seconds, fraction = match.groups()
+    precision = fraction_precision(column_type_text)
+    text = f"{sign}{int(hours):02d}:{minutes}:{seconds or '00'}"
+    return text + ("." + (fraction or "").ljust(precision, "0")[:precision] if precision else "")
+
+
+def _stored_text(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """Text as given; CHAR drops trailing spaces (it reads back without its padding)."""
+    return bound.rstrip(" ") if data_type == "char" else bound
+
+
+def _stored_label(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """The label(s) as defined: ENUM without trailing spaces; SET in the definition's order, each once."""
+    known = labels(column_type_text)
+    if data_type != "set":
+        value = bound.rstrip(" ")
+        return value if value in known else bound
+    parts = set(bound.split(",")) if bound else set()
+    return ",".join(label for label in known if label in parts) if parts <= set(known) else bound
+
+
+def _stored_binary_label(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    return str(bound)
+
+
+def _stored_binary(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """Base64 of the stored bytes: BINARY(n) pads them with zero bytes to n."""
+    match = re.fullmatch(r"binary\(([0-9]+)\)", column_type_text.strip().lower())
+    return read_base64(bound.ljust(int(match.group(1)), b"\0") if match else bound)
+
+
+def _stored_json(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> orjson.Fragment:
+    return orjson.Fragment(bound)
+
+
+def _stored_geometry(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    wkt, srid = bound
+    return f"SRID={srid};{wkt}" if srid else str(wkt)
+
+
+def key_value_class(write: str, data_type: str) -> type | None:
+    """The class of JSON values that already are their own key form in such a column, or None: strings in text
+    columns (CHAR drops trailing spaces), whole numbers in integer columns. The writer then spells nothing.
+
+    >>> key_value_class("text", "varchar"), key_value_class("text", "char"), key_value_class("int", "bigint")
+    (<class 'str'>, None, <class 'int'>)
+    """
+    if write == "text" and data_type != "char":
+        return str
+    return int if write == "int" else None
+
+
+# By write codec: the codec's bound value -> the key's JSON value as the row holds it.
+KEY_FORMS: dict[str, WriteCodec] = {
+    "int": _stored_int, "year": _stored_int, "boolean": _stored_int, "decimal": _stored_decimal,
+    "float": _stored_float, "date": _stored_date, "datetime": _stored_datetime, "timestamp": _stored_datetime,
+    "time": _stored_time, "text": _stored_text, "label": _stored_label, "binary_label": _stored_binary_label,
+    "json": _stored_json, "binary": _stored_binary, "geometry": _stored_geometry,
+}
