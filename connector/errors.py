@@ -11,6 +11,7 @@ or secret values.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ __all__ = [
     "server_message",
     "server_stopped",
     "shut_down_mid_statement",
+    "truncated_column",
     "view_is_broken",
     "waited_for_lock",
 ]
@@ -451,6 +453,18 @@ def lost_mid_statement(exc: BaseException) -> bool:
     errno = error_number(exc)
     return errno in (CR.CR_SERVER_GONE_ERROR, CR.CR_SERVER_LOST_EXTENDED) or (
         errno == CR.CR_SERVER_LOST and "timed out" not in str(exc))
+
+
+_TRUNCATED_COLUMN = re.compile(r"column '(.*)' at row")
+
+
+def truncated_column(exc: BaseException) -> str | None:
+    """The column a 'Data truncated' error names (in strict mode a value that does not fit, for ENUM and SET
+    a string that is no label), or None for any other error."""
+    if error_number(exc) != ER.WARN_DATA_TRUNCATED:
+        return None
+    match = _TRUNCATED_COLUMN.search(server_message(exc))
+    return match.group(1) if match else None
 
 
 def belongs_to_one_record(exc: BaseException) -> bool:

@@ -58,7 +58,7 @@ from connector.catalog import Column
 from connector.errors import InvalidArgumentError
 from connector.limits import MAX_FILTER_CHARS, MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_FILTER_TOKENS
 from connector.sql import quote
-from connector.types import FilterKind, decimal_problem, filter_kind, integer_range, wall_clock
+from connector.types import FilterKind, decimal_problem, filter_kind, integer_range, number_text, wall_clock
 
 __all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for", "supported_operators"]
 
@@ -328,8 +328,11 @@ def _parse(text: str) -> tuple[Any, Any, dict[int, str]]:
 
 # --- literals -------------------------------------------------------------------
 
+_WHOLE_DIGITS = 40  # more digits than any integer column holds (BIGINT UNSIGNED has 20)
+
 _LiteralKind = Literal["string", "number", "day", "instant", "null", "boolean"]  # a DSL literal's form
-_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z")
+# ASCII digits only: Python's \d and int() also read Arabic-Indic and full-width digits
+_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?Z")
 
 
 @dataclass(frozen=True)
@@ -632,7 +635,8 @@ class _Translator:
         if kind in (_Kind.DATE, _Kind.DATETIME, _Kind.TIMESTAMP):
             return self._to_temporal(column, kind, literal)
         if kind is _Kind.TIME:
-            if literal.kind == "string" and re.fullmatch(r"-?\d{1,3}:[0-5]\d:[0-5]\d(\.\d{1,6})?", literal.text):
+            if literal.kind == "string" and re.fullmatch(r"-?[0-9]{1,3}:[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?",
+                                                         literal.text):
                 return literal.text
             raise self.misfit(column, literal, "a quoted time such as '13:45:00'")
         # text / opaque: what was written is the string, be it quoted or a bare number or date
@@ -644,8 +648,10 @@ class _Translator:
         if literal.kind == "number":
             assert isinstance(literal.value, Decimal)
             return literal.value
-        if literal.kind == "string" and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", literal.text):
-            return Decimal(literal.text.strip())
+        # a quoted number: the writer's rule for numbers as text (Decimal() would take '1_0', '١' and ' 1 ')
+        number = number_text(literal.text) if literal.kind == "string" else None
+        if number is not None:
+            return number
         raise self.misfit(column, literal, wanted)
 
     def _to_boolean(self, column: FilterColumn, literal: _Literal) -> bool:
@@ -661,8 +667,10 @@ class _Translator:
         number = self._number(column, literal, "a whole number")
         if number != number.to_integral_value():
             raise self.misfit(column, literal, "a whole number")
-        value = int(number)
         low, high = _integer_range(column)
+        if number.adjusted() > _WHOLE_DIGITS:  # '1e999999999' is out of range: not expanded digit by digit
+            raise self.misfit(column, literal, f"a whole number from {low} to {high}")
+        value = int(number)
         if (low is not None and value < low) or (high is not None and value > high):
             raise self.misfit(column, literal, f"a whole number from {low} to {high}")
         return value
@@ -687,7 +695,7 @@ class _Translator:
     def _to_temporal(self, column: FilterColumn, kind: _Kind, literal: _Literal) -> object:
         example = "a date like 2024-01-31 or a date-time like 2024-01-31T23:59:59Z"
         if literal.kind == "string":  # a quoted date or date-time is taken as the bare one
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", literal.text):
+            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", literal.text):
                 literal = _Literal("day", literal.text, _parse_date(literal.text, literal.where), literal.where)
             elif _DATETIME.fullmatch(literal.text):
                 literal = _Literal("instant", literal.text, _parse_datetime(literal.text, literal.where),

@@ -20,7 +20,7 @@ import zoneinfo
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 import pymysql.cursors
@@ -49,6 +49,8 @@ from connector.types import (
     decimal_problem,
     exact_decimal,
     integer_range,
+    number_text,
+    whole_number_text,
 )
 
 __all__ = [
@@ -60,8 +62,6 @@ _MAX_ESCAPED_CHAR = 12
 # A key value from outside (a token, RetrieveData's ids) longer than this is no value of its column.
 _MAX_NUMBER_CHARS = 100
 _LIMIT_MB = f"{RESPONSE_LIMIT_BYTES / 1e6:g}"
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _TIME = re.compile(r"-?[0-9]{1,3}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?")
 
 
@@ -212,18 +212,20 @@ def key_param(column: Column, text: str) -> Any:
         if kind is KeyKind.INT:
             if text in ("true", "false") and column.type.filter is FilterKind.BOOLEAN:
                 return int(text == "true")
-            if len(text) > _MAX_NUMBER_CHARS or not _INTEGER.fullmatch(text):  # int() takes '1_0' and '١'
+            # the writer's rule for numbers as text (int() would take '1_0' and '١')
+            number = whole_number_text(text) if len(text) <= _MAX_NUMBER_CHARS else None
+            if number is None:
                 raise ValueError
-            number = int(text)
             low, high = integer_range(column.data_type, column.column_type)
             if (low is not None and number < low) or (high is not None and number > high):
                 problem = f"a whole number from {low} to {high}"
             else:
                 return number
         elif kind is KeyKind.DECIMAL:
-            if len(text) > _MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(text):  # Decimal() takes '1_0'
+            exact = number_text(text) if len(text) <= _MAX_NUMBER_CHARS else None  # Decimal() takes '1_0'
+            if exact is None:
                 raise ValueError
-            value = Decimal(text)
+            value = exact
             problem = decimal_problem(value, column.column_type)
             if problem is None:
                 return exact_decimal(value)
@@ -466,7 +468,8 @@ def _id_param(column: Column, text: str, source_time_zone: str) -> Any:
     if column.type.key in (KeyKind.INT, KeyKind.DECIMAL):
         return key_param(column, text)
     if column.type.write in NUMBER_CODECS:
-        number = float(text) if _DECIMAL.fullmatch(text.strip()) else float("nan")
+        exact = number_text(text) if len(text) <= _MAX_NUMBER_CHARS else None
+        number = float(exact) if exact is not None else float("nan")
         if number != number or number in (float("inf"), float("-inf")):
             msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be a finite number"
             raise InvalidArgumentError(msg)

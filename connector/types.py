@@ -32,10 +32,12 @@ from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
 
 __all__ = [
-    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "NUMBER_CODECS", "TIME_CODECS", "TYPES", "WRITE_CODECS",
-    "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm", "column_type", "decimal_problem",
-    "decimal_shape", "decoders", "exact_decimal", "filter_kind", "integer_range", "read_json_checked", "wall_clock",
-    "wire_form",
+    "ARROW_BY_FIELD_TYPE", "ID_CODECS", "JSON_CARRIER", "KEY_FORMS", "NUMBER_CODECS", "NUMBER_TEXT_FORM",
+    "TIME_CODECS", "TYPES", "WRITE_CODECS", "ColumnType", "FilterKind", "Fixup", "KeyKind", "WireForm", "WriteForm",
+    "column_type", "decimal_problem", "decimal_shape", "decoders", "exact_decimal", "filter_kind", "float_scale_shape",
+    "fraction_precision", "fraction_problem", "integer_range", "key_value_class", "label_choices",
+    "label_problem", "labels", "number_text",
+    "read_json_checked", "wall_clock", "whole_number_text", "wire_form",
 ]
 
 logger = logging.getLogger(__name__)
@@ -360,12 +362,14 @@ class WriteForm(IntEnum):
     DECIMAL = 3  # a number that fits DECIMAL(p,s) as written
     BOOLEAN = 4  # true and false
     INTEGER = 5  # a whole number within the column's range
+    LABEL = 6  # an ENUM or SET string that cannot be read as a number
 
 
 # By write codec (``ColumnType.write``).
 _WRITE_FORMS: dict[str, WriteForm] = {
     "text": WriteForm.TEXT, "datetime": WriteForm.DATETIME, "timestamp": WriteForm.DATETIME,
     "decimal": WriteForm.DECIMAL, "boolean": WriteForm.BOOLEAN, "int": WriteForm.INTEGER,
+    "label": WriteForm.LABEL, "binary_label": WriteForm.LABEL,
 }
 
 
@@ -463,7 +467,7 @@ _BINARY = ColumnType(T.ByteArray, fixup=read_base64, key=KeyKind.HEX, write="bin
 _BLOB = ColumnType(T.ByteArray, fixup=read_base64, key=None, write="binary", order_hash="MD5({0})", filter=_K.NONE)
 _TEXT = ColumnType(T.String, key=KeyKind.CHARS, order=_BY_BYTES, order_hash="MD5({0})")
 _LONG_TEXT = ColumnType(T.String, key=None, order=_BY_BYTES, order_hash="MD5({0})")
-_LABEL = ColumnType(T.String, key=None)  # ENUM and SET sort by their index, one per label
+_LABEL = ColumnType(T.String, key=None, write="label")  # ENUM and SET sort by their index, one per label
 _FLOAT = ColumnType(T.Float, key=None, write="float", order=("{0}", "CAST({0} AS BINARY)"),  # -0 and 0 tie
                     filter=_K.FLOAT)
 _GEOMETRY = ColumnType(
@@ -523,7 +527,8 @@ _UNKNOWN = ColumnType(T.String, key=None, order=(), filter=_K.OPAQUE)
 _BOOLEAN = ColumnType(T.Boolean, fixup=bool, key=KeyKind.INT, write="boolean", filter=_K.BOOLEAN)
 _STRUCT_TEXT = ColumnType(T.Struct, fixup=read_json_checked, key=None, write="json", order=_BY_BYTES,
                           order_hash="MD5({0})", filter=_K.NONE)
-_BINARY_LABEL = ColumnType(T.String, fixup=read_binary_label, key=None)  # ENUM/SET ... CHARACTER SET binary
+# ENUM/SET ... CHARACTER SET binary
+_BINARY_LABEL = ColumnType(T.String, fixup=read_binary_label, key=None, write="binary_label")
 _BIT64 = ColumnType(T.BigInteger, key=KeyKind.INT, write="int", filter=_K.INTEGER)  # BIT(64): up to 2**64 - 1
 # MariaDB's JSON is LONGTEXT with a JSON_VALID check constraint: only such columns need the check looked up.
 JSON_CARRIER = "longtext"
@@ -675,6 +680,172 @@ def decimal_problem(value: Decimal, column_type_text: str) -> str | None:
     return None
 
 
+# --- numbers written as text (one rule for every numeric column, RetrieveData's ids and filter literals) ---------
+
+# ASCII digits with an optional sign, fraction and exponent: JSON's number, plus a leading '+' and leading zeros,
+# which MySQL reads the same way. Python's own parsers take more (int/Decimal/float accept '1_000', Arabic-Indic and
+# full-width digits, Unicode spaces around, float also 'Infinity' and 'NaN'), all of which MySQL refuses or reads
+# otherwise; the server itself takes ASCII spaces around, '1.' and '.5', which JSON has no number for.
+_NUMBER_TEXT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+NUMBER_TEXT_FORM = "as text: ASCII digits with an optional sign, fraction and exponent, as JSON writes numbers"
+
+
+def number_text(text: str) -> Decimal | None:
+    """The number a string spells when it is written as one (``_NUMBER_TEXT``), else None.
+
+    The same text as a JSON number gives the same Decimal, so a string in a numeric field is
+    judged exactly as the JSON number it spells.
+
+    >>> [number_text(t) for t in ("12", "-0.50", "+1e3", "007")]
+    [Decimal('12'), Decimal('-0.50'), Decimal('1E+3'), Decimal('7')]
+    >>> [number_text(t) for t in ("1_000", "\u0661\u0662", "\uff11\uff12", " 12", "0x10", "NaN", "1.", ".5", "")]
+    [None, None, None, None, None, None, None, None, None]
+    """
+    if _NUMBER_TEXT.fullmatch(text) is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond what Decimal holds (over 18 digits)
+        return None
+
+
+def whole_number_text(text: str) -> int | None:
+    """A string that spells a whole number (``number_text``; '1e3' and '2.0' are whole) as an int, else None.
+
+    Exponents are looked at before the number is expanded: '1e999999999' is not built digit by digit.
+
+    >>> [whole_number_text(t) for t in ("12", "1e3", "2.0", "2.5", "1e99999999", "\u0661")]
+    [12, 1000, 2, None, None, None]
+    """
+    number = number_text(text)
+    if number is None or number.adjusted() > _WHOLE_DIGITS_LIMIT or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+# No integer column holds more than 20 digits (BIGINT UNSIGNED, BIT(64)): past this, a number is out of range
+# and is not expanded (int() of 1e10000000 would take seconds).
+_WHOLE_DIGITS_LIMIT = 40
+
+
+# --- fractions beyond a column's precision (one rule: DECIMAL, FLOAT(M,D), TIME, DATETIME, TIMESTAMP) ------------
+# MySQL keeps what fits and drops (TIME, DATETIME, TIMESTAMP) or rounds (DECIMAL from text, FLOAT(M,D)) the rest
+# without an error, even in strict mode. A digit past the precision that is not 0 fails the record instead;
+# trailing zeros lose nothing and are accepted.
+
+@lru_cache(maxsize=512)
+def fraction_precision(column_type_text: str) -> int:
+    """The fraction digits of a second that TIME(n), DATETIME(n) or TIMESTAMP(n) keeps (0 without n).
+
+    >>> fraction_precision("datetime(3)"), fraction_precision("time"), fraction_precision("timestamp(6)")
+    (3, 0, 6)
+    """
+    match = re.search(r"\(([0-9]+)\)", column_type_text)
+    return int(match.group(1)) if match else 0
+
+
+def fraction_problem(digits: str, precision: int) -> str | None:
+    """Why a second's fraction (its digits after the point) does not fit ``precision`` digits, or None.
+
+    >>> fraction_problem("500", 1) is None, fraction_problem("000", 0) is None, fraction_problem("5", 0)
+    (True, True, 'no fraction of a second (the column keeps whole seconds; MySQL would drop the fraction)')
+    >>> fraction_problem("1234", 3)
+    'at most 3 digits of a second (the column keeps 3; MySQL would drop the rest)'
+    """
+    if not digits[precision:].strip("0"):
+        return None
+    if precision == 0:
+        return "no fraction of a second (the column keeps whole seconds; MySQL would drop the fraction)"
+    return f"at most {precision} digits of a second (the column keeps {precision}; MySQL would drop the rest)"
+
+
+# The fraction of a second in an ISO-8601 date-time or a TIME ('.', or ',' which fromisoformat also reads).
+_SECOND_FRACTION = re.compile(r"[0-9]:[0-9]{2}[.,]([0-9]+)")
+
+
+def _second_fraction(text: str) -> str:
+    """The digits after the seconds' point in a time or date-time text ('' when there are none)."""
+    match = _SECOND_FRACTION.search(text)
+    return match.group(1) if match else ""
+
+
+@lru_cache(maxsize=512)
+def float_scale_shape(column_type_text: str) -> str | None:
+    """FLOAT(M,D)/DOUBLE(M,D) round to D digits after the point like DECIMAL(M,D) from text: that DECIMAL's
+    type text, for ``decimal_problem``; None for a FLOAT or DOUBLE without D.
+
+    >>> float_scale_shape("float(10,2) unsigned"), float_scale_shape("double")
+    ('decimal(10,2) unsigned', None)
+    """
+    match = re.search(r"\(([0-9]+),([0-9]+)\)", column_type_text)
+    if match is None:
+        return None
+    return f"decimal({match.group(1)},{match.group(2)})" + (" unsigned" if "unsigned" in column_type_text.lower()
+                                                             else "")
+
+
+# --- ENUM and SET labels -------------------------------------------------------------------------------------
+# A string that is no label is read by MySQL as a number when it has the shape of one: the label at that position
+# (ENUM: '2' is the second label) or a bitmask of labels (SET: '6' is the second and third), even in strict mode.
+# Digits that are not one of the labels fail the record instead; every other non-label is the server's to refuse
+# (its collation decides whether 'A' is the label 'a').
+
+# What the server reads as a number: digits after optional spaces and a sign (ENUM drops trailing spaces first).
+_INDEX_SHAPED = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+ *")
+# One quoted label in information_schema's COLUMN_TYPE: quotes doubled, backslashes (and \n, \r, \0, \Z) escaped.
+_QUOTED_LABEL = re.compile(r"'((?:[^'\\]|''|\\.)*)'", re.DOTALL)
+_LABEL_ESCAPES = {"n": "\n", "r": "\r", "0": "\0", "Z": "\x1a", "t": "\t", "b": "\b"}
+_LABELS_SHOWN = 20
+
+
+@lru_cache(maxsize=512)
+def labels(column_type_text: str) -> tuple[str, ...]:
+    """An ENUM's or SET's labels, in order, from information_schema's COLUMN_TYPE.
+
+    >>> labels("enum('a','c''d','x\\\\\\\\y','1','')")
+    ('a', "c'd", 'x\\\\y', '1', '')
+    """
+    body = column_type_text[column_type_text.find("(") + 1:column_type_text.rfind(")")]
+    return tuple(re.sub(r"\\(.)", lambda m: _LABEL_ESCAPES.get(m.group(1), m.group(1)), raw.replace("''", "'"),
+                        flags=re.DOTALL)
+                 for raw in _QUOTED_LABEL.findall(body))
+
+
+def label_problem(text: str, data_type: str, column_type_text: str, binary: bool) -> str | None:
+    """Why MySQL would not store ``text`` as the label(s) it spells, when the reason is a number; else None.
+
+    A label that is itself digits is a label ('2' of ENUM('1','2') stores '2'). Trailing spaces do not count
+    (MySQL drops them from labels and values) except in a binary character set, which compares bytes.
+
+    >>> label_problem("2", "enum", "enum('a','b')", False)
+    'one of the labels "a", "b" (MySQL would read a number that is no label as the position of a label)'
+    >>> label_problem("2 ", "enum", "enum('1','2')", False), label_problem("A", "enum", "enum('a')", False)
+    (None, None)
+    """
+    if _INDEX_SHAPED.fullmatch(text) is None:
+        return None
+    if (text if binary else text.rstrip(" ")) in labels(column_type_text):
+        return None
+    if data_type.lower() == "set":
+        return f"{label_choices(data_type, column_type_text)} (MySQL would read a number that is no label as a " \
+               "bitmask of labels)"
+    return f"{label_choices(data_type, column_type_text)} (MySQL would read a number that is no label as the " \
+           "position of a label)"
+
+
+def label_choices(data_type: str, column_type_text: str) -> str:
+    """What an ENUM or SET column takes, for a message: its labels (the first 20 of many).
+
+    >>> label_choices("set", "set('x','y')"), label_choices("enum", "enum('a')")
+    ('labels from "x", "y", joined by commas', 'one of the labels "a"')
+    """
+    known = labels(column_type_text)
+    shown = ", ".join(json.dumps(label, ensure_ascii=False) for label in known[:_LABELS_SHOWN])
+    if len(known) > _LABELS_SHOWN:
+        shown += f", ... ({len(known)} in all)"
+    return f"labels from {shown}, joined by commas" if data_type.lower() == "set" else f"one of the labels {shown}"
+
+
 # --- write codecs: AppFlow's JSON value -> bound parameter ----------------------
 # Each raises ValueError(what the value should be); the writer names the field.
 
@@ -682,32 +853,49 @@ def _expected(what: str) -> ValueError:
     return ValueError(what)
 
 
-def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
-    # size first: int() of 1e10000000 or of a 5000-digit string would take seconds or raise
-    if (isinstance(value, Decimal) and value.is_finite() and value.adjusted() > 40) or \
-            (isinstance(value, str) and len(value) > 48):
+def _whole(value: Any, data_type: str, column_type_text: str) -> int:
+    """A whole number in the column's range: an int (true/false are 1/0), or a JSON number or string
+    (``number_text``) that is whole ('1e3', '2.0'); 2.5 would be rounded by MySQL, so it fails."""
+    if isinstance(value, str):
+        number: Any = number_text(value)
+        if number is None:
+            msg = f"a whole number ({NUMBER_TEXT_FORM})"
+            raise ValueError(msg)
+    else:
+        number = value
+    # size first: int() of 1e10000000 would take seconds
+    if isinstance(number, Decimal) and number.is_finite() and number.adjusted() > _WHOLE_DIGITS_LIMIT:
         low, high = integer_range(data_type, column_type_text)
         msg = f"a whole number from {low} to {high}"
         raise ValueError(msg)
-    whole = isinstance(value, int) or (
-        isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
-    ) or (isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value) is not None)
+    whole = isinstance(number, int) or (
+        isinstance(number, Decimal) and number.is_finite() and number == number.to_integral_value())
     if not whole:
         raise _expected("a whole number")
-    number = int(value)  # bool is an int: true/false write 1/0 (BIT and TINYINT(1) as Integer)
+    result = int(number)  # bool is an int: true/false write 1/0 (BIT and TINYINT(1) as Integer)
     low, high = integer_range(data_type, column_type_text)
-    if (low is not None and number < low) or (high is not None and number > high):
+    if (low is not None and result < low) or (high is not None and result > high):
         msg = f"a whole number from {low} to {high}"
         raise ValueError(msg)
-    return number
+    return result
+
+
+def _write_int(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    """Integers and BIT(n): written as the number (a string '5' is 5 in BIT too, not the byte '5' a bound
+    string would store)."""
+    return _whole(value, data_type, column_type_text)
 
 
 _FIRST_FULL_YEAR = 1901  # YEAR's range is 1901-2155, and 0
 
 
 def _write_year(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
-    """YEAR holds 0 and 1901-2155: MySQL would store 1-99 as another year (5 as 2005) and refuse 100-1900."""
-    number = _write_int(value, data_type, column_type_text, zone)
+    """YEAR holds 0 and 1901-2155: MySQL would store 1-99 as another year (5 as 2005) and refuse 100-1900.
+
+    Written as a number, also from text: '0' is the year 0 (MySQL's reading of the string '0' as 2000 never
+    applies).
+    """
+    number = _whole(value, data_type, column_type_text)
     if 0 < number < _FIRST_FULL_YEAR:
         msg = "a year from 1901 to 2155, or 0 (MySQL would store 1-69 as 2001-2069 and 70-99 as 1970-1999)"
         raise ValueError(msg)
@@ -725,12 +913,17 @@ def _write_boolean(value: Any, data_type: str, column_type_text: str, zone: zone
 def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> Decimal:
     if value.__class__ is Decimal and _fits_as_written(value, column_type_text):
         return value  # the common case, one look at its digits: exact_decimal would return it unchanged
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+    if isinstance(value, str):
+        number = number_text(value)
+        if number is None:
+            msg = f"a decimal number ({NUMBER_TEXT_FORM})"
+            raise ValueError(msg)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+    else:
         raise _expected("a decimal number")
-    try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise _expected("a decimal number") from None
     problem = decimal_problem(number, column_type_text)
     if problem:
         raise ValueError(problem)
@@ -750,43 +943,76 @@ def _fits_as_written(value: Decimal, column_type_text: str) -> bool:
 
 
 def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | float | str):
+    """FLOAT and DOUBLE; FLOAT(M,D) and DOUBLE(M,D) also refuse digits past D, which MySQL would round away."""
+    if isinstance(value, str):
+        exact = number_text(value)
+        if exact is None:
+            msg = f"a number ({NUMBER_TEXT_FORM})"
+            raise ValueError(msg)
+    elif isinstance(value, Decimal):
+        exact = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        exact = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+    else:
         raise _expected("a number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise _expected("a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not exact.is_finite():
         raise _expected("a finite number")
+    try:
+        number = float(exact)
+    except OverflowError:
+        number = float("inf")
+    if number in (float("inf"), float("-inf")):
+        raise _expected("a finite number")
+    scaled = float_scale_shape(column_type_text)
+    problem = decimal_problem(exact, scaled) if scaled is not None else None
+    if problem:
+        raise ValueError(problem)
     return number
 
 
 def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> date | str:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and calendar_date(value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) and calendar_date(value):
         return value if value[:4] == "0000" else date.fromisoformat(value)  # Python has no year 0
     raise _expected("a date like 2024-01-31")
 
 
 def _write_datetime(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> datetime | str:
-    """ISO-8601; with an offset it means the reading in the column's zone (``wall_clock``; UTC for TIMESTAMP)."""
+    """ISO-8601; with an offset it means the reading in the column's zone (``wall_clock``; UTC for TIMESTAMP).
+
+    A fraction of a second past the column's precision fails (``fraction_problem``): in the text (Python
+    reads only 6 digits) and in the reading (an offset with a fraction of a second moves it).
+    """
     if isinstance(value, str) and calendar_date(text := value.strip()):
         try:
             moment, shifted = parse_wall_clock(text)
         except ValueError:
             moment, shifted = None, False
         if moment is not None:
+            precision = fraction_precision(column_type_text)
+            problem = fraction_problem(_second_fraction(text), precision)
             target = zoneinfo.ZoneInfo("UTC") if data_type == "timestamp" else zone
             try:
                 reading = wall_clock(moment, target)
             except OverflowError:
                 msg = f"an ISO-8601 date-time that is within years 0000-9999 in {target.key}"
                 raise ValueError(msg) from None
+            problem = problem or fraction_problem(f"{reading.microsecond:06d}", precision)
+            if problem:
+                raise ValueError(problem)
             return format_wall_clock(reading, shifted, " ") if shifted else reading
     raise _expected("an ISO-8601 date-time like 2024-01-31T23:59:59Z")
 
 
+# Any number of fraction digits: past the column's precision only zeros (``fraction_problem``)
+_TIME_TEXT = re.compile(r"(-?)([0-9]{1,3}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?")
+
+
 def _write_time(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,3}:\d{2}(:\d{2}(\.\d{1,6})?)?", value.strip()):
+    """A time of day or a duration as MySQL reads it; a fraction past TIME(n)'s precision fails."""
+    if isinstance(value, str) and (match := _TIME_TEXT.fullmatch(value.strip())):
+        problem = fraction_problem(match.group(5) or "", fraction_precision(column_type_text))
+        if problem:
+            raise ValueError(problem)
         return value.strip()
     raise _expected("a time like 13:45:00 (negative or over 24 h allowed)")
 
@@ -797,6 +1023,33 @@ def _write_text(value: Any, data_type: str, column_type_text: str, zone: zoneinf
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return str(value)
     raise _expected("a string")
+
+
+def _label_text(value: Any) -> str:
+    """An ENUM or SET value: a string, or a JSON number as its text (a number names a label, never a position)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    raise _expected("a string")
+
+
+def _write_label(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """ENUM and SET: digits that are no label fail (``label_problem``); the server judges every other string."""
+    text = _label_text(value)
+    problem = label_problem(text, data_type, column_type_text, binary=False)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def _write_binary_label(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """ENUM and SET of a binary character set: the same, comparing bytes (trailing spaces count)."""
+    text = _label_text(value)
+    problem = label_problem(text, data_type, column_type_text, binary=True)
+    if problem:
+        raise ValueError(problem)
+    return text
 
 
 def _decimal_as_number(value: Any) -> orjson.Fragment:
@@ -857,5 +1110,105 @@ WriteCodec = Callable[[Any, str, str, zoneinfo.ZoneInfo], Any]
 WRITE_CODECS: dict[str, WriteCodec] = {
     "int": _write_int, "year": _write_year, "boolean": _write_boolean, "decimal": _write_decimal, "float": _write_float,
     "date": _write_date, "datetime": _write_datetime, "timestamp": _write_datetime, "time": _write_time,
-    "text": _write_text, "json": _write_json, "binary": _write_binary, "geometry": _write_geometry,
+    "text": _write_text, "label": _write_label, "binary_label": _write_binary_label, "json": _write_json,
+    "binary": _write_binary, "geometry": _write_geometry,
+}
+
+
+# --- key values as the column stores them: a write result's recordId --------------------------------------------
+# From the codec's bound value, the JSON value QueryData would read back from the row: a boolean written into
+# TINYINT is 1, 2.0 into INT is 2, a DECIMAL has its scale's digits, a DATETIME its precision's.
+
+def _stored_int(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> int:
+    return int(bound)
+
+
+def _stored_decimal(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> orjson.Fragment:
+    """The digits DECIMAL(p,s) stores: exactly s after the point (the codec's value already fits)."""
+    scale = decimal_shape(column_type_text)[1]
+    whole, _, fraction = format(bound, "f").partition(".")
+    return orjson.Fragment(whole + ("." + fraction.ljust(scale, "0") if scale else ""))
+
+
+def _stored_float(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
+    return float(bound)
+
+
+def _stored_date(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    return bound if isinstance(bound, str) else bound.isoformat()
+
+
+def _stored_datetime(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str | None:
+    """The read codec's text of the stored value: the wall clock with the precision's fraction digits."""
+    text = bound if isinstance(bound, str) else bound.isoformat(" ")
+    precision = fraction_precision(column_type_text)
+    stored = text[:19] + ("." + text[20:26].ljust(6, "0")[:precision] if precision else "")
+    if data_type == "timestamp":
+        return read_datetime_utc(stored)
+    return datetime_reader(zone.key)(stored)
+
+
+def _stored_time(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """'-1:30' as MySQL writes it back: '-01:30:00', with the precision's fraction digits."""
+    match = _TIME_TEXT.fullmatch(bound)
+    if match is None:
+        return str(bound)
+    sign, hours, minutes, seconds, fraction = match.groups()
+    precision = fraction_precision(column_type_text)
+    text = f"{sign}{int(hours):02d}:{minutes}:{seconds or '00'}"
+    return text + ("." + (fraction or "").ljust(precision, "0")[:precision] if precision else "")
+
+
+def _stored_text(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """Text as given; CHAR drops trailing spaces (it reads back without its padding)."""
+    return bound.rstrip(" ") if data_type == "char" else bound
+
+
+def _stored_label(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """The label(s) as defined: ENUM without trailing spaces; SET in the definition's order, each once."""
+    known = labels(column_type_text)
+    if data_type != "set":
+        value = bound.rstrip(" ")
+        return value if value in known else bound
+    parts = set(bound.split(",")) if bound else set()
+    return ",".join(label for label in known if label in parts) if parts <= set(known) else bound
+
+
+def _stored_binary_label(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    return str(bound)
+
+
+def _stored_binary(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """Base64 of the stored bytes: BINARY(n) pads them with zero bytes to n."""
+    match = re.fullmatch(r"binary\(([0-9]+)\)", column_type_text.strip().lower())
+    return read_base64(bound.ljust(int(match.group(1)), b"\0") if match else bound)
+
+
+def _stored_json(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> orjson.Fragment:
+    return orjson.Fragment(bound)
+
+
+def _stored_geometry(bound: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    wkt, srid = bound
+    return f"SRID={srid};{wkt}" if srid else str(wkt)
+
+
+def key_value_class(write: str, data_type: str) -> type | None:
+    """The class of JSON values that already are their own key form in such a column, or None: strings in text
+    columns (CHAR drops trailing spaces), whole numbers in integer columns. The writer then spells nothing.
+
+    >>> key_value_class("text", "varchar"), key_value_class("text", "char"), key_value_class("int", "bigint")
+    (<class 'str'>, None, <class 'int'>)
+    """
+    if write == "text" and data_type != "char":
+        return str
+    return int if write == "int" else None
+
+
+# By write codec: the codec's bound value -> the key's JSON value as the row holds it.
+KEY_FORMS: dict[str, WriteCodec] = {
+    "int": _stored_int, "year": _stored_int, "boolean": _stored_int, "decimal": _stored_decimal,
+    "float": _stored_float, "date": _stored_date, "datetime": _stored_datetime, "timestamp": _stored_datetime,
+    "time": _stored_time, "text": _stored_text, "label": _stored_label, "binary_label": _stored_binary_label,
+    "json": _stored_json, "binary": _stored_binary, "geometry": _stored_geometry,
 }

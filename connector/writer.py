@@ -30,9 +30,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from json.scanner import make_scanner
 from typing import Any, Literal
 
+import orjson
 import pymysql
 from pymysql import converters
 from pymysql.constants import SERVER_STATUS
@@ -53,10 +55,20 @@ from connector.errors import (
     error_number,
     kills_connection,
     server_message,
+    truncated_column,
 )
 from connector.limits import RETRY_AFTER_SECONDS
 from connector.sql import quote, quote_table
-from connector.types import WRITE_CODECS, WriteForm, decimal_shape, integer_range
+from connector.types import (
+    KEY_FORMS,
+    WRITE_CODECS,
+    WriteForm,
+    decimal_shape,
+    fraction_precision,
+    integer_range,
+    key_value_class,
+    label_choices,
+)
 
 __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_records"]
 
@@ -108,7 +120,8 @@ class _Record:
     sql_bytes: int  # the bytes the row takes in a statement, its separator included
     keys: tuple[Any, ...] = ()  # the id fields' JSON values (UPDATE, UPSERT, DELETE), for messages
     record_id: str | None = None
-    missing_generated: Column | None = None  # auto-increment key MySQL will generate
+    missing_generated: Column | None = None  # the auto-increment key MySQL assigns (omitted, null, or 0)
+    key_parts: tuple[Any, ...] | None = None  # the record id's values, the assigned key's still None
     shapes: dict[str, tuple[str, int]] | None = None  # spatial column -> (WKT, SRID), on tables that have any
 
     @property
@@ -126,6 +139,7 @@ class _Fields:
     lacks_required: str | None  # the required fields these leave out, as a record's message (INSERT, UPSERT)
     missing_generated: Column | None  # the auto-increment key MySQL generates for such records (INSERT)
     has_identity: bool  # every identity field is named (INSERT reports the key as the record's id)
+    generated_at: int | None = None  # where the auto-increment key is among the names, when named (INSERT)
 
 
 @dataclass(frozen=True)
@@ -135,10 +149,12 @@ class ServerLimits:
     consecutive_ids: bool  # one multi-row INSERT gets consecutive auto-increment ids (lock modes 0 and 1)
     increment: int  # auto_increment_increment
     max_packet: int  # max_allowed_packet in bytes
+    zero_assigns: bool = True  # 0 in an auto-increment column asks for the next id (no NO_AUTO_VALUE_ON_ZERO)
 
 
 # By connection: a session's max_allowed_packet is the global's at connect and cannot change after, the
-# lock mode is fixed at server start, and nothing the connector sends sets auto_increment_increment.
+# lock mode is fixed at server start, and nothing the connector sends sets auto_increment_increment or
+# sql_mode after the session's start.
 _LIMITS: weakref.WeakKeyDictionary[pymysql.connections.Connection, ServerLimits] = weakref.WeakKeyDictionary()
 
 
@@ -148,16 +164,22 @@ def server_limits(conn: pymysql.connections.Connection) -> ServerLimits:
     if known is not None:
         return known
     with conn.cursor() as cur:
-        cur.execute("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment, @@max_allowed_packet", ())
+        cur.execute("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment, @@max_allowed_packet, "
+                    "@@SESSION.sql_mode", ())
         row = cur.fetchone()
-    mode, increment, packet = row if row else (1, 1, 4 * 1024 * 1024)
-    limits = _LIMITS[conn] = ServerLimits(int(mode) < 2, int(increment), int(packet))
+    mode, increment, packet, sql_mode = row if row else (1, 1, 4 * 1024 * 1024, "")
+    zero_assigns = "NO_AUTO_VALUE_ON_ZERO" not in str(sql_mode).upper().split(",")
+    limits = _LIMITS[conn] = ServerLimits(int(mode) < 2, int(increment), int(packet), zero_assigns)
     return limits
 
 
 def _name(identifier: str) -> str:
     """An identifier in the writer's statements, which are sent as finished text (no ``%`` formatting)."""
     return quote(identifier, bound=False)
+
+
+# The key_parts of a record whose key is the auto-increment column alone: its recordId is the assigned id.
+_ASSIGNED_ALONE: tuple[Any, ...] = (None,)
 
 
 class _RecordFailed(Exception):
@@ -265,11 +287,16 @@ def _lone_surrogate(text: str) -> bool:
 
 
 def _record_id(values: Sequence[Any]) -> str | None:
+    """A write result's recordId from the key's values as the row holds them (``KEY_FORMS``): one value as its
+    text (a string as it is, a number as JSON writes it), a composite key as a JSON array of them."""
     if not values:
         return None
     if len(values) == 1:
-        return str(values[0])
-    return json.dumps([v if isinstance(v, int | str | float | None) else str(v) for v in values])
+        value = values[0]
+        if value.__class__ is int:
+            return str(value)
+        return value if isinstance(value, str) else orjson.dumps(value).decode()
+    return "[" + ", ".join(orjson.dumps(value).decode() for value in values) + "]"  # as json.dumps spaces it
 
 
 class _Writer:
@@ -325,9 +352,13 @@ class _Writer:
         if self.operation == "INSERT":
             if fields.lacks_required is not None:
                 raise _RecordFailed(fields.lacks_required)
-            if fields.has_identity:
+            if fields.generated_at is not None and self._assigns(literals[fields.generated_at]):
+                record.missing_generated = self.generated_key
+            if record.missing_generated is not None:
+                record.key_parts = _ASSIGNED_ALONE if len(self.identity_names) == 1 else self._key_parts(raw)
+            elif fields.has_identity:
                 key_values = tuple(map(raw.get, self.identity_names))
-                record.record_id = _record_id(key_values) if None not in key_values else None
+                record.record_id = self._record_id(key_values) if None not in key_values else None
         else:
             key_values = tuple(map(raw.get, self.identity_names))
             if None in key_values:
@@ -335,7 +366,7 @@ class _Writer:
                 msg = f"record lacks the id field(s) {', '.join(missing)} that {self.operation} matches rows by"
                 raise _RecordFailed(msg)
             record.keys = key_values
-            record.record_id = _record_id(key_values)
+            record.record_id = self._record_id(key_values)
             if self.operation == "UPSERT" and fields.lacks_required is not None:
                 raise _RecordFailed(fields.lacks_required)
             if self.operation == "UPDATE" and len(fields.names) == len(self.id_columns):
@@ -358,8 +389,68 @@ class _Writer:
         fields = self._fields[names] = _Fields(
             names, tuple(self.cells[name] for name in names) if known else None, lacks_required,
             generated if generated is not None and generated.name not in present else None,
-            all(name in present for name in self.identity_names))
+            all(name in present for name in self.identity_names),
+            names.index(generated.name) if generated is not None and generated.name in present else None)
         return fields
+
+    # --- record ids: the key as the row holds it ---------------------------------
+
+    @cached_property
+    def _spellers(self) -> dict[str, Callable[[Any], Any]]:
+        """Each identity field's JSON value -> its value as the row holds it (``KEY_FORMS``)."""
+        return {column.name: self._speller(column) for column in self.identity}
+
+    def _speller(self, column: Column) -> Callable[[Any], Any]:
+        """The key form of one field's value: the codec's bound value as the column stores it.
+
+        Strings for text columns and whole numbers for integer columns are already that form.
+        """
+        codec, form, zone = self.codecs[column.name], KEY_FORMS[column.type.write], self.zone
+        data_type, column_type = column.data_type, column.column_type
+        as_is = key_value_class(column.type.write, data_type)
+
+        def spell(value: Any) -> Any:
+            if value.__class__ is as_is:
+                return value
+            return form(codec(value, data_type, column_type, zone), data_type, column_type, zone)
+        return spell
+
+    def _record_id(self, values: Sequence[Any]) -> str | None:
+        """The recordId of a record whose identity fields hold ``values`` (none null; the cells accepted them)."""
+        spellers = self._spellers
+        return _record_id([spellers[name](value) for name, value in zip(self.identity_names, values, strict=True)])
+
+    def _key_parts(self, raw: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The record id's values of a record whose auto-increment key MySQL assigns: that one still None.
+
+        None when another identity field is missing or null: the id cannot name the row then.
+        """
+        generated = self.generated_key
+        assert generated is not None
+        parts: list[Any] = []
+        for name in self.identity_names:
+            value = raw.get(name)
+            if name == generated.name:
+                parts.append(None)
+            elif value is None:
+                return None
+            else:
+                parts.append(self._spellers[name](value))
+        return tuple(parts)
+
+    def _assigns(self, literal: str) -> bool:
+        """Whether the auto-increment key's literal asks MySQL for the next id: NULL, or 0 unless the session's
+        sql_mode has NO_AUTO_VALUE_ON_ZERO (then 0 is stored as 0)."""
+        return literal == "NULL" or (literal == "0" and server_limits(self.conn).zero_assigns)
+
+    def _assigned_id(self, record: _Record, assigned: int) -> str | None:
+        """The recordId of a record once MySQL assigned its auto-increment key."""
+        parts = record.key_parts
+        if parts is _ASSIGNED_ALONE:
+            return str(assigned)  # the usual key: the assigned id alone (no tuple per record)
+        if parts is None:
+            return None
+        return _record_id(tuple(assigned if part is None else part for part in parts))
 
     def _known_values(self, raw: dict[str, Any]) -> dict[str, str]:
         """The cells of a record with an unknown field (its message if it comes first) or a DELETE's extra fields."""
@@ -405,8 +496,13 @@ class _Writer:
         """
         refusal = self._refusal(column)
         if refusal is not None:
+            assigned = self._assigned_literal(column)
+
             def refuse(value: Any) -> str:
-                raise _RecordFailed(refusal)
+                literal = assigned(value) if assigned is not None else None
+                if literal is None:
+                    raise _RecordFailed(refusal)
+                return literal
             return refuse
         null = self._null_sql(column)
         codec, data_type, column_type, zone = self.codecs[column.name], column.data_type, column.column_type, self.zone
@@ -434,13 +530,31 @@ class _Writer:
             return f"field {column.name!r} is generated by MySQL and cannot be written"  # an id is only read
         if column.auto_increment and self.operation in ("INSERT", "UPSERT", "UPDATE") \
                 and column not in self.id_columns:
-            return f"field {column.name!r} is auto-increment: MySQL assigns it; leave it out"
+            also = " or send null" if self.operation == "INSERT" else ""
+            return f"field {column.name!r} is auto-increment: MySQL assigns it; leave it out{also}"
         return None
+
+    def _assigned_literal(self, column: Column) -> Callable[[Any], str | None] | None:
+        """For an INSERT's auto-increment column that records may not set: the values that leave it to MySQL
+        (null, and 0 unless NO_AUTO_VALUE_ON_ZERO), as their literal; None for any other value."""
+        if self.operation != "INSERT" or not column.auto_increment or column.generated:
+            return None
+        codec, data_type, column_type, zone = self.codecs[column.name], column.data_type, column.column_type, self.zone
+
+        def assigned(value: Any) -> str | None:
+            if value is None:
+                return "NULL"
+            try:
+                zero = codec(value, data_type, column_type, zone) == 0
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+            return "0" if zero and server_limits(self.conn).zero_assigns else None
+        return assigned
 
     def _null_sql(self, column: Column) -> str | None:
         """What an explicit null writes: NULL, the column's DEFAULT, or None when null fails the record."""
-        if column.nullable:
-            return "NULL"
+        if column.nullable or (column.auto_increment and self.operation == "INSERT"):
+            return "NULL"  # an INSERT's NULL in an auto-increment column asks MySQL for the next id
         if column.default is not None and self.operation in ("INSERT", "UPSERT"):
             return "DEFAULT"
         return None
@@ -489,7 +603,7 @@ class _Writer:
             room = limits.max_packet - max(map(self.overhead, {r.columns for r in records}), default=0)
             for batch in _batches(records, room, rows):
                 self._in_time(results)
-                needs_ids = any(r.missing_generated for r in batch)
+                needs_ids = batch[0].missing_generated is not None  # one kind of record per batch
                 if len(batch) > 1 and (limits.consecutive_ids or not needs_ids):
                     try:
                         self._run_batch(batch, results)
@@ -538,7 +652,7 @@ class _Writer:
                 matched = self._execute(cur, sql)
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
-            results[record.index] = _db_failure(record, exc)
+            results[record.index] = _db_failure(record, exc, self.entity)
             return
         if matched:
             results[record.index] = RecordResult(True, record.record_id)
@@ -561,14 +675,15 @@ class _Writer:
         with self.conn.cursor() as cur:
             self._execute(cur, sql)
             first_id = cur.lastrowid
-        increment = self.limits.increment
-        generated = 0
-        for record in batch:
-            record_id = record.record_id
-            if record.missing_generated is not None and self.operation == "INSERT":
-                record_id = str(first_id + generated * increment)
-                generated += 1
-            results[record.index] = RecordResult(True, record_id)
+        # a "simple insert" of rows that all leave the key to MySQL: consecutive ids from the first (lock modes
+        # 0 and 1; the caller sends such batches row by row under mode 2)
+        if batch[0].missing_generated is None or self.operation != "INSERT":
+            for record in batch:
+                results[record.index] = RecordResult(True, record.record_id)
+            return
+        increment, assigned_id = self.limits.increment, self._assigned_id
+        for generated, record in enumerate(batch):
+            results[record.index] = RecordResult(True, assigned_id(record, first_id + generated * increment))
 
     def _run_one(self, record: _Record, results: list[RecordResult], build: Any, must_match: bool = False) -> None:
         sql = build(record)
@@ -578,7 +693,7 @@ class _Writer:
                 last_id = cur.lastrowid
         except pymysql.err.MySQLError as exc:
             self._raise_if_fatal(exc)
-            results[record.index] = _db_failure(record, exc)
+            results[record.index] = _db_failure(record, exc, self.entity)
             return
         if must_match and affected == 0:
             keys = ", ".join(f"{c.name}={self._bound(c, k)!s}" for c, k in zip(self.id_columns, record.keys,
@@ -588,7 +703,7 @@ class _Writer:
             return
         record_id = record.record_id
         if record.missing_generated is not None and self.operation == "INSERT":
-            record_id = str(last_id)
+            record_id = self._assigned_id(record, last_id)
         results[record.index] = RecordResult(True, record_id)
 
     def _raise_if_fatal(self, exc: pymysql.err.MySQLError) -> None:
@@ -628,19 +743,25 @@ def _text_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
 def _datetime_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
     """An ASCII 'YYYY-MM-DD...' without offset is already the column's reading: ``isoformat`` writes it.
 
-    Year 0, offsets and anything ``fromisoformat`` refuses go to the codec (the stand-in year, the zone).
+    Year 0, offsets, a fraction of a second the column does not keep (or longer than the 6 digits Python
+    reads) and anything ``fromisoformat`` refuses go to the codec (the stand-in year, the zone, the message).
     """
     parse = datetime.fromisoformat
+    step = 10 ** (6 - min(fraction_precision(column.column_type), 6))  # microseconds the column keeps
 
     def cell(value: Any) -> str:
         if value.__class__ is str and value[4:5] == "-" and value[7:8] == "-" and value.isascii():
+            if len(value) == 19 and value[13] == ":" and value[16] == ":":  # as isoformat writes it
+                try:
+                    parse(value)
+                except ValueError:
+                    return checked(value)
+                return "'" + value[:10] + " " + value[11:] + "'"
             try:
                 moment = parse(value)
             except ValueError:
                 return checked(value)
-            if moment.tzinfo is None:
-                if len(value) == 19 and value[13] == ":" and value[16] == ":":  # as isoformat writes it
-                    return "'" + value[:10] + " " + value[11:] + "'"
+            if moment.tzinfo is None and moment.microsecond % step == 0 and len(value) <= 26:
                 return "'" + moment.isoformat(" ") + "'"
         return checked(value)
     return cell
@@ -671,6 +792,22 @@ def _decimal_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
     return cell
 
 
+def _label_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
+    """An ENUM or SET string that does not end in a digit or space cannot be read as a number: written as it is
+    (the server matches it to a label or refuses it); digits go to the codec, which checks them against the labels.
+    """
+    def cell(value: Any) -> str:
+        if value.__class__ is str and value[-1:] not in _INDEX_ENDINGS and (
+                value.isascii() or not _lone_surrogate(value)):
+            return quoted(value)
+        return checked(value)
+    return cell
+
+
+# The last character of every string MySQL could read as a label's position or a bitmask: a digit, or a space
+_INDEX_ENDINGS = frozenset("0123456789 ")
+
+
 def _boolean_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
     def cell(value: Any) -> str:
         if value is True:
@@ -697,20 +834,36 @@ def _int_shortcut(column: Column, checked: _Cell, quoted: _Quoted) -> _Cell:
 # the type table's write form -> its shortcut (CHECKED has none)
 _SHORTCUTS: dict[WriteForm, Callable[[Column, _Cell, _Quoted], _Cell]] = {
     WriteForm.TEXT: _text_shortcut, WriteForm.DATETIME: _datetime_shortcut, WriteForm.DECIMAL: _decimal_shortcut,
-    WriteForm.BOOLEAN: _boolean_shortcut, WriteForm.INTEGER: _int_shortcut,
+    WriteForm.BOOLEAN: _boolean_shortcut, WriteForm.INTEGER: _int_shortcut, WriteForm.LABEL: _label_shortcut,
 }
 
 
-def _db_failure(record: _Record, exc: pymysql.err.MySQLError) -> RecordResult:
-    return RecordResult(False, record.record_id, f"{server_message(exc)} (MySQL error {error_number(exc)})")
+def _db_failure(record: _Record, exc: pymysql.err.MySQLError, entity: Entity) -> RecordResult:
+    message = f"{server_message(exc)} (MySQL error {error_number(exc)})"
+    return RecordResult(False, record.record_id, message + _labels_hint(entity, exc))
+
+
+def _labels_hint(entity: Entity, exc: pymysql.err.MySQLError) -> str:
+    """What an ENUM or SET column takes, when the server refused a value of it as no label; else ''."""
+    name = truncated_column(exc)
+    column = next((c for c in entity.columns if c.name == name), None) if name is not None else None
+    if column is None or column.type.write_form is not WriteForm.LABEL:
+        return ""
+    takes = label_choices(column.data_type, column.column_type)
+    return f": field {column.name!r} ({column.data_type.upper()}) takes {takes}"
 
 
 def _batches(records: Sequence[_Record], max_bytes: int, max_rows: int = BATCH_ROWS) -> Iterator[list[_Record]]:
-    """Consecutive records with the same fields, at most ``max_rows`` and ``max_bytes`` of values at a time."""
+    """Consecutive records with the same fields, at most ``max_rows`` and ``max_bytes`` of values at a time.
+
+    Records whose auto-increment key MySQL assigns and records that set it are never in one statement: a
+    "mixed-mode insert" may leave gaps between the assigned ids, which then are not first id + n * increment.
+    """
     batch: list[_Record] = []
     size = 0
     for record in records:
         if batch and (record.columns != batch[0].columns or len(batch) >= max_rows
+                      or record.missing_generated is not batch[0].missing_generated
                       or size + record.sql_bytes > max_bytes):
             yield batch
             batch, size = [], 0
