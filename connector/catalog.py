@@ -361,13 +361,15 @@ def _default_value(raw: Any, mariadb: bool) -> str | None:
     if text == "NULL":
         return None
     if len(text) >= 2 and text.startswith("'") and text.endswith("'"):
-        return _MARIADB_DEFAULT_ESCAPE.sub(lambda m: _MARIADB_DEFAULT_ESCAPES.get(m[0], m[0]), text[1:-1])
+        return _MARIADB_DEFAULT_ESCAPE.sub(lambda m: _MARIADB_DEFAULT_ESCAPES.get(m[0], m[0][-1]), text[1:-1])
     return text
 
 
-# How MariaDB escapes a literal default in COLUMN_DEFAULT (measured on 10.11: tab and Ctrl-Z stay raw)
-_MARIADB_DEFAULT_ESCAPES = {"''": "'", "\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\0": "\0"}
-_MARIADB_DEFAULT_ESCAPE = re.compile(r"''|\\.")
+# MariaDB keeps a literal default as it was written (quoted, '' or \' for a quote): read back by the rules of a
+# MySQL string literal ("String Literals", Table 11.1 of the MySQL 8.0 manual); \% and \_ keep their backslash
+_MARIADB_DEFAULT_ESCAPES = {"''": "'", "\\0": "\0", "\\'": "'", '\\"': '"', "\\b": "\b", "\\n": "\n", "\\r": "\r",
+                            "\\t": "\t", "\\Z": "\x1a", "\\\\": "\\", "\\%": "\\%", "\\_": "\\_"}
+_MARIADB_DEFAULT_ESCAPE = re.compile(r"''|\\.", re.DOTALL)
 
 
 def _text(column: str) -> str:

@@ -24,6 +24,7 @@ from pymysql.constants import CR, ER
 from connector.limits import RETRY_AFTER_SECONDS
 
 __all__ = [
+    "CLIENT_SIDE",
     "RETRY_AFTER_SECONDS",
     "AccessDeniedError",
     "ConnectionMovedError",

@@ -545,14 +545,16 @@ def column_type(data_type: str, column_type_text: str, *, tinyint1_as_boolean: b
 
     >>> column_type("bigint", "bigint(20) unsigned").field_type.name
     'BigInteger'
-    >>> column_type("tinyint", "tinyint(1)").field_type.name
-    'Boolean'
+    >>> [column_type("tinyint", t).field_type.name for t in ("tinyint(1)", "tinyint(1) unsigned")]
+    ['Boolean', 'Short']
     >>> column_type("longtext", "longtext", json_checked=True).field_type.name
     'Struct'
     """
     data_type = data_type.lower()
     column_text = column_type_text.lower()
-    if data_type == "tinyint" and column_text.startswith("tinyint(1)") and tinyint1_as_boolean:
+    # a signed TINYINT(1) only: MySQL 8.0.19+ writes an unsigned (or zerofill) one without its width, so taking
+    # those as Boolean on MariaDB and Aurora 2 would give the same table another type on Aurora 3
+    if data_type == "tinyint" and column_text == "tinyint(1)" and tinyint1_as_boolean:
         return _BOOLEAN
     if data_type == "bit" and column_text == "bit(1)":
         return _BOOLEAN

@@ -41,9 +41,10 @@ from pymysql.constants import SERVER_STATUS
 from pymysql.converters import escape_string
 
 from connector.catalog import Column, Entity
-from connector.database import bounded, is_mariadb
+from connector.database import bounded
 from connector.deadline import Deadline
 from connector.errors import (
+    CLIENT_SIDE,
     ConnectorError,
     InvalidArgumentError,
     MySQLTarget,
@@ -54,6 +55,7 @@ from connector.errors import (
     classify_mysql_error,
     error_number,
     kills_connection,
+    out_of_time,
     server_message,
     truncated_column,
 )
@@ -310,6 +312,9 @@ class _Writer:
         self.identity = self.id_columns if operation != "INSERT" else identity
         self.identity_names = tuple(c.name for c in self.identity)
         self.generated_key = next((c for c in identity if c.auto_increment), None) if operation == "INSERT" else None
+        # an UPSERT's auto-increment id of 0 would make MySQL assign a new row instead of the one named
+        self.upsert_auto_ids = tuple(c.name for c in self.id_columns if c.auto_increment) \
+            if operation == "UPSERT" else ()
         # per-call lookups, so that decoding a record is dictionary work and one call per field
         self.by_name = {c.name: c for c in entity.columns}
         self.required = tuple(c.name for c in entity.columns if c.required_on_insert)
@@ -365,6 +370,12 @@ class _Writer:
                 missing = [c.name for c in self.id_columns if raw.get(c.name) is None]
                 msg = f"record lacks the id field(s) {', '.join(missing)} that {self.operation} matches rows by"
                 raise _RecordFailed(msg)
+            for name in self.upsert_auto_ids:
+                if self._assigns(literals[fields.names.index(name)]):
+                    msg = (f"id field {name!r} is 0, which MySQL reads in an auto-increment column as 'assign the "
+                           "next id' (sql_mode has no NO_AUTO_VALUE_ON_ZERO): UPSERT would add a new row instead "
+                           "of the one named. Leave such records to INSERT, which reports the id MySQL assigns.")
+                    raise _RecordFailed(msg)
             record.keys = key_values
             record.record_id = self._record_id(key_values)
             if self.operation == "UPSERT" and fields.lacks_required is not None:
@@ -994,20 +1005,24 @@ def _with_readable_geometry(conn: pymysql.connections.Connection, entity: Entity
                             results: list[RecordResult], deadline: Deadline) -> list[_Record]:
     """The records whose spatial values the server reads; the others fail alone.
 
-    MariaDB's ST_GeomFromText answers NULL for WKT it cannot read, which a nullable column
-    would store as a silent NULL (MySQL raises an error, which fails the record by itself).
+    ST_GeomFromText answers NULL for WKT it cannot read (MariaDB, measured; MySQL 8.0 manual, "Functions
+    That Create Geometry Values from WKT Values"), which a nullable column would store as a silent NULL;
+    so every server is asked first. A server that raises instead (an error for one value fails the whole
+    check) is asked value by value, and a value it raises for fails its record.
     """
     checks = [(record, name, shape) for record in records if record.shapes for name, shape in record.shapes.items()]
-    if not checks or not is_mariadb(conn):
+    if not checks:
         return records
     unreadable: dict[int, RecordResult] = {}
     for start in range(0, len(checks), _GEOMETRY_CHECKS_PER_STATEMENT):
         chunk = checks[start:start + _GEOMETRY_CHECKS_PER_STATEMENT]
-        with conn.cursor() as cur:
-            cur.execute(bounded(conn, "SELECT " + ", ".join(["ST_GeomFromText(%s, %s) IS NULL"] * len(chunk)),
-                                deadline), [part for _, _, value in chunk for part in value])
-            flags = cur.fetchone() or ()
-        for (record, name, value), bad in zip(chunk, flags, strict=False):
+        try:
+            flags = _unreadable_shapes(conn, [value for _, _, value in chunk], deadline)
+        except pymysql.err.MySQLError as exc:
+            if not _refused_a_value(exc):
+                raise
+            flags = [_unreadable_alone(conn, value, deadline) for _, _, value in chunk]
+        for (record, name, value), bad in zip(chunk, flags, strict=True):
             if bad and record.index not in unreadable:
                 shown = value[0] if len(value[0]) <= 60 else value[0][:57] + "..."
                 unreadable[record.index] = RecordResult(
@@ -1016,6 +1031,28 @@ def _with_readable_geometry(conn: pymysql.connections.Connection, entity: Entity
     for index, result in unreadable.items():
         results[index] = result
     return [record for record in records if record.index not in unreadable]
+
+
+def _unreadable_shapes(conn: pymysql.connections.Connection, shapes: list[tuple[str, int]],
+                       deadline: Deadline) -> list[bool]:
+    with conn.cursor() as cur:
+        cur.execute(bounded(conn, "SELECT " + ", ".join(["ST_GeomFromText(%s, %s) IS NULL"] * len(shapes)),
+                            deadline), [part for shape in shapes for part in shape])
+        return [bool(flag) for flag in cur.fetchone() or ()]
+
+
+def _unreadable_alone(conn: pymysql.connections.Connection, shape: tuple[str, int], deadline: Deadline) -> bool:
+    try:
+        return _unreadable_shapes(conn, [shape], deadline)[0]
+    except pymysql.err.MySQLError as exc:
+        if not _refused_a_value(exc):
+            raise
+        return True
+
+
+def _refused_a_value(exc: BaseException) -> bool:
+    """The server refused a value (MySQL's invalid GIS data, an unknown SRID), not the session or the time."""
+    return error_number(exc) != CLIENT_SIDE and not kills_connection(exc) and not out_of_time(exc)
 
 
 def _stopped_after_some(results: list[RecordResult], exc: Exception, target: MySQLTarget) -> WriteOutcome:

@@ -295,6 +295,7 @@ def _three_queries(conn: Any, schema: str, table: str) -> tuple[list[tuple[Any, 
 def test_catalog_union_describes_entities_as_the_three_queries_did(rdb: dict[str, Any], exprs: str, stream: str,
                                                                    mysql_server: ServerAddress) -> None:
     from connector import catalog
+    from connector.database import is_mariadb
 
     _admin_sql(rdb, *_CATALOG_TABLES)
     conn = mysql_server.connect(rdb["database"], **({"ssl": {"ca": mysql_server.ca_file}}
@@ -306,7 +307,8 @@ def test_catalog_union_describes_entities_as_the_three_queries_did(rdb: dict[str
             assert [(c.name, c.data_type, c.column_type, "YES" if c.nullable else "NO", c.default, c.extra,
                      c.comment, c.charset, c.collation, None if c.octet_length is None else str(c.octet_length),
                      c.generation) for c in entity.columns] == [
-                (name, data_type.lower(), *rest[:3], rest[3] or "", rest[4] or "", *rest[5:8], rest[8] or None)
+                (name, data_type.lower(), *rest[:2], catalog._default_value(rest[2], is_mariadb(conn)),  # noqa: SLF001
+                 rest[3] or "", rest[4] or "", *rest[5:8], rest[8] or None)
                 for name, data_type, *rest in columns], table
             unique = [key for name, key in indexes.items() if all(c in {x.name for x in entity.columns} for c in key)]
             assert [[c.name for c in key] for key in entity.unique_keys] == [

@@ -269,3 +269,18 @@ def test_key_forms_cover_every_write_codec() -> None:
     from connector.types import KEY_FORMS, WRITE_CODECS
 
     assert set(KEY_FORMS) == set(WRITE_CODECS)
+
+
+def test_an_upsert_by_an_auto_increment_id_of_zero_fails_instead_of_adding_a_row(call: Any, exact_db: Any) -> None:
+    """UPSERT by id 0: MySQL would assign a new id, and the recordId '0' would name no row."""
+    from tests.conftest import identifier, sql
+
+    sql(exact_db, "DROP TABLE IF EXISTS up0", "CREATE TABLE up0 (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)",
+        "INSERT INTO up0 (v) VALUES ('one')")
+    response = call("WriteDataRequest", entityIdentifier=identifier(exact_db, "up0"), operation="UPSERT",
+                    idFieldNames=["id"], records=[json.dumps({"id": 0, "v": "zero"}), json.dumps({"id": 1, "v": "1"}),
+                                                  json.dumps({"id": "0", "v": "zero"})])
+    results = response["writeRecordResults"]
+    assert [r["isSuccess"] for r in results] == [False, True, False]
+    assert "auto-increment" in results[0]["errorMessage"] and "'id'" in results[0]["errorMessage"]
+    assert sql(exact_db, "SELECT id, v FROM up0") == [(1, "1")]
