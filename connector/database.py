@@ -178,21 +178,23 @@ def _local_file_request(target: MySQLTarget) -> InvalidArgumentError:
 def _first_settings(cur: Any, conn: GuardedConnection, deadline: Deadline) -> None:
     """UTC, network timeouts and the call's bounds, in one round trip. A server whose greeting named the other
     flavour (a proxy greets for itself: RDS Proxy, ProxySQL) answers error 1193 for the statement-time
-    variable: it is then set under the other flavour's name."""
-    def send() -> None:
-        bounds = (_bounds_sql(conn, deadline) or "").removeprefix("SET SESSION ")
-        cur.execute(f"SET time_zone = '+00:00', net_write_timeout = {NET_TIMEOUT_SECONDS:d}, "
-                    f"net_read_timeout = {NET_TIMEOUT_SECONDS:d}" + (f", {bounds}" if bounds else ""))
-
-    try:
-        send()
-    except pymysql.err.OperationalError as exc:
-        name = _statement_time_variable(conn)
-        if error_number(exc) != ER.UNKNOWN_SYSTEM_VARIABLE or name not in str(exc):
-            raise
-        conn.statement_time_variable = _OTHER_STATEMENT_TIME[name]
-        conn.session_bounds = None
-        send()
+    variable: it is then set under the other flavour's name, and left out on a server that knows neither
+    (its lock waits and the socket still bound every statement)."""
+    for _ in range(3):
+        bounds = _bounds(conn, deadline)
+        try:
+            cur.execute(f"SET time_zone = '+00:00', net_write_timeout = {NET_TIMEOUT_SECONDS:d}, "
+                        f"net_read_timeout = {NET_TIMEOUT_SECONDS:d}" + (f", {bounds[0]}" if bounds else ""))
+        except pymysql.err.OperationalError as exc:
+            name = _statement_time_variable(conn)
+            if error_number(exc) != ER.UNKNOWN_SYSTEM_VARIABLE or not name or name not in str(exc):
+                raise
+            tried_other = conn.statement_time_variable is not None
+            conn.statement_time_variable = "" if tried_other else _OTHER_STATEMENT_TIME[name]
+            continue
+        if bounds:
+            _held(conn, bounds[1])
+        return
 
 
 def _check_host_name(host: str) -> None:
@@ -320,6 +322,8 @@ def _reusable(key: tuple[Any, ...], database: str | None, deadline: Deadline) ->
             conn.select_db(database)  # one round trip: proves the connection alive too
         else:
             conn.ping(reconnect=False)
+        bound_reads(conn, deadline)  # the liveness bound was for the check only: the call's own from here
+        hold_session_to(conn, deadline)  # the last call's bounds, and a failing SET means a fresh connection
     except pymysql.err.MySQLError:
         _discard(conn)
         return None
@@ -445,10 +449,11 @@ def bounded(conn: pymysql.connections.Connection, sql: str, deadline: Deadline) 
 
 def hold_session_to(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
     """Set the session's lock waits and statement time to end by ``deadline`` unless they already do."""
-    text = _bounds_sql(conn, deadline)
-    if text is not None:
+    bounds = _bounds(conn, deadline)
+    if bounds is not None:
         with conn.cursor() as cur:
-            cur.execute(text)
+            cur.execute("SET SESSION " + bounds[0])
+        _held(conn, bounds[1])
 
 
 # How far past the time left a session's statement time may reach before it is set again: under the socket's
@@ -458,14 +463,16 @@ _BOUNDS_SLACK_SECONDS = 0.25
 _LOCK_BEFORE_STATEMENT_SECONDS = 0.5
 
 
-def _bounds_sql(conn: pymysql.connections.Connection, deadline: Deadline) -> str | None:
-    """The ``SET SESSION`` that holds statements to ``deadline``, or None when the session already is.
+def _bounds(conn: pymysql.connections.Connection, deadline: Deadline) -> tuple[str, SessionBounds] | None:
+    """The assignments that hold statements to ``deadline``, and what they hold; None when the session
+    already is held to it.
 
     Both servers: ``lock_wait_timeout`` (metadata locks) and ``innodb_lock_wait_timeout`` (row locks),
     whole seconds, at least 1. Statement time: MariaDB's ``max_statement_time`` (seconds, every
     statement); MySQL's and Aurora's ``max_execution_time`` (milliseconds; read-only SELECTs only, so
-    writes there are bounded by their lock waits and the socket). Set to the time left; set again in
-    another call, or once the time left has fallen ``_BOUNDS_SLACK_SECONDS`` below it.
+    writes there are bounded by their lock waits and the socket); none on a server that knows neither.
+    Set to the time left; set again in another call, or once the time left has fallen
+    ``_BOUNDS_SLACK_SECONDS`` below it.
     """
     left = deadline.left()
     held = conn.session_bounds if isinstance(conn, GuardedConnection) else None
@@ -473,12 +480,19 @@ def _bounds_sql(conn: pymysql.connections.Connection, deadline: Deadline) -> str
         return None
     seconds = deadline.statement_seconds()
     waits = max(1, math.floor(seconds - _LOCK_BEFORE_STATEMENT_SECONDS))
-    if isinstance(conn, GuardedConnection):
-        conn.session_bounds = SessionBounds(deadline.at, seconds)
     name = _statement_time_variable(conn)
-    statement_time = (f"{name} = {seconds:.3f}" if name == "max_statement_time"
-                      else f"{name} = {math.ceil(seconds * 1000):d}")
-    return f"SET SESSION lock_wait_timeout = {waits:d}, innodb_lock_wait_timeout = {waits:d}, {statement_time}"
+    text = f"lock_wait_timeout = {waits:d}, innodb_lock_wait_timeout = {waits:d}"
+    if name == "max_statement_time":
+        text += f", {name} = {seconds:.3f}"
+    elif name:
+        text += f", {name} = {math.ceil(seconds * 1000):d}"
+    return text, SessionBounds(deadline.at, seconds)
+
+
+def _held(conn: pymysql.connections.Connection, bounds: SessionBounds) -> None:
+    """Remember what the session was set to, once the server took it."""
+    if isinstance(conn, GuardedConnection):
+        conn.session_bounds = bounds
 
 
 # MariaDB's statement time (seconds, every statement) and MySQL's (milliseconds, read-only SELECTs)
@@ -486,9 +500,12 @@ _OTHER_STATEMENT_TIME = {"max_statement_time": "max_execution_time", "max_execut
 
 
 def _statement_time_variable(conn: pymysql.connections.Connection) -> str:
-    """The statement-time variable this server knows: from the greeting, unless the server said otherwise."""
+    """The statement-time variable this server knows: from the greeting, unless the server said otherwise
+    ("" when it knows neither: MySQL 5.6, a proxy that passes neither on)."""
     known = conn.statement_time_variable if isinstance(conn, GuardedConnection) else None
-    return known or ("max_statement_time" if is_mariadb(conn) else "max_execution_time")
+    if known is not None:
+        return known
+    return "max_statement_time" if is_mariadb(conn) else "max_execution_time"
 
 
 def is_mariadb(conn: pymysql.connections.Connection) -> bool:

@@ -21,6 +21,8 @@ __all__ = ["Deadline"]
 # The server is asked to stop a statement this long before the socket gives up on it, so its own
 # error (naming the cause) arrives first.
 _SOCKET_GRACE_SECONDS = 0.5
+# lock_wait_timeout and innodb_lock_wait_timeout take whole seconds, at least 1
+_SHORTEST_LOCK_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ class Deadline:
         return time.monotonic() >= self.at
 
     def socket_timeout(self) -> float:
-        """The read timeout for the next exchange with the server: just past the deadline, at least 0.5 s."""
-        return max(0.5, self.left() + _SOCKET_GRACE_SECONDS)
+        """The read timeout for the next exchange with the server: just past the deadline, and past the
+        shortest lock wait the server takes (1 s), so that a lock is answered as a lock (the call's spare
+        covers the difference)."""
+        return max(_SHORTEST_LOCK_WAIT_SECONDS + _SOCKET_GRACE_SECONDS / 2, self.left() + _SOCKET_GRACE_SECONDS)
 
     def statement_seconds(self) -> float:
         """What the server may spend on the next statement (at least 0.1 s, so it still gets an answer)."""

@@ -191,6 +191,19 @@ def _python_codec(charset: str | None) -> str:
         return "utf-8"
 
 
+# A statement that starts with less time left than the shortest lock wait (1 s) and some room is stopped by the
+# statement time before a lock wait could name itself: the answer cannot tell a lock from a slow query.
+_NO_ROOM_FOR_A_LOCK_SECONDS = 1.5
+
+
+def _out_of_time_at_the_start(entity: Entity, started_with: float) -> RequestTimeoutError:
+    msg = (f"MySQL did not return the first row of {entity.identifier} in the {max(0.0, started_with):.1f} s the "
+           "call had left when the statement started; it was stopped. With so little time a lock held by another "
+           "session (LOCK TABLES, an ALTER, a long transaction) cannot be told from a slow query: retry, and if "
+           "it repeats, look for the lock (SHOW PROCESSLIST) or give the function more time.")
+    return RequestTimeoutError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
+
+
 def _too_slow(entity: Entity, filtered: str) -> RequestTimeoutError:
     hint = ("an index on the filtered columns, or a narrower filter" if filtered else
             "a primary key (pages then cost the same at any depth)" if not entity.key else "a filter")
@@ -349,6 +362,7 @@ def query_page(
     exact: int | None = None
     last_packet: bytes | None = None
     stopped_early = False
+    started_with = deadline.left()
     try:
         with _streaming(conn, bounded(conn, sql, deadline), params):
             reader = _reader(conn, entity, selected, source_time_zone)
@@ -381,6 +395,8 @@ def query_page(
             raise _locked(entity) from exc
         if not out_of_time(exc):
             raise
+        if not records and started_with < _NO_ROOM_FOR_A_LOCK_SECONDS:
+            raise _out_of_time_at_the_start(entity, started_with) from exc
         if not records:
             raise (_too_slow(entity, compiled.sql) if server_stopped(exc) else _silent(entity)) from exc
         stopped_early = True  # the rows so far, and a token to go on from the last of them

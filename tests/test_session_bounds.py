@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from connector.credentials import DbLogin
-from connector.database import _bounds_sql, bounded, connect, session
+from connector.database import _bounds, bounded, connect, session
 from connector.deadline import Deadline
 from connector.login_guard import GuardedConnection, SessionBounds
 from connector.settings import parse_settings
@@ -107,14 +107,14 @@ def test_a_statement_costs_a_round_trip_only_when_the_bounds_went_stale(locked: 
     try:
         assert isinstance(conn, GuardedConnection) and conn.session_bounds is not None
         deadline = Deadline(conn.session_bounds.deadline_at)
-        assert _bounds_sql(conn, deadline) is None  # set with the connection's first SET
+        assert _bounds(conn, deadline) is None  # set with the connection's first SET
         conn.session_bounds = SessionBounds(deadline.at, deadline.left() + 1.0)  # as if a second had passed
-        text = _bounds_sql(conn, deadline)
-        assert text is not None and text.startswith("SET SESSION lock_wait_timeout = ")
+        stale = _bounds(conn, deadline)
+        assert stale is not None and stale[0].startswith("lock_wait_timeout = ")
         with conn.cursor() as cur:
             cur.execute(bounded(conn, "SELECT 1", deadline))
-        assert _bounds_sql(conn, deadline) is None
-        assert _bounds_sql(conn, Deadline(deadline.at - 5)) is not None  # a tighter deadline: set again
+        assert _bounds(conn, deadline) is None
+        assert _bounds(conn, Deadline(deadline.at - 5)) is not None  # a tighter deadline: set again
     finally:
         conn.close()
 
@@ -151,3 +151,18 @@ def test_a_proxy_greeting_for_the_other_flavour_still_gets_bounds() -> None:
         statements = [s for s in server.statements if s.startswith("SET") and "lock_wait_timeout" in s]
     assert server_lacks in statements[0] and then in statements[1] and then in statements[-1], statements
     assert len(statements) == 3  # the refused first SET, its retry, the next call's bounds
+
+
+def test_a_server_that_knows_neither_statement_time_still_connects_with_lock_waits() -> None:
+    """MySQL 5.6 or a proxy that passes neither variable on: 1193 for both names. The session still gets its
+    lock waits (the socket bounds the rest) instead of every call failing (found by review)."""
+    with FakeLoginServer(None, ask="ok", unknown_variables=("max_execution_time", "max_statement_time")) as server:
+        login = DbLogin("127.0.0.1", server.port, "u", new_password("neither"), None)
+        conn = connect(login, parse_settings({"tlsMode": "DISABLED"}), deadline=Deadline.after(12.0))
+        with conn.cursor() as cur:
+            cur.execute(bounded(conn, "SELECT 1", Deadline.after(8.0)))
+        conn.close()
+        sets = [s for s in server.statements if "lock_wait_timeout" in s]
+    assert "max_execution_time" in sets[0] and "max_statement_time" in sets[1], sets
+    assert "max_" not in sets[2] and "time_zone" in sets[2] and "lock_wait_timeout = 11" in sets[2], sets
+    assert sets[-1] == "SET SESSION lock_wait_timeout = 7, innodb_lock_wait_timeout = 7", sets
