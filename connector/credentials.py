@@ -353,6 +353,11 @@ def _text_field(fields: Mapping[str, Any], key: str) -> str:
     return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
+# Keys AppFlow's BasicAuth secrets never hold (they hold username and password): a secret with any of them is a
+# CustomAuth profile's, whose host is part of its credentials.
+_CUSTOM_ONLY_KEYS = ("customAuthenticationType", "credentialsMap", "host", "databaseSecretArn")
+
+
 def login_from_secret(
     secret: Mapping[str, Any], authentication_type: str, settings: ProfileSettings, arn: str = "the secret"
 ) -> DbLogin:
@@ -393,6 +398,12 @@ def login_from_secret(
             database=(str(fields.get("database") or "").strip() or settings.database),
         )
     if authentication_type == "BasicAuth":
+        custom = sorted(key for key in _CUSTOM_ONLY_KEYS if key in secret)
+        if custom:  # a CustomAuth profile's secret: its login belongs with its own host, not the settings' one
+            msg = (f"Secret {arn} is a custom-authentication profile's secret (it holds {', '.join(custom)}), not a "
+                   "Basic authentication one: the event's authenticationType must be CustomAuth for it. The "
+                   "connector does not send one profile's login to a host named elsewhere.")
+            raise InvalidArgumentError(msg)
         _require(secret, ("username", "password"), f"Secret {arn} (BasicAuth)")
         if not settings.host:
             msg = "Basic authentication needs the 'host' connector runtime setting (the database endpoint)."

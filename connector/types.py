@@ -17,6 +17,7 @@ import dataclasses
 import json
 import logging
 import re
+import struct
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -865,6 +866,8 @@ def _whole(value: Any, data_type: str, column_type_text: str) -> int:
             raise ValueError(msg)
     else:
         number = value
+    if isinstance(number, Decimal) and number.is_zero():
+        number = 0  # 0e1000000000 is 0, whatever its exponent says about size
     # size first: int() of 1e10000000 would take seconds
     if isinstance(number, Decimal) and number.is_finite() and number.adjusted() > _WHOLE_DIGITS_LIMIT:
         low, high = integer_range(data_type, column_type_text)
@@ -965,11 +968,22 @@ def _write_float(value: Any, data_type: str, column_type_text: str, zone: zonein
         number = float("inf")
     if number in (float("inf"), float("-inf")):
         raise _expected("a finite number")
+    if not exact.is_zero() and (number == 0 or (data_type == "float" and _single_precision(number) == 0)):
+        msg = f"a number {data_type.upper()} can hold: {exact} is too close to 0 and would be stored as 0"
+        raise ValueError(msg)
     scaled = float_scale_shape(column_type_text)
     problem = decimal_problem(exact, scaled) if scaled is not None else None
     if problem:
         raise ValueError(problem)
     return number
+
+
+def _single_precision(number: float) -> float:
+    """The value as MySQL's 4-byte FLOAT keeps it (0.0 for what underflows)."""
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", number))[0])
+    except OverflowError:
+        return number  # too large for FLOAT: the server refuses it as out of range
 
 
 def _write_date(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> date | str:

@@ -259,7 +259,7 @@ def _object_of(text: str) -> dict[str, Any] | None:
         return None
     try:
         value, end = _SCAN(text, 0)
-    except (StopIteration, ValueError, RecursionError):
+    except (StopIteration, ValueError, RecursionError, ArithmeticError):
         return None
     return value if end == len(text) else None
 
@@ -271,6 +271,9 @@ def _parsed(text: str) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         msg = f"record is not JSON ({exc})"
         raise _RecordFailed(msg) from None
+    except ArithmeticError:  # Decimal's InvalidOperation: an exponent past what any column holds
+        msg = "record holds a number whose exponent no MySQL column can hold"
+        raise _RecordFailed(msg) from None
     except RecursionError:
         msg = "record is JSON nested too deeply to read"
         raise _RecordFailed(msg) from None
@@ -278,6 +281,19 @@ def _parsed(text: str) -> dict[str, Any]:
         msg = f"record must be a JSON object of field values, got {type(raw).__name__}"
         raise _RecordFailed(msg)
     return raw
+
+
+def _zero_literal(literal: str) -> bool:
+    """A number literal that MySQL reads as 0 (``0``, a FLOAT/DOUBLE key's ``0.0e0``, ``-0.0e0``): in an
+    auto-increment column it asks for the next id."""
+    if literal == "0":
+        return True
+    if not literal[:1].isdigit() and literal[:1] not in "-+":
+        return False  # quoted text, NULL, DEFAULT
+    try:
+        return float(literal) == 0
+    except ValueError:
+        return False
 
 
 def _lone_surrogate(text: str) -> bool:
@@ -312,6 +328,7 @@ class _Writer:
         self.identity = self.id_columns if operation != "INSERT" else identity
         self.identity_names = tuple(c.name for c in self.identity)
         self.generated_key = next((c for c in identity if c.auto_increment), None) if operation == "INSERT" else None
+        self.integer_key = self.generated_key is None or self.generated_key.type.write != "float"
         # an UPSERT's auto-increment id of 0 would make MySQL assign a new row instead of the one named
         self.upsert_auto_ids = tuple(c.name for c in self.id_columns if c.auto_increment) \
             if operation == "UPSERT" else ()
@@ -333,7 +350,8 @@ class _Writer:
         # Unique indexes on a prefix or an expression count too: a clash there is with a row of other values.
         others = [key for key in entity.unique_keys if set(key) != set(self.id_columns)]
         others += [partial.columns for partial in entity.partial_keys]
-        self.on_duplicate = all(any(c.auto_increment for c in key) for key in others)
+        # a key is safe only through an auto-increment column the records cannot set: one among the ids they can
+        self.on_duplicate = all(any(c.auto_increment and c not in self.id_columns for c in key) for key in others)
         self._overheads: dict[tuple[str, ...], int] = {}  # by column set: records of one call share a few
         self._fields: dict[tuple[str, ...], _Fields] = {}  # by the names in a record, in its order
 
@@ -452,13 +470,13 @@ class _Writer:
     def _assigns(self, literal: str) -> bool:
         """Whether the auto-increment key's literal asks MySQL for the next id: NULL, or 0 unless the session's
         sql_mode has NO_AUTO_VALUE_ON_ZERO (then 0 is stored as 0)."""
-        return literal == "NULL" or (literal == "0" and server_limits(self.conn).zero_assigns)
+        return literal == "NULL" or (_zero_literal(literal) and server_limits(self.conn).zero_assigns)
 
     def _assigned_id(self, record: _Record, assigned: int) -> str | None:
         """The recordId of a record once MySQL assigned its auto-increment key."""
         parts = record.key_parts
-        if parts is _ASSIGNED_ALONE:
-            return str(assigned)  # the usual key: the assigned id alone (no tuple per record)
+        if parts is _ASSIGNED_ALONE:  # the usual key: the assigned id alone (no tuple per record)
+            return str(assigned) if self.integer_key else repr(float(assigned))  # a FLOAT/DOUBLE key reads 9.0
         if parts is None:
             return None
         return _record_id(tuple(assigned if part is None else part for part in parts))
