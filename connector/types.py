@@ -968,13 +968,13 @@ def _write_float(value: Any, data_type: str, column_type_text: str, zone: zonein
         number = float("inf")
     if number in (float("inf"), float("-inf")):
         raise _expected("a finite number")
-    if not exact.is_zero() and (number == 0 or (data_type == "float" and _single_precision(number) == 0)):
-        msg = f"a number {data_type.upper()} can hold: {exact} is too close to 0 and would be stored as 0"
-        raise ValueError(msg)
     scaled = float_scale_shape(column_type_text)
     problem = decimal_problem(exact, scaled) if scaled is not None else None
     if problem:
         raise ValueError(problem)
+    if not exact.is_zero() and (number == 0 or (data_type == "float" and _single_precision(number) == 0)):
+        msg = f"a number {data_type.upper()} can hold: {exact} is too close to 0 and would be stored as 0"
+        raise ValueError(msg)
     return number
 
 

@@ -17,6 +17,7 @@ with the peers' values of tests/peer_values.py) is written into every relevant c
   - FRACTIONS: a digit past the column's precision that is not 0 fails (DECIMAL(p,s), FLOAT(M,D), TIME(n),
     DATETIME(n), TIMESTAMP(n)); MySQL cuts TIME/DATETIME/TIMESTAMP fractions and rounds DECIMAL from text and
     FLOAT(M,D) without an error, even in strict mode.
+  - UNDERFLOW: a non-zero number that FLOAT or DOUBLE would hold as 0 ('1e-400', '1e-50' into FLOAT) fails.
   - LABELS: digits that are not one of an ENUM's or SET's labels fail: MySQL reads them as a label's position
     ('2' is the second label) or a bitmask ('6' into SET('5','7','9') stores '7,9'), even in strict mode.
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -231,6 +233,9 @@ def _numeric(ddl: str, kind: str, value: Any) -> Expected:
         return Expected("refusal", ("after the decimal point",))
     if kind == "FLOAT" and abs(number) > Decimal("1.7976931348623157e308"):
         return Expected("refusal", ("a finite number",))
+    if kind == "FLOAT" and number != 0 and (float(number) == 0 or (
+            ddl.upper().startswith("FLOAT") and struct.unpack("<f", struct.pack("<f", float(number)))[0] == 0)):
+        return Expected("refusal", ("too close to 0",))  # MySQL would store it as 0 without a word
     if kind == "YEAR" and 0 < number < 1901:
         return Expected("form", ("a year from 1901 to 2155",))  # MySQL would store 1-99 as another year
     if kind == "BIT" and number < 0:
