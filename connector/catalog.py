@@ -145,7 +145,7 @@ class Entity:
     A key here is a unique index on whole columns: one with a prefix or expression part is in
     ``partial_keys`` and nowhere else (a PRIMARY KEY such as ``(code(8))`` too: the table then has
     no primary key on columns). A unique index on a generated column is a key: the index holds the
-    column's whole value (see README, "Keys").
+    column's whole value (see docs/writes.md, "Keys").
     """
 
     schema: str

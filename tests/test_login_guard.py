@@ -228,7 +228,7 @@ def test_the_rule_in_one_place(mode: str, expected: bool) -> None:
 
 def test_verify_ca_with_the_rds_bundle_sends_no_password(reach: Callable[..., dict[str, Any]], ca: TestCA,
                                                           tmp_path: Path) -> None:
-    """The README's custom-DNS-name set-up (VERIFY_CA with the RDS bundle) trusts every RDS instance: a server
+    """docs/security.md's custom-DNS-name set-up (VERIFY_CA with the RDS bundle) trusts every RDS instance: a server
     whose certificate passes it (here: the test CA beside the RDS roots, as if the impostor ran its own RDS
     instance) gets no password."""
     bundle = tmp_path / "test-ca-and-rds.pem"

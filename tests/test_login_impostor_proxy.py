@@ -289,7 +289,7 @@ def test_a_relayed_login_works_and_reveals_nothing_unverified(validate: Callable
                                                              victim: tuple[str, str], link: Link,
                                                              trick: Trick) -> None:
     """The relay reaches the real server with the client's scramble: the password stays unknown. (In the
-    unverified modes the impostor still gets the session itself: README's 'stops an impostor: no'.)"""
+    unverified modes the impostor still gets the session itself: docs/security.md's 'stops an impostor: no'.)"""
     user, password = victim
     with _proxy(upstream, ca, link, trick) as proxy:
         response = validate(link, proxy, user, password)
