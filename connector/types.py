@@ -918,21 +918,26 @@ def _write_boolean(value: Any, data_type: str, column_type_text: str, zone: zone
 def _write_decimal(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> Decimal:
     if value.__class__ is Decimal and _fits_as_written(value, column_type_text):
         return value  # the common case, one look at its digits: exact_decimal would return it unchanged
-    if isinstance(value, str):
-        number = number_text(value)
-        if number is None:
-            msg = f"a decimal number ({NUMBER_TEXT_FORM})"
-            raise ValueError(msg)
-    elif isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
-    else:
-        raise _expected("a decimal number")
+    number = _exact_number(value, "a decimal number")
     problem = decimal_problem(number, column_type_text)
     if problem:
         raise ValueError(problem)
     return exact_decimal(number)
+
+
+def _exact_number(value: Any, expected: str) -> Decimal:
+    """A JSON number or a ``number_text`` string as the exact Decimal it spells (a float by its shortest repr)."""
+    if isinstance(value, str):
+        number = number_text(value)
+        if number is None:
+            msg = f"{expected} ({NUMBER_TEXT_FORM})"
+            raise ValueError(msg)
+        return number
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+    raise _expected(expected)
 
 
 def _fits_as_written(value: Decimal, column_type_text: str) -> bool:
@@ -949,17 +954,7 @@ def _fits_as_written(value: Decimal, column_type_text: str) -> bool:
 
 def _write_float(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> float:
     """FLOAT and DOUBLE; FLOAT(M,D) and DOUBLE(M,D) also refuse digits past D, which MySQL would round away."""
-    if isinstance(value, str):
-        exact = number_text(value)
-        if exact is None:
-            msg = f"a number ({NUMBER_TEXT_FORM})"
-            raise ValueError(msg)
-    elif isinstance(value, Decimal):
-        exact = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        exact = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
-    else:
-        raise _expected("a number")
+    exact = _exact_number(value, "a number")
     if not exact.is_finite():
         raise _expected("a finite number")
     try:
