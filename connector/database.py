@@ -53,13 +53,12 @@ from connector.settings import ProfileSettings
 from connector.sql import quote_table
 from connector.types import decoders
 
-__all__ = ["bound_reads", "bounded", "check_select", "connect", "hold_session_to", "is_mariadb",
+__all__ = ["WARM", "WarmConnections", "bound_reads", "bounded", "check_select", "connect", "discard", "hold_session_to",
+           "is_mariadb",
            "session"]
 
 # How long a warm connection may take to prove it is alive before a new one is opened instead.
 _LIVENESS_SECONDS = 1.5
-# When each open connection was opened (by id), to tell a server restart from a KILL.
-_OPENED: dict[int, float] = {}
 
 
 # Aurora's server certificates chain to these (connector/certs/SOURCE.md says where the file came from).
@@ -299,39 +298,62 @@ def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext
     return conn
 
 
-# The idle connection a warm Lambda container keeps between calls: against Aurora a new TLS
-# connection costs a handful of round trips per page. One per container (the last one used, for
-# its login and session kind), so the database sees at most concurrency x 1 connections. It
-# re-enters its database when taken (MySQL re-checks database privileges on USE, and the round
-# trip proves it alive) and is dropped when idle longer than IDLE_CONNECTION_SECONDS.
-_IDLE_MAX = 1
-_IDLE: dict[tuple[Any, ...], tuple[float, pymysql.connections.Connection]] = {}
+class WarmConnections:
+    """The idle connections a warm Lambda container keeps between calls, and their owner.
+
+    Against Aurora a new TLS connection costs a handful of round trips per page. One per container by
+    default (the last one used, for its login and session kind), so the database sees at most
+    concurrency x 1 connections. A connection re-enters its database when taken (MySQL re-checks
+    database privileges on USE, and the round trip proves it alive) and is dropped when idle longer
+    than IDLE_CONNECTION_SECONDS.
+    """
+
+    def __init__(self, most: int = 1) -> None:
+        self.most = most
+        self._idle: dict[tuple[Any, ...], tuple[float, pymysql.connections.Connection]] = {}
+
+    def keys(self) -> list[tuple[Any, ...]]:
+        return list(self._idle)
+
+    def take(self, key: tuple[Any, ...], database: str | None,
+             deadline: Deadline) -> pymysql.connections.Connection | None:
+        """The idle connection for ``key``, alive and held to ``deadline``; None (and it closed) otherwise."""
+        found = self._idle.pop(key, None)
+        if found is None:
+            return None
+        since, conn = found
+        try:
+            if time.monotonic() - since > IDLE_CONNECTION_SECONDS:
+                raise pymysql.err.OperationalError(0, "idle too long")
+            # a warm connection that does not answer USE at once is dead: a fresh one gets the rest of the time
+            bound_reads(conn, Deadline(min(deadline.at, time.monotonic() + _LIVENESS_SECONDS)))
+            if database:
+                conn.select_db(database)  # one round trip: proves the connection alive too
+            else:
+                conn.ping(reconnect=False)
+            bound_reads(conn, deadline)  # the liveness bound was for the check only: the call's own from here
+            hold_session_to(conn, deadline)  # the last call's bounds; a failing SET means a fresh connection
+        except pymysql.err.MySQLError:
+            discard(conn)
+            return None
+        return conn
+
+    def keep(self, key: tuple[Any, ...], conn: pymysql.connections.Connection) -> None:
+        """Keep ``conn`` for the next call with ``key``, closing what it replaces or what is idle longest."""
+        _, old = self._idle.pop(key, (0.0, None))
+        if old is not None:
+            discard(old)
+        while len(self._idle) >= self.most:
+            oldest_key = min(self._idle, key=lambda k: self._idle[k][0])
+            discard(self._idle.pop(oldest_key)[1])
+        self._idle[key] = (time.monotonic(), conn)
 
 
-def _reusable(key: tuple[Any, ...], database: str | None, deadline: Deadline) -> pymysql.connections.Connection | None:
-    found = _IDLE.pop(key, None)
-    if found is None:
-        return None
-    since, conn = found
-    try:
-        if time.monotonic() - since > IDLE_CONNECTION_SECONDS:
-            raise pymysql.err.OperationalError(0, "idle too long")
-        # a warm connection that does not answer USE at once is dead: a fresh one gets the rest of the time
-        bound_reads(conn, Deadline(min(deadline.at, time.monotonic() + _LIVENESS_SECONDS)))
-        if database:
-            conn.select_db(database)  # one round trip: proves the connection alive too
-        else:
-            conn.ping(reconnect=False)
-        bound_reads(conn, deadline)  # the liveness bound was for the check only: the call's own from here
-        hold_session_to(conn, deadline)  # the last call's bounds, and a failing SET means a fresh connection
-    except pymysql.err.MySQLError:
-        _discard(conn)
-        return None
-    return conn
+# The container's warm connections (a warm Lambda container reuses this module, and so them).
+WARM = WarmConnections()
 
 
-def _discard(conn: pymysql.connections.Connection) -> None:
-    _OPENED.pop(id(conn), None)
+def discard(conn: pymysql.connections.Connection) -> None:
     if conn.open:
         conn.close()
 
@@ -339,16 +361,6 @@ def _discard(conn: pymysql.connections.Connection) -> None:
 def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
     """Hold the socket's reads and writes to the call's deadline (PyMySQL reads these before each exchange)."""
     conn._read_timeout = conn._write_timeout = deadline.socket_timeout()  # noqa: SLF001 - no public setter
-
-
-def _keep(key: tuple[Any, ...], conn: pymysql.connections.Connection) -> None:
-    _, old = _IDLE.pop(key, (0.0, None))
-    if old is not None:
-        _discard(old)
-    while len(_IDLE) >= _IDLE_MAX:  # drop the one idle longest
-        oldest_key = min(_IDLE, key=lambda k: _IDLE[k][0])
-        _discard(_IDLE.pop(oldest_key)[1])
-    _IDLE[key] = (time.monotonic(), conn)
 
 
 @contextmanager
@@ -372,17 +384,16 @@ def session(
     deadline = deadline or Deadline.after(UNBOUNDED_READ_SECONDS)
     conv = decoders(settings.source_time_zone) if rows_for_appflow else None
     key = (login, settings, read_only, rows_for_appflow)
-    conn = _reusable(key, login.database, deadline) if reuse else None
+    conn = WARM.take(key, login.database, deadline) if reuse else None
     if conn is None:
         conn = connect(login, settings, read_only=read_only, deadline=deadline, conv=conv)
-        _OPENED[id(conn)] = time.monotonic()
     clean = False
     try:
         hold_session_to(conn, deadline)  # a warm connection still holds the last call's bounds
         yield conn
         clean = True
     except pymysql.err.MySQLError as exc:
-        age = time.monotonic() - _OPENED.get(id(conn), time.monotonic())
+        age = time.monotonic() - conn.opened_at if isinstance(conn, GuardedConnection) else 0.0
         explained = _why_lost(login, settings, deadline, age) if lost_mid_statement(exc) else None
         failure = explained or classify_mysql_error(exc, login.target(settings))
         cut = lost_mid_statement(exc) or shut_down_mid_statement(exc)
@@ -396,9 +407,9 @@ def session(
         raise _local_file_request(login.target(settings)) from None
     finally:
         if clean and reuse and conn.open and not conn.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS:
-            _keep(key, conn)
+            WARM.keep(key, conn)
         else:
-            _discard(conn)
+            discard(conn)
 
 
 def _why_lost(login: DbLogin, settings: ProfileSettings, deadline: Deadline,

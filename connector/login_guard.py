@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,8 +232,8 @@ class SessionBounds:
 class GuardedConnection(pymysql.connections.Connection):
     """A PyMySQL connection whose first answer never reveals the password to an unproved server.
 
-    It also carries ``session_bounds`` (kept by ``database.bounded``), so that a warm connection's
-    settings travel with it instead of living in a table keyed by ``id()``.
+    It also carries ``session_bounds`` (kept by ``database.bounded``) and when it was opened, so that a warm
+    connection's state travels with it instead of living in a table keyed by ``id()``.
     """
 
     def __init__(self, *args: Any, may_reveal: bool, **kwargs: Any) -> None:
@@ -240,6 +241,7 @@ class GuardedConnection(pymysql.connections.Connection):
         self.greeting_plugin = ""
         self.session_bounds: SessionBounds | None = None
         self.statement_time_variable: str | None = None  # set when the server refused the greeting's flavour
+        self.opened_at = time.monotonic()  # to tell a server restart (uptime shorter than this) from a KILL
         super().__init__(*args, auth_plugin_map=plugin_map(may_reveal=may_reveal), **kwargs)
 
     def tls_cipher(self) -> str | None:

@@ -543,9 +543,9 @@ def test_warm_state_is_keyed_by_login_and_settings_and_bounded(call: Caller, tab
             response = call("QueryDataRequest", entityIdentifier=identifier(tables, "t"), maxResults=1,
                             settings={"connectTimeoutSeconds": timeout})
             assert response["isSuccess"], response
-    keys = list(database._IDLE)
-    assert len(keys) == len(set(keys)) <= database._IDLE_MAX
-    assert len(database._OPENED) <= database._IDLE_MAX + 1
+    keys = database.WARM.keys()
+    assert len(keys) == len(set(keys)) <= database.WARM.most
+    assert not hasattr(database, "_OPENED") and not hasattr(database, "_IDLE")  # state lives on its owners
     assert not hasattr(database, "_NO_TLS")
     assert not hasattr(app._records, "context")
     for cache in (database._tls_context,):

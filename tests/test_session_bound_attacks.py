@@ -91,7 +91,7 @@ def test_a_warm_connection_waits_for_a_catalog_lock_as_long_as_a_cold_one(
     """ListEntities (information_schema.TABLES) and DescribeEntity (SHOW CREATE TABLE, the catalog query) wait for
     the metadata lock of a table another session rebuilds with CREATE OR REPLACE ... SELECT. lock_wait_timeout
     allows that (5 s of a 6 s deadline), a cold connection's socket too; a warm one's socket was left at
-    _reusable's liveness bound (1.5 s + 0.5 s grace) because session() never calls bound_reads for the call."""
+    the warm connection's liveness bound (1.5 s + 0.5 s grace): session() never set the call's own."""
     fields = {"entityIdentifier": identifier(review, "rv_summary")} if request_type == "DescribeEntityRequest" \
         else {"maxResult": None, "nextToken": None, "entitiesPath": None}
     assert call(request_type, **fields)["isSuccess"]  # the connection this kind of call keeps warm
