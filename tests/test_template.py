@@ -182,7 +182,7 @@ def _ingress_into(stack: Stack, group: str) -> set[tuple[Any, ...]]:
 
 def test_function_is_a_python312_arm64_vpc_lambda() -> None:
     fn = Stack(**NETWORK).props("ConnectorFunction")
-    assert fn["Handler"] == "handlers.app.lambda_handler"
+    assert fn["Handler"] == "handlers.lambda_entry.lambda_handler"
     assert (fn["Runtime"], fn["Architectures"]) == ("python3.12", ["arm64"])
 
 
