@@ -70,8 +70,9 @@ def allowed(action: str) -> bool:
 @cache
 def handler_permissions() -> dict[str, set[str]]:
     """Per resource type of the fullest stack: its create, update and delete handlers' permissions."""
-    stack = Stack(**NETWORK, ProfileKmsKeyArn=KMS_KEY, DatabaseSecretArn=DB_SECRET, DatabaseSecretKmsKeyArn=DB_KEY,
-                  IamDbClusterResourceId=CLUSTER_ID, IamDbUsername="appflow", DbSecurityGroupId="sg-0123456789abcdef0",
+    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint="Create", ProfileKmsKeyArn=KMS_KEY,
+                  DatabaseSecretArn=DB_SECRET, DatabaseSecretKmsKeyArn=DB_KEY, IamDbClusterResourceId=CLUSTER_ID,
+                  IamDbUsername="appflow", DbSecurityGroupId="sg-0123456789abcdef0",
                   EndpointClientSecurityGroupId="sg-0aaaaaaaaaaaaaaaa", ReservedConcurrency=5,
                   PermissionsBoundary="arn:aws:iam::123456789012:policy/b", FailureAlarmThreshold=1)
     types = {r["Type"] for r in stack.resources.values() if not r["Type"].startswith("Custom::")}

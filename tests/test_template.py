@@ -137,6 +137,9 @@ class Stack:
                 return all(self._resolve(a) for a in arg)
             if key == "Fn::Or":
                 return any(self._resolve(a) for a in arg)
+            if key == "Fn::Contains":
+                choices, value = (self._resolve(a) for a in arg)
+                return str(value) in [str(c) for c in choices]
             if key == "Fn::Join":
                 separator, items = arg
                 return separator.join(str(item) for item in self._resolve(items))
@@ -172,6 +175,7 @@ def _rules(rules: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
 
 LAMBDA_SG = "<LambdaSecurityGroup.GroupId>"
 ENDPOINT_SG_ATT = "<SecretsManagerEndpointSecurityGroup.GroupId>"
+CREATE = {"CreateSecretsManagerEndpoint": "Create"}
 
 
 def _ingress_into(stack: Stack, group: str) -> set[tuple[Any, ...]]:
@@ -201,23 +205,38 @@ def test_build_metadata_is_makefile() -> None:
 
 # --- the function's security group ---------------------------------------------------------------
 
-def test_lambda_security_group_has_no_ingress_and_egress_443_to_the_created_endpoint_only() -> None:
-    sg = Stack(**NETWORK, DbSecurityGroupId=DB_SG).props("LambdaSecurityGroup")
+@pytest.mark.parametrize("mode", ["Create", "true"])
+def test_lambda_security_group_has_no_ingress_and_egress_443_to_the_created_endpoint_only(mode: str) -> None:
+    sg = Stack(**NETWORK, DbSecurityGroupId=DB_SG, CreateSecretsManagerEndpoint=mode).props("LambdaSecurityGroup")
     assert "SecurityGroupIngress" not in sg
     assert _rules(sg["SecurityGroupEgress"]) == {
         ("tcp", 443, 443, f"DestinationSecurityGroupId={ENDPOINT_SG_ATT}"),
         ("tcp", 3306, 3306, f"DestinationSecurityGroupId={DB_SG}"),
     }
     # Without a DB security group the database may be anywhere: the port, to any address.
-    sg = Stack(**NETWORK, DbPort=3307).props("LambdaSecurityGroup")
+    sg = Stack(**NETWORK, DbPort=3307, CreateSecretsManagerEndpoint=mode).props("LambdaSecurityGroup")
     assert _rules(sg["SecurityGroupEgress"]) == {("tcp", 443, 443, f"DestinationSecurityGroupId={ENDPOINT_SG_ATT}"),
                                                  ("tcp", 3307, 3307, "CidrIp=0.0.0.0/0")}
 
 
-def test_lambda_egress_443_goes_anywhere_only_when_the_path_to_secrets_manager_is_unknown() -> None:
-    nat = Stack(**NETWORK, CreateSecretsManagerEndpoint="false").props("LambdaSecurityGroup")
+def test_every_egress_rule_has_its_description_whatever_the_parameters() -> None:
+    """One rule per purpose, only its peer conditional: a security scan (checkov CKV_AWS_23) sees each description."""
+    raw = transformed()["Resources"]["LambdaSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert len(raw) == 2 and all("Description" in rule for rule in raw)
+    for params in ({}, CREATE, {"CreateSecretsManagerEndpoint": "None"}, {"DbSecurityGroupId": DB_SG},
+                   {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG}):
+        egress = Stack(**NETWORK, **params).props("LambdaSecurityGroup")["SecurityGroupEgress"]
+        assert len(egress) == len(_rules(egress)) == 2 and all(rule["Description"] for rule in egress), params
+
+
+@pytest.mark.parametrize("mode", ["Auto", "None", "false", "Reuse"])
+def test_lambda_egress_443_goes_anywhere_only_when_the_endpoints_security_group_is_not_given(mode: str) -> None:
+    """Auto decides at deploy time (NetworkLookup), after the rules are written: 443 egress cannot name its group."""
+    nat = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode).props("LambdaSecurityGroup")
     assert ("tcp", 443, 443, "CidrIp=0.0.0.0/0") in _rules(nat["SecurityGroupEgress"])
-    existing = Stack(**NETWORK, CreateSecretsManagerEndpoint="false", ExistingEndpointSecurityGroupId=ENDPOINT_SG)
+    if mode == "Auto":
+        return
+    existing = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode, ExistingEndpointSecurityGroupId=ENDPOINT_SG)
     egress = _rules(existing.props("LambdaSecurityGroup")["SecurityGroupEgress"])
     assert ("tcp", 443, 443, f"DestinationSecurityGroupId={ENDPOINT_SG}") in egress
     assert ("tcp", 443, 443, "CidrIp=0.0.0.0/0") not in egress
@@ -233,73 +252,106 @@ def test_db_security_group_admits_the_db_port_from_the_lambda_sg_only_when_given
 
 # --- the Secrets Manager endpoint ----------------------------------------------------------------
 
-def test_secrets_manager_endpoint_with_private_dns_in_the_function_subnets_by_default() -> None:
-    stack = Stack(**NETWORK)
+def test_the_default_creates_no_endpoint_and_changes_no_security_group_it_did_not_create() -> None:
+    """Auto: a shared VPC keeps its endpoint and DNS; the stack only looks (NetworkLookup) and says what it found."""
+    stack = Stack(**NETWORK, DbSecurityGroupId=DB_SG)
+    assert transformed()["Parameters"]["CreateSecretsManagerEndpoint"]["Default"] == "Auto"
+    assert not stack.of_type("AWS::EC2::VPCEndpoint")
+    assert list(stack.of_type("AWS::EC2::SecurityGroup")) == ["LambdaSecurityGroup"]
+    assert [r["Properties"]["GroupId"] for r in stack.of_type("AWS::EC2::SecurityGroupIngress").values()] == [DB_SG]
+    assert stack.props("NetworkLookup") == {
+        "ServiceToken": "<NetworkLookupFunction.Arn>", "ServiceTimeout": 120, "VpcId": NETWORK["VpcId"],
+        "Mode": "Auto", "SubnetIds": NETWORK["SubnetIds"], "EndpointSubnetIds": [""],
+        "ExistingEndpointSecurityGroupId": "", "FunctionSecurityGroupId": LAMBDA_SG,
+        "OwnEndpointName": "conn-secretsmanager"}
+    assert stack.outputs["SecretsManagerEndpointChoice"] == "<NetworkLookup.Endpoint>"
+    assert stack.outputs["SecretsManagerEndpointNote"] == "<NetworkLookup.Note>"
+
+
+@pytest.mark.parametrize("mode", ["Create", "true"])
+def test_secrets_manager_endpoint_with_private_dns_in_the_subnets_the_lookup_chose(mode: str) -> None:
+    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode)
     (endpoint,) = [r["Properties"] for r in stack.of_type("AWS::EC2::VPCEndpoint").values()]
     assert endpoint["VpcEndpointType"] == "Interface"
     assert endpoint["ServiceName"] == f"com.amazonaws.{REGION}.secretsmanager"
     assert endpoint["PrivateDnsEnabled"] is True
     assert endpoint["VpcId"] == NETWORK["VpcId"]
-    assert endpoint["SubnetIds"] == NETWORK["SubnetIds"]
+    # One per zone, picked from SubnetIds by the lookup (tests/test_vpc_cidr_lookup.py): two in a zone fail.
+    assert endpoint["SubnetIds"] == ["<NetworkLookup.EndpointSubnetIds>"]
+    lookup = stack.props("NetworkLookup")
+    assert (lookup["Mode"], lookup["SubnetIds"], lookup["EndpointSubnetIds"]) == ("Create", NETWORK["SubnetIds"], [""])
     assert endpoint["SecurityGroupIds"] == [ENDPOINT_SG_ATT]
     # Its security group has no inline rules: they would point back at the function's group, a cycle.
     assert "SecurityGroupIngress" not in stack.props("SecretsManagerEndpointSecurityGroup")
+    assert stack.outputs["SecretsManagerEndpointChoice"] == "created <ref SecretsManagerEndpoint>"
+    note = stack.outputs["SecretsManagerEndpointNote"]
+    assert "every workload in vpc-0abc" in note and "deleting this stack deletes it" in note
 
 
 def test_endpoint_subnets_can_differ_from_the_function_subnets() -> None:
-    stack = Stack(**NETWORK, EndpointSubnetIds="subnet-0c,subnet-0d,subnet-0e")
-    assert stack.props("SecretsManagerEndpoint")["SubnetIds"] == ["subnet-0c", "subnet-0d", "subnet-0e"]
+    stack = Stack(**NETWORK, **CREATE, EndpointSubnetIds="subnet-0c,subnet-0d,subnet-0e")
+    assert stack.props("NetworkLookup")["EndpointSubnetIds"] == ["subnet-0c", "subnet-0d", "subnet-0e"]
+    assert stack.props("SecretsManagerEndpoint")["SubnetIds"] == ["<NetworkLookup.EndpointSubnetIds>"]
     assert stack.props("ConnectorFunction")["VpcConfig"]["SubnetIds"] == NETWORK["SubnetIds"]
 
 
-def test_the_endpoint_admits_the_whole_vpc_by_default_through_a_cidr_lookup() -> None:
+def test_the_created_endpoint_admits_the_whole_vpc_by_default_through_the_lookup() -> None:
     """Private DNS sends every Secrets Manager client in the VPC to the endpoint: all of them must get in."""
-    stack = Stack(**NETWORK)
+    stack = Stack(**NETWORK, **CREATE)
     assert _ingress_into(stack, ENDPOINT_SG_ATT) == {
         ("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}"),
-        ("tcp", 443, 443, "CidrIp=<VpcCidr.CidrBlock>"),
+        ("tcp", 443, 443, "CidrIp=<NetworkLookup.CidrBlock>"),
     }
-    lookup = stack.resources["VpcCidr"]
-    assert lookup["Type"] == "Custom::VpcCidr"
-    assert lookup["Properties"] == {"ServiceToken": "<VpcCidrLookupFunction.Arn>", "ServiceTimeout": 120,
-                                    "VpcId": NETWORK["VpcId"]}
-    # The lookup function runs outside the VPC and may only describe VPCs.
-    fn = stack.props("VpcCidrLookupFunction")
+    assert stack.resources["NetworkLookup"]["Type"] == "Custom::NetworkLookup"
+    # The lookup function runs outside the VPC and may only describe the network.
+    fn = stack.props("NetworkLookupFunction")
     assert "VpcConfig" not in fn and fn["Code"]["ZipFile"]
-    assert [(s["Action"], s["Resource"]) for s in _role_statements(stack, "VpcCidrLookupFunctionRole")] == [
-        ("ec2:DescribeVpcs", "*")]
+    assert [(s["Action"], s["Resource"]) for s in _role_statements(stack, "NetworkLookupFunctionRole")] == [
+        (["ec2:DescribeVpcs", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcEndpointServices", "ec2:DescribeSubnets",
+          "ec2:DescribeSecurityGroups"], "*")]
 
 
 def test_the_endpoint_clients_can_be_a_given_cidr_a_security_group_or_the_function_only() -> None:
-    given = Stack(**NETWORK, EndpointClientCidr="10.20.0.0/16", EndpointClientSecurityGroupId=CLIENT_SG)
+    given = Stack(**NETWORK, **CREATE, EndpointClientCidr="10.20.0.0/16", EndpointClientSecurityGroupId=CLIENT_SG)
     assert _ingress_into(given, ENDPOINT_SG_ATT) == {
         ("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}"),
         ("tcp", 443, 443, "CidrIp=10.20.0.0/16"),
         ("tcp", 443, 443, f"SourceSecurityGroupId={CLIENT_SG}"),
     }
-    assert "VpcCidr" not in given.resources and "VpcCidrLookupFunction" not in given.resources
-    alone = Stack(**NETWORK, EndpointClientCidr="none")
+    alone = Stack(**NETWORK, **CREATE, EndpointClientCidr="none")
     assert _ingress_into(alone, ENDPOINT_SG_ATT) == {("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}")}
-    assert "VpcCidr" not in alone.resources
+    # Only a created endpoint has clients to admit.
+    assert not _ingress_into(Stack(**NETWORK, EndpointClientSecurityGroupId=CLIENT_SG), ENDPOINT_SG_ATT)
 
 
-def test_no_endpoint_when_the_vpc_already_has_a_path() -> None:
-    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint="false")
+@pytest.mark.parametrize("mode", ["None", "false"])
+def test_no_endpoint_and_no_lookup_when_told_the_vpc_has_a_path(mode: str) -> None:
+    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode)
     assert not stack.of_type("AWS::EC2::VPCEndpoint")
     assert list(stack.of_type("AWS::EC2::SecurityGroup")) == ["LambdaSecurityGroup"]
-    assert not stack.of_type("Custom::VpcCidr")
+    assert not stack.of_type("Custom::NetworkLookup") and "NetworkLookupFunction" not in stack.resources
     assert "SecretsManagerEndpointId" not in stack.outputs
+    assert stack.outputs["SecretsManagerEndpointChoice"] == "none (not looked up)"
+    assert "nothing was looked up or created" in stack.outputs["SecretsManagerEndpointNote"]
 
 
-def test_an_existing_endpoints_security_group_gets_the_443_rule_from_the_function() -> None:
-    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint="false", ExistingEndpointSecurityGroupId=ENDPOINT_SG)
+@pytest.mark.parametrize("mode", ["Reuse", "None", "false"])
+def test_an_existing_endpoints_security_group_gets_the_443_rule_from_the_function_only_when_given(mode: str) -> None:
+    """Reuse with the group named: the one change to a shared resource, asked for, and removed with the stack."""
+    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode, ExistingEndpointSecurityGroupId=ENDPOINT_SG)
     assert _ingress_into(stack, ENDPOINT_SG) == {("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}")}
     assert not stack.of_type("AWS::EC2::VPCEndpoint")
-    assert not Stack(**NETWORK, CreateSecretsManagerEndpoint="false").of_type("AWS::EC2::SecurityGroupIngress")
+    assert not Stack(**NETWORK, CreateSecretsManagerEndpoint=mode).of_type("AWS::EC2::SecurityGroupIngress")
+    if mode == "Reuse":  # the lookup checks that the group is the endpoint's
+        assert stack.props("NetworkLookup")["ExistingEndpointSecurityGroupId"] == ENDPOINT_SG
+        assert stack.outputs["SecretsManagerEndpointChoice"] == "<NetworkLookup.Endpoint>"
+    else:
+        assert stack.outputs["SecretsManagerEndpointChoice"] == (
+            f"existing endpoint behind {ENDPOINT_SG} (not looked up)")
 
 
 def test_name_tags_on_the_security_groups_and_the_endpoint() -> None:
-    stack = Stack(**NETWORK)
+    stack = Stack(**NETWORK, **CREATE)
     names = {name: {t["Key"]: t["Value"] for t in stack.props(name)["Tags"]}["Name"]
              for name in ("LambdaSecurityGroup", "SecretsManagerEndpointSecurityGroup", "SecretsManagerEndpoint")}
     assert names == {"LambdaSecurityGroup": "conn-connector-lambda",
@@ -311,13 +363,18 @@ def test_name_tags_on_the_security_groups_and_the_endpoint() -> None:
 
 def test_consistent_parameter_sets_pass_the_rules() -> None:
     for params in ({}, {"CreateSecretsManagerEndpoint": "false", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
+                   {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
+                   {"CreateSecretsManagerEndpoint": "None", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
                    {"DatabaseSecretArn": DB_SECRET, "DatabaseSecretKmsKeyArn": DB_KEY},
                    {"IamDbClusterResourceId": CLUSTER_ID, "IamDbUsername": "appflow"}):
         assert Stack(**NETWORK, **params).refusals() == [], params
 
 
 @pytest.mark.parametrize(("params", "says"), [
-    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG}, "CreateSecretsManagerEndpoint=false"),
+    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG}, "CreateSecretsManagerEndpoint=Reuse"),
+    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG, **CREATE}, "CreateSecretsManagerEndpoint=Reuse"),
+    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG, "CreateSecretsManagerEndpoint": "true"},
+     "CreateSecretsManagerEndpoint=Reuse"),
     ({"DatabaseSecretKmsKeyArn": DB_KEY}, "needs DatabaseSecretArn"),
     ({"IamDbClusterResourceId": CLUSTER_ID}, "both IamDbClusterResourceId and IamDbUsername"),
     ({"IamDbUsername": "appflow"}, "both IamDbClusterResourceId and IamDbUsername"),
@@ -459,7 +516,7 @@ def test_permissions_boundary_on_every_role_when_given() -> None:
     boundary = f"arn:aws:iam::{ACCOUNT}:policy/DeveloperBoundary"
     stack = Stack(**NETWORK, PermissionsBoundary=boundary)
     roles = stack.of_type("AWS::IAM::Role")
-    assert set(roles) == {"ConnectorFunctionRole", "VpcCidrLookupFunctionRole"}
+    assert set(roles) == {"ConnectorFunctionRole", "NetworkLookupFunctionRole"}
     assert {name: r["Properties"].get("PermissionsBoundary") for name, r in roles.items()} == dict.fromkeys(
         roles, boundary)
     assert not [r for r in Stack(**NETWORK).of_type("AWS::IAM::Role").values()
@@ -583,9 +640,10 @@ _APPFLOW_DESCRIPTION = re.compile(r"[\s\w/!@#+=.-]*")
 
 
 @pytest.mark.parametrize("params", [
-    {}, {"DbSecurityGroupId": DB_SG}, {"CreateSecretsManagerEndpoint": "false"},
-    {"EndpointClientCidr": "10.1.0.0/16"}, {"EndpointClientCidr": "none"},
-], ids=["default", "db-sg", "no-endpoint", "cidr", "no-clients"])
+    {}, {"DbSecurityGroupId": DB_SG}, {"CreateSecretsManagerEndpoint": "false"}, CREATE,
+    {"EndpointClientCidr": "10.1.0.0/16", **CREATE}, {"EndpointClientCidr": "none", **CREATE},
+    {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
+], ids=["default", "db-sg", "no-endpoint", "create", "cidr", "no-clients", "reuse"])
 def test_every_description_uses_only_what_ec2_and_appflow_accept(params: dict[str, str]) -> None:
     """An apostrophe in a rule description fails the create; a comma fails the connector's registration."""
     stack = Stack(**NETWORK, **params)
@@ -604,16 +662,23 @@ def test_every_description_uses_only_what_ec2_and_appflow_accept(params: dict[st
 
 
 def test_outputs_name_the_function_log_group_connector_and_security_groups() -> None:
-    assert Stack(**NETWORK).outputs == {
+    common = {
         "FunctionArn": "<ConnectorFunction.Arn>",
         "FunctionName": "<ref ConnectorFunction>",
         "LogGroupName": "<ref ConnectorLogGroup>",
         "ConnectorArn": "<AppFlowConnector.ConnectorArn>",
         "ConnectorLabel": "mysql-connector",
         "LambdaSecurityGroupId": LAMBDA_SG,
-        "SecretsManagerEndpointSecurityGroupId": ENDPOINT_SG_ATT,
-        "SecretsManagerEndpointId": "<ref SecretsManagerEndpoint>",
     }
+    assert Stack(**NETWORK).outputs == {**common, "SecretsManagerEndpointChoice": "<NetworkLookup.Endpoint>",
+                                        "SecretsManagerEndpointNote": "<NetworkLookup.Note>"}
+    created = Stack(**NETWORK, **CREATE).outputs
+    assert created == {**common, "SecretsManagerEndpointChoice": "created <ref SecretsManagerEndpoint>",
+                       "SecretsManagerEndpointNote": created["SecretsManagerEndpointNote"],
+                       "SecretsManagerEndpointSecurityGroupId": ENDPOINT_SG_ATT,
+                       "SecretsManagerEndpointId": "<ref SecretsManagerEndpoint>"}
+    assert created["SecretsManagerEndpointNote"].startswith(
+        "created <ref SecretsManagerEndpoint> with private DNS <NetworkLookup.Note>: ")
 
 
 def test_minimal_stack_creates_only_the_essentials() -> None:
