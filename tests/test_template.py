@@ -203,6 +203,35 @@ def test_build_metadata_is_makefile() -> None:
     assert transformed()["Resources"]["ConnectorFunction"]["Metadata"]["BuildMethod"] == "makefile"
 
 
+# --- what sam deploy --guided asks ---------------------------------------------------------------
+
+EVERY_DEPLOY = ["VpcId", "SubnetIds", "DbSecurityGroupId", "ConnectorLabel"]
+
+
+def test_guided_deploy_asks_the_four_every_deploy_needs_first_and_each_other_has_a_default() -> None:
+    """sam deploy --guided asks in the order of Parameters (samcli get_template_parameters), with no descriptions."""
+    declared = transformed()["Parameters"]
+    assert list(declared)[:4] == EVERY_DEPLOY
+    assert [name for name, p in declared.items() if "Default" not in p] == ["VpcId", "SubnetIds"]
+    # Enter for everything after the four: a stack CloudFormation accepts, which creates no endpoint and
+    # changes no security group but the database's.
+    defaults = Stack(**NETWORK, DbSecurityGroupId=DB_SG)
+    assert defaults.refusals() == []
+    assert not defaults.of_type("AWS::EC2::VPCEndpoint")
+    assert {r["Properties"]["GroupId"] for r in defaults.of_type("AWS::EC2::SecurityGroupIngress").values()} == {DB_SG}
+
+
+def test_the_console_groups_follow_the_guided_order_and_label_every_parameter() -> None:
+    interface = transformed()["Metadata"]["AWS::CloudFormation::Interface"]
+    groups = interface["ParameterGroups"]
+    assert groups[0]["Parameters"] == EVERY_DEPLOY and "Every deploy" in groups[0]["Label"]["default"]
+    assert all("(optional" in group["Label"]["default"] for group in groups[1:])
+    in_groups = [name for group in groups for name in group["Parameters"]]
+    assert in_groups == list(transformed()["Parameters"])  # each once, in the order sam asks
+    labels = interface["ParameterLabels"]
+    assert set(labels) == set(in_groups) and all(label["default"] for label in labels.values())
+
+
 # --- the function's security group ---------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["Create", "true"])
