@@ -27,11 +27,6 @@ POLICY = json.loads((ROOT / "mk" / "deploy-policy.json").read_text())
 NOT_USED = {
     "elasticfilesystem:DescribeMountTargets": "no EFS on the function",
     "s3files:ListMountTargets": "no S3 Files mount",
-    "kms:CreateGrant": "no customer key on the function's environment",
-    "kms:Decrypt": "no customer key on the function's environment",
-    "kms:DescribeKey": "no customer key on the function's environment",
-    "kms:Encrypt": "no customer key on the function's environment",
-    "kms:GenerateDataKey": "no customer key on the function's environment",
     "lambda:PutFunctionCodeSigningConfig": "no code signing",
     "lambda:DeleteFunctionCodeSigningConfig": "no code signing",
     "lambda:PutRuntimeManagementConfig": "no RuntimeManagementConfig",
@@ -39,8 +34,6 @@ NOT_USED = {
     "lambda:PassCapacityProvider": "no capacity provider",
     "lambda:AssociateRuntimeAlias": "no runtime alias",
     "lambda:PublishVersion": "no AutoPublishAlias",
-    "logs:AssociateKmsKey": "log groups without a KMS key",
-    "logs:DisassociateKmsKey": "log groups without a KMS key",
     "logs:PutDataProtectionPolicy": "no data protection policy",
     "logs:DeleteDataProtectionPolicy": "no data protection policy",
     "logs:PutIndexPolicy": "no field index policy",
@@ -74,7 +67,8 @@ def handler_permissions() -> dict[str, set[str]]:
                   DatabaseSecretArn=DB_SECRET, DatabaseSecretKmsKeyArn=DB_KEY, IamDbClusterResourceId=CLUSTER_ID,
                   IamDbUsername="appflow", DbSecurityGroupId="sg-0123456789abcdef0",
                   EndpointClientSecurityGroupId="sg-0aaaaaaaaaaaaaaaa", ReservedConcurrency=5,
-                  PermissionsBoundary="arn:aws:iam::123456789012:policy/b", FailureAlarmThreshold=1)
+                  PermissionsBoundary="arn:aws:iam::123456789012:policy/b", FailureAlarmThreshold=1,
+                  LogKmsKeyArn=KMS_KEY, FunctionKmsKeyArn=KMS_KEY)
     types = {r["Type"] for r in stack.resources.values() if not r["Type"].startswith("Custom::")}
     out = subprocess.run([tool("python"), "-c", "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))"],
                          check=True, capture_output=True, text=True, timeout=60)

@@ -25,7 +25,7 @@ from connector.credentials import DATABASE_SECRETS_ENV, allowed_database_secrets
 from connector.limits import BUDGET_SECONDS, LAMBDA_TIMEOUT_SECONDS
 from handlers import metrics
 from handlers.events import check_event
-from tests.sam_tools import tool
+from tests.sam_tools import checkov, tool
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -723,7 +723,7 @@ def test_cfn_lint_applies_the_serverless_rules(tmp_path: Path) -> None:
     text = (ROOT / "template.yaml").read_text()
     ignored = set(re.findall(r"^ +- ((?:WS|ES)\d{4})$", text, flags=re.MULTILINE))
     assert {"WS1004", "WS1000"} <= ignored
-    stripped = re.sub(r"    Metadata:\n      cfn-lint:\n(        .*\n|\s*#.*\n)+", "", text)
+    stripped = re.sub(r"    Metadata:\n      cfn-lint:\n(        .*\n|\s*#.*\n)+(?=    [A-Za-z])", "", text)
     stripped = re.sub(r"      cfn-lint:\n(        .*\n|\s*#.*\n)+", "", stripped)
     assert "ignore_checks" not in stripped
     (tmp_path / "template.yaml").write_text(stripped)
@@ -734,6 +734,87 @@ def test_cfn_lint_applies_the_serverless_rules(tmp_path: Path) -> None:
     fired = set(re.findall(r"^((?:WS|ES)\d{4}) ", run.stdout, flags=re.MULTILINE))
     assert ignored <= fired, run.stdout + run.stderr
 
+
+
+# --- the security scan (checkov), and the findings it made fixed ---------------------------------
+
+# What checkov reports that does not apply, each skipped in the resource's Metadata with its reason.
+CHECKOV_SKIPS = {("CKV_AWS_116", "AWS::Serverless::Function.ConnectorFunction"),
+                 ("CKV_AWS_116", "AWS::Serverless::Function.NetworkLookupFunction"),
+                 ("CKV_AWS_117", "AWS::Serverless::Function.NetworkLookupFunction"),
+                 ("CKV_AWS_115", "AWS::Serverless::Function.NetworkLookupFunction")}
+# checkov drops the resources whose Condition the parameters' defaults make false: so it also scans the
+# template with defaults that switch every optional resource on.
+FULLEST_DEFAULTS = {"CreateSecretsManagerEndpoint": "Create", "DbSecurityGroupId": DB_SG,
+                    "EndpointClientSecurityGroupId": CLIENT_SG, "ProfileKmsKeyArn": KMS_KEY,
+                    "DatabaseSecretArn": DB_SECRET, "DatabaseSecretKmsKeyArn": DB_KEY,
+                    "IamDbClusterResourceId": CLUSTER_ID, "IamDbUsername": "appflow", "ReservedConcurrency": "5",
+                    "PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/b", "LogKmsKeyArn": KMS_KEY,
+                    "FunctionKmsKeyArn": KMS_KEY, "FailureAlarmThreshold": "1",
+                    "AlarmTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:oncall"}
+REUSE_DEFAULTS = {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG}
+
+
+def with_defaults(text: str, **defaults: str) -> str:
+    """template.yaml's text with these parameters' Default lines changed."""
+    for name, value in defaults.items():
+        pattern = re.compile(rf"(^  {name}:\n(?:    .*\n)*?    Default: ).*$", re.MULTILINE)
+        text, found = pattern.subn(r"\g<1>" + json.dumps(value).replace("\\", "\\\\"), text, count=1)
+        assert found == 1, name
+    return text
+
+
+def _checkov(directory: Path, text: str) -> dict[str, Any]:
+    """checkov's JSON report on ``text`` as template.yaml, with the project's .checkov.yaml (offline)."""
+    (directory / "template.yaml").write_text(text)
+    (directory / ".checkov.yaml").write_text((ROOT / ".checkov.yaml").read_text())
+    run = subprocess.run([checkov(), "--file", "template.yaml", "--output", "json"], cwd=directory,
+                         capture_output=True, text=True, timeout=300)
+    report: dict[str, Any] = json.loads(run.stdout)
+    assert report["check_type"] == "cloudformation" and report["summary"]["parsing_errors"] == 0, run.stderr[-2000:]
+    return report
+
+
+def _findings(report: dict[str, Any], kind: str) -> set[tuple[str, str]]:
+    return {(check["check_id"], check["resource"]) for check in report["results"][kind]}
+
+
+@pytest.mark.parametrize("defaults", [{}, FULLEST_DEFAULTS, REUSE_DEFAULTS], ids=["defaults", "fullest", "reuse"])
+def test_checkov_finds_nothing_but_what_is_skipped_with_its_reason(defaults: dict[str, str], tmp_path: Path) -> None:
+    report = _checkov(tmp_path, with_defaults((ROOT / "template.yaml").read_text(), **defaults))
+    assert report["summary"]["failed"] == 0, sorted(_findings(report, "failed_checks"))
+    assert _findings(report, "skipped_checks") == CHECKOV_SKIPS
+    for check in report["results"]["skipped_checks"]:
+        assert len(check["check_result"]["suppress_comment"]) > 80, check["check_id"]  # a reason, not a shrug
+    scanned = {resource for _, resource in _findings(report, "passed_checks")}
+    if defaults is FULLEST_DEFAULTS:  # the conditional resources were scanned, not dropped
+        assert {"AWS::EC2::SecurityGroup.SecretsManagerEndpointSecurityGroup",
+                "AWS::EC2::SecurityGroupIngress.EndpointIngressFromClientSecurityGroup",
+                "AWS::EC2::SecurityGroupIngress.DbIngressFromLambda"} <= scanned
+    if defaults is REUSE_DEFAULTS:
+        assert "AWS::EC2::SecurityGroupIngress.ExistingEndpointIngressFromLambda" in scanned
+    assert "AWS::Logs::LogGroup.ConnectorLogGroup" in scanned
+
+
+def test_each_checkov_skip_hides_a_finding_checkov_would_report(tmp_path: Path) -> None:
+    """The scan in `make lint` is not vacuous: without the skips, exactly the skipped checks fail."""
+    text = (ROOT / "template.yaml").read_text()
+    stripped = re.sub(r"      checkov:\n        skip:\n(          .*\n|\s*#.*\n)+", "", text)
+    assert "checkov:" not in stripped
+    assert _findings(_checkov(tmp_path, stripped), "failed_checks") == CHECKOV_SKIPS
+
+
+def test_customer_managed_keys_for_the_log_groups_and_the_functions_environment_when_given() -> None:
+    """checkov CKV_AWS_158 and CKV_AWS_173, fixed by optional keys: none by default, on every log group when given."""
+    plain = Stack(**NETWORK)
+    assert not [name for name in plain.of_type("AWS::Logs::LogGroup") if "KmsKeyId" in plain.props(name)]
+    assert "KmsKeyArn" not in plain.props("ConnectorFunction")
+    keyed = Stack(**NETWORK, LogKmsKeyArn=KMS_KEY, FunctionKmsKeyArn=DB_KEY)
+    assert {name: keyed.props(name)["KmsKeyId"] for name in keyed.of_type("AWS::Logs::LogGroup")} == {
+        "ConnectorLogGroup": KMS_KEY, "NetworkLookupLogGroup": KMS_KEY}
+    assert keyed.props("ConnectorFunction")["KmsKeyArn"] == DB_KEY
+    # Lambda's grant on the key decrypts the environment: the role needs no kms statement of its own.
+    assert not [s for s in _role_statements(keyed) if "kms" in str(s["Action"])]
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
