@@ -89,6 +89,16 @@ delete: $(SAM_STAMP)
 	  echo "$(SAM_CLI) delete --stack-name $$stack $${region:+--region $$region}"; \
 	  $(SAM_CLI) delete --stack-name "$$stack" $${region:+--region "$$region"}
 
+# The deploying principal's IAM policy, its writes held to this stack's names (mk/deploy_policy.py
+# fills mk/deploy-policy.json's ${StackName} and ${Partition}): out/deploy-policy-<stack>.json.
+# STACK_NAME: default the stack make deploy uses (samconfig.local.toml, else samconfig.toml);
+# PARTITION=aws-cn or aws-us-gov for China or GovCloud.
+STACK_NAME ?=
+PARTITION  ?= aws
+deploy-policy:
+	@$(PYTHON) mk/deploy_policy.py $(if $(STACK_NAME),--stack-name "$(STACK_NAME)") --partition "$(PARTITION)" \
+	    --output-dir out
+
 # ---------------------------------------------------------------------------------------------
 # The function's artifact (sam build runs this with ARTIFACTS_DIR set; tests run it directly).
 #
