@@ -816,5 +816,17 @@ def test_customer_managed_keys_for_the_log_groups_and_the_functions_environment_
     # Lambda's grant on the key decrypts the environment: the role needs no kms statement of its own.
     assert not [s for s in _role_statements(keyed) if "kms" in str(s["Action"])]
 
+
+def test_the_deploy_guide_names_every_parameter_and_every_skipped_check() -> None:
+    """docs/deploy.md is the parameters' reference and the scan's record: a new one without its line fails."""
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    missing = [name for name in transformed()["Parameters"] if f"`{name}`" not in guide]
+    assert not missing, f"docs/deploy.md does not describe {missing}"
+    for check_id, resource in CHECKOV_SKIPS:
+        name = resource.split(".")[1]
+        assert re.search(rf"^\| {check_id} [^|]*\| `{name}` \|", guide, re.MULTILINE), (check_id, name)
+    for value in ("Auto", "Create", "Reuse", "None"):
+        assert f"`{value}`" in guide
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
