@@ -84,8 +84,14 @@ def _log_lines(stdout: str) -> list[dict[str, Any]]:
 def test_every_log_line_carries_the_lambda_context_and_the_cold_start_once() -> None:
     event = ROOT / "events" / "describe_connector_configuration.json"
     code = CONTEXT + f"""
-import json
+import json, logging
+import handlers.app
 from handlers.lambda_entry import lambda_handler
+answer = handlers.app._answer
+def logging_answer(event, context):  # a line of the connector's own logger, during the call
+    logging.getLogger("connector.types").warning("from the connector")
+    return answer(event, context)
+handlers.app._answer = logging_answer
 event = json.load(open({str(event)!r}))
 first = lambda_handler(event, context("req-1"))
 second = lambda_handler(event, context("req-2"))
@@ -95,13 +101,14 @@ print(json.dumps({{"answers": [first["isSuccess"], second["isSuccess"]]}}))
     assert _last_json(run) == {"answers": [True, True]}
     lines = _log_lines(run.stdout)
     assert [(line["message"], line["function_request_id"], line["cold_start"]) for line in lines] == [
-        ("request succeeded", "req-1", True), ("request succeeded", "req-2", False)]
+        ("from the connector", "req-1", True), ("request succeeded", "req-1", True),
+        ("from the connector", "req-2", False), ("request succeeded", "req-2", False)]
     for line in lines:
         assert line["function_name"] == "conn-ConnectorFunction-AbC"
         assert line["function_memory_size"] == 1024
         assert line["function_arn"].endswith(":function:conn-ConnectorFunction-AbC")
         assert line["service"] == "appflow-mysql-connector"
-        assert line["request_type"] == "DescribeConnectorConfigurationRequest"
+    assert [line["request_type"] for line in lines[1::2]] == ["DescribeConnectorConfigurationRequest"] * 2
 
 
 def test_the_event_is_never_logged_even_when_powertools_is_told_to(tmp_path: Path) -> None:
