@@ -1,4 +1,6 @@
-"""Cold start of the built artifact: import handlers.app in a fresh interpreter, then one call.
+"""Cold start of the built artifact: import the Lambda entry in a fresh interpreter, then one call.
+
+The entry is handlers.lambda_entry (template.yaml's Handler): handlers.app, plus gc.freeze().
 
     .venv/bin/python bench/cold_start.py [--runs 9] [--python /path/to/python3.12]
 
@@ -34,11 +36,14 @@ EVENT = ROOT / "events" / "describe_connector_configuration.json"
 TARGET_MS = 250
 PROBE = """
 import sys, time
+from types import SimpleNamespace
 t0 = time.perf_counter()
-import handlers.app
+import handlers.lambda_entry
 t1 = time.perf_counter()
 import json
-handlers.app.lambda_handler(json.load(open(sys.argv[1])), None)
+context = SimpleNamespace(function_name="bench", memory_limit_in_mb=1024, invoked_function_arn="arn:aws:lambda:::bench",
+                          aws_request_id="bench", get_remaining_time_in_millis=lambda: 30000)
+handlers.lambda_entry.lambda_handler(json.load(open(sys.argv[1])), context)
 t2 = time.perf_counter()
 print(json.dumps({"import_ms": (t1 - t0) * 1000, "first_call_ms": (t2 - t1) * 1000}))
 """
@@ -93,9 +98,9 @@ def summary(samples: list[dict[str, float]]) -> dict[str, float]:
 
 
 def bytecode_use(python: str, task: Path) -> dict[str, int]:
-    """Of the artifact's modules imported by handlers.app: how many loaded .pyc, how many compiled."""
+    """Of the artifact's modules imported by the Lambda entry: how many loaded .pyc, how many compiled."""
     run = subprocess.run([python, "-S", "-s", "-E", "-B", "-v", "-c",
-                          f"import sys; sys.path[:0] = [{str(task)!r}]; import handlers.app"],
+                          f"import sys; sys.path[:0] = [{str(task)!r}]; import handlers.lambda_entry"],
                          cwd=task, capture_output=True, text=True, check=True, env={"PATH": os.environ.get("PATH", "")})
     lines = [line for line in run.stderr.splitlines() if str(task) in line]
     loaded = sum(1 for line in lines if line.startswith("# code object from") and ".pyc" in line)
@@ -152,7 +157,7 @@ def main() -> None:
     assert isinstance(art, dict)
     print(f"Lambda artifact (arm64): {art['unzipped_mb']} MB unzipped, {art['zipped_mb']} MB zipped, "
           f"{art['pyc_files']} .pyc")
-    print(f"cold import of handlers.app, Python {version} on {platform.machine()}, median of {args.runs}:")
+    print(f"cold import of handlers.lambda_entry, Python {version} on {platform.machine()}, median of {args.runs}:")
     for name, t in timings.items():
         verdict = "ok" if t["import_ms_median"] <= TARGET_MS else f"over {TARGET_MS} ms"
         print(f"  {name:14} {t['import_ms_median']:7.1f} ms  (min {t['import_ms_min']:.1f}; first "

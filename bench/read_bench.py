@@ -377,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                      ("TLS: connector row reader, 1 query", lambda: connector_reader_pass(setup, tls=True)),
                      ("TLS: pymysql SSCursor, default conversions", lambda: raw_pass(setup, None, tls=True))]
         # moto's Secrets Manager runs in this process; a Lambda's heap does not hold it, so neither do the
-        # collector's full passes here, as handlers.app keeps its own imports out of them.
+        # collector's full passes here, as the Lambda entry
+        # (handlers.lambda_entry) keeps its imports out of them.
         gc.freeze()
         raw_pass(setup, None)  # warm the buffer pool and caches once, untimed
         for round_ in range(args.repeat):

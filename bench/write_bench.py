@@ -303,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         by_label = {variant.label: variant for variant in variants}
         # moto's Secrets Manager runs in this process; a Lambda's heap does not hold it, so neither do the
-        # collector's full passes here (0.1 s each over it), as handlers.app keeps its own imports out of them.
+        # collector's full passes here (0.1 s each over it), as the Lambda entry
+        # (handlers.lambda_entry) keeps its imports out of them.
         gc.freeze()
         # Warm imports, the secret cache and the server once, untimed.
         reset(admin)

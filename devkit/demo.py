@@ -147,7 +147,8 @@ def run() -> int:
         run_doctor(profile)
         print("\n=== Running a flow to (local) S3 and into a destination table")
         target = run_flow(profile, Path(os.environ.get("DEMO_OUT", "out")))
-        print("\nEvery answer above came from handlers.app.lambda_handler, the function AppFlow invokes.")
+        print("\nEvery answer above came from handlers.app.lambda_handler, which answers each call AppFlow makes "
+              "(Lambda runs it through handlers.lambda_entry).")
     return 0 if target is not None else 1
 
 

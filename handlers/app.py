@@ -1,4 +1,8 @@
-"""The Lambda entry point AppFlow invokes: ``handlers.app.lambda_handler``.
+"""The answer to every AppFlow request: ``handlers.app.lambda_handler``.
+
+Lambda runs it through ``handlers.lambda_entry`` (template.yaml's Handler), which adds Powertools'
+Lambda context to the logs and freezes the import-time heap; the appflow-mysql command, the tests
+and the benchmarks import this module and call the same function without either.
 
 One table maps each request type to its SDK request class and handler
 method. Expected failures come back as ``isSuccess: false`` with
@@ -8,7 +12,6 @@ RuntimeError ("Connector failed with error Unhandled").
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -155,8 +158,3 @@ def _error_response(route: Route | None, details: responses.ErrorDetails) -> dic
     if route is None:
         return {"isSuccess": False, "errorDetails": details.to_dict()}
     return dict(route[2](details).to_dict())
-
-
-# What import built lives as long as the container: leave it out of the collector's full passes, which would
-# otherwise walk it again every twenty-odd WriteData calls of 1000 records (refcounting still frees it as ever).
-gc.freeze()

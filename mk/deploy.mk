@@ -3,10 +3,13 @@
 #   make build    sam build (BuildMethod: makefile -> build-ConnectorFunction below)
 #   make deploy   sam deploy; --guided on first use (answers kept in samconfig.local.toml)
 #   make delete   sam delete of that stack (README "Tear down": flows and profiles first)
-#   make lint-template   cfn-lint (+ serverless rules) and sam validate --lint
+#   make lint-template   cfn-lint (+ serverless rules), sam validate --lint and checkov
+#   make deploy-policy STACK_NAME=...   the deploying principal's IAM policy for that stack
 #
 # SAM CLI pins boto3/botocore versions that conflict with the project's exact pins,
 # so it lives in its own tool venv, .venv-sam/, locked by mk/sam-constraints.txt.
+# checkov pins another boto3 exactly (==1.35.49), which SAM CLI's pins contradict: its own tool
+# venv, .venv-checkov/, locked by mk/checkov-constraints.txt.
 
 # Absolute and exported: tests find sam there, and the make that `sam build` starts builds with
 # this venv's pip even from a scratch copy of the sources.
@@ -16,12 +19,18 @@ SAM_STAMP       := $(SAM_VENV)/.installed
 SAM_CONSTRAINTS := mk/sam-constraints.txt
 export SAM_CLI  := $(SAM_BIN)/sam
 CFN_LINT        := $(SAM_BIN)/cfn-lint
+export CHECKOV_VENV ?= $(abspath .venv-checkov)
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed
+CHECKOV_CONSTRAINTS := mk/checkov-constraints.txt
+# Exported: tests/test_template.py runs the same checkov.
+export CHECKOV  := $(CHECKOV_VENV)/bin/checkov
 # No telemetry calls home from builds, tests or CI.
 export SAM_CLI_TELEMETRY ?= 0
 
 DEPLOY_CONFIG ?= samconfig.local.toml
 
-.PHONY: sam-tools lint-template build deploy delete build-ConnectorFunction pyc-python bench-cold-start
+.PHONY: sam-tools checkov-tools lint-template build deploy delete deploy-policy build-ConnectorFunction pyc-python \
+    bench-cold-start
 
 $(SAM_STAMP): $(SAM_CONSTRAINTS)
 	rm -rf $(SAM_VENV)
@@ -32,10 +41,22 @@ $(SAM_STAMP): $(SAM_CONSTRAINTS)
 
 sam-tools: $(SAM_STAMP)
 
-# Offline: cfn-lint reads .cfnlintrc.yaml (which appends cfn-lint-serverless's rules).
-lint-template: $(SAM_STAMP)
+$(CHECKOV_STAMP): $(CHECKOV_CONSTRAINTS)
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c $(CHECKOV_CONSTRAINTS) checkov
+	touch $@
+
+checkov-tools: $(CHECKOV_STAMP)
+
+# Offline: cfn-lint reads .cfnlintrc.yaml (which appends cfn-lint-serverless's rules), checkov
+# reads .checkov.yaml (no guideline download). checkov fails on any finding not skipped, with its
+# reason, in the resource's Metadata.
+lint-template: $(SAM_STAMP) $(CHECKOV_STAMP)
 	$(CFN_LINT) template.yaml
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(SAM_CLI) validate --lint --template-file template.yaml
+	$(CHECKOV) --file template.yaml --quiet
 
 # samconfig.toml sets build_in_source: no copy of the work tree (and its venvs) to a scratch dir.
 build: $(SAM_STAMP)
@@ -67,6 +88,16 @@ delete: $(SAM_STAMP)
 	  test -n "$$stack" || { echo "$(DEPLOY_CONFIG) names no stack_name" >&2; exit 1; }; \
 	  echo "$(SAM_CLI) delete --stack-name $$stack $${region:+--region $$region}"; \
 	  $(SAM_CLI) delete --stack-name "$$stack" $${region:+--region "$$region"}
+
+# The deploying principal's IAM policy, its writes held to this stack's names (mk/deploy_policy.py
+# fills mk/deploy-policy.json's ${StackName} and ${Partition}): out/deploy-policy-<stack>.json.
+# STACK_NAME: default the stack make deploy uses (samconfig.local.toml, else samconfig.toml);
+# PARTITION=aws-cn or aws-us-gov for China or GovCloud.
+STACK_NAME ?=
+PARTITION  ?= aws
+deploy-policy:
+	@$(PYTHON) mk/deploy_policy.py $(if $(STACK_NAME),--stack-name "$(STACK_NAME)") --partition "$(PARTITION)" \
+	    --output-dir out
 
 # ---------------------------------------------------------------------------------------------
 # The function's artifact (sam build runs this with ARTIFACTS_DIR set; tests run it directly).

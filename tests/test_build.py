@@ -109,7 +109,7 @@ def test_sam_build_makes_an_arm64_artifact_with_every_runtime_dependency(sam_bui
     top = {p.name for p in art.iterdir()}
     assert {"connector", "handlers"} <= top
     assert not top & NOT_SHIPPED
-    assert (art / "handlers" / "app.py").is_file()
+    assert (art / "handlers" / "app.py").is_file() and (art / "handlers" / "lambda_entry.py").is_file()
     # the CA bundle the default TLS mode trusts, byte for byte
     assert (art / "connector" / "certs" / "rds-global-bundle.pem").read_bytes() == RDS_CA_BUNDLE.read_bytes()
     shipped = {p.name.split("-")[0].lower() for p in art.glob("*.dist-info")}
@@ -169,15 +169,21 @@ def _fresh_interpreter(python: str, path: list[Path], code: str, env: dict[str, 
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+# The module template.yaml's Handler names, called as Lambda calls it (with a context).
 ANSWER = """
-import json, time
+import gc, json, time
+from types import SimpleNamespace
 t0 = time.perf_counter()
-import handlers.app
+import handlers.lambda_entry
 t1 = time.perf_counter()
 event = json.load(open({event!r}))
-response = handlers.app.lambda_handler(event, None)
+context = SimpleNamespace(function_name="conn-ConnectorFunction-AbC", memory_limit_in_mb=1024, aws_request_id="r-1",
+                          invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:conn-ConnectorFunction-AbC",
+                          get_remaining_time_in_millis=lambda: 30000)
+response = handlers.lambda_entry.lambda_handler(event, context)
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r})
-print(json.dumps({{"response": response, "heavy": heavy, "import_ms": (t1 - t0) * 1000}}))
+print(json.dumps({{"response": response, "heavy": heavy, "import_ms": (t1 - t0) * 1000,
+                  "frozen": gc.get_freeze_count()}}))
 """
 
 
@@ -191,6 +197,7 @@ def test_the_artifact_alone_answers_describe_connector_configuration(local_twin:
     assert response["connectorModes"] == ["SOURCE", "DESTINATION"]
     # No boto3 in the artifact, and none needed for this call; nor the filter parser.
     assert result["heavy"] == [], f"imported on the cold path of DescribeConnectorConfiguration: {result['heavy']}"
+    assert result["frozen"] > 0  # the entry froze what its imports built
 
 
 def test_the_artifact_with_the_runtimes_boto3_reaches_secrets_manager(

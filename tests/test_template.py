@@ -25,7 +25,7 @@ from connector.credentials import DATABASE_SECRETS_ENV, allowed_database_secrets
 from connector.limits import BUDGET_SECONDS, LAMBDA_TIMEOUT_SECONDS
 from handlers import metrics
 from handlers.events import check_event
-from tests.sam_tools import tool
+from tests.sam_tools import checkov, tool
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -137,6 +137,9 @@ class Stack:
                 return all(self._resolve(a) for a in arg)
             if key == "Fn::Or":
                 return any(self._resolve(a) for a in arg)
+            if key == "Fn::Contains":
+                choices, value = (self._resolve(a) for a in arg)
+                return str(value) in [str(c) for c in choices]
             if key == "Fn::Join":
                 separator, items = arg
                 return separator.join(str(item) for item in self._resolve(items))
@@ -172,6 +175,7 @@ def _rules(rules: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
 
 LAMBDA_SG = "<LambdaSecurityGroup.GroupId>"
 ENDPOINT_SG_ATT = "<SecretsManagerEndpointSecurityGroup.GroupId>"
+CREATE = {"CreateSecretsManagerEndpoint": "Create"}
 
 
 def _ingress_into(stack: Stack, group: str) -> set[tuple[Any, ...]]:
@@ -182,7 +186,7 @@ def _ingress_into(stack: Stack, group: str) -> set[tuple[Any, ...]]:
 
 def test_function_is_a_python312_arm64_vpc_lambda() -> None:
     fn = Stack(**NETWORK).props("ConnectorFunction")
-    assert fn["Handler"] == "handlers.app.lambda_handler"
+    assert fn["Handler"] == "handlers.lambda_entry.lambda_handler"
     assert (fn["Runtime"], fn["Architectures"]) == ("python3.12", ["arm64"])
 
 
@@ -199,25 +203,69 @@ def test_build_metadata_is_makefile() -> None:
     assert transformed()["Resources"]["ConnectorFunction"]["Metadata"]["BuildMethod"] == "makefile"
 
 
+# --- what sam deploy --guided asks ---------------------------------------------------------------
+
+EVERY_DEPLOY = ["VpcId", "SubnetIds", "DbSecurityGroupId", "ConnectorLabel"]
+
+
+def test_guided_deploy_asks_the_four_every_deploy_needs_first_and_each_other_has_a_default() -> None:
+    """sam deploy --guided asks in the order of Parameters (samcli get_template_parameters), with no descriptions."""
+    declared = transformed()["Parameters"]
+    assert list(declared)[:4] == EVERY_DEPLOY
+    assert [name for name, p in declared.items() if "Default" not in p] == ["VpcId", "SubnetIds"]
+    # Enter for everything after the four: a stack CloudFormation accepts, which creates no endpoint and
+    # changes no security group but the database's.
+    defaults = Stack(**NETWORK, DbSecurityGroupId=DB_SG)
+    assert defaults.refusals() == []
+    assert not defaults.of_type("AWS::EC2::VPCEndpoint")
+    assert {r["Properties"]["GroupId"] for r in defaults.of_type("AWS::EC2::SecurityGroupIngress").values()} == {DB_SG}
+
+
+def test_the_console_groups_follow_the_guided_order_and_label_every_parameter() -> None:
+    interface = transformed()["Metadata"]["AWS::CloudFormation::Interface"]
+    groups = interface["ParameterGroups"]
+    assert groups[0]["Parameters"] == EVERY_DEPLOY and "Every deploy" in groups[0]["Label"]["default"]
+    assert all("(optional" in group["Label"]["default"] for group in groups[1:])
+    in_groups = [name for group in groups for name in group["Parameters"]]
+    assert in_groups == list(transformed()["Parameters"])  # each once, in the order sam asks
+    labels = interface["ParameterLabels"]
+    assert set(labels) == set(in_groups) and all(label["default"] for label in labels.values())
+
+
 # --- the function's security group ---------------------------------------------------------------
 
-def test_lambda_security_group_has_no_ingress_and_egress_443_to_the_created_endpoint_only() -> None:
-    sg = Stack(**NETWORK, DbSecurityGroupId=DB_SG).props("LambdaSecurityGroup")
+@pytest.mark.parametrize("mode", ["Create", "true"])
+def test_lambda_security_group_has_no_ingress_and_egress_443_to_the_created_endpoint_only(mode: str) -> None:
+    sg = Stack(**NETWORK, DbSecurityGroupId=DB_SG, CreateSecretsManagerEndpoint=mode).props("LambdaSecurityGroup")
     assert "SecurityGroupIngress" not in sg
     assert _rules(sg["SecurityGroupEgress"]) == {
         ("tcp", 443, 443, f"DestinationSecurityGroupId={ENDPOINT_SG_ATT}"),
         ("tcp", 3306, 3306, f"DestinationSecurityGroupId={DB_SG}"),
     }
     # Without a DB security group the database may be anywhere: the port, to any address.
-    sg = Stack(**NETWORK, DbPort=3307).props("LambdaSecurityGroup")
+    sg = Stack(**NETWORK, DbPort=3307, CreateSecretsManagerEndpoint=mode).props("LambdaSecurityGroup")
     assert _rules(sg["SecurityGroupEgress"]) == {("tcp", 443, 443, f"DestinationSecurityGroupId={ENDPOINT_SG_ATT}"),
                                                  ("tcp", 3307, 3307, "CidrIp=0.0.0.0/0")}
 
 
-def test_lambda_egress_443_goes_anywhere_only_when_the_path_to_secrets_manager_is_unknown() -> None:
-    nat = Stack(**NETWORK, CreateSecretsManagerEndpoint="false").props("LambdaSecurityGroup")
+def test_every_egress_rule_has_its_description_whatever_the_parameters() -> None:
+    """One rule per purpose, only its peer conditional: a security scan (checkov CKV_AWS_23) sees each description."""
+    raw = transformed()["Resources"]["LambdaSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert len(raw) == 2 and all("Description" in rule for rule in raw)
+    for params in ({}, CREATE, {"CreateSecretsManagerEndpoint": "None"}, {"DbSecurityGroupId": DB_SG},
+                   {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG}):
+        egress = Stack(**NETWORK, **params).props("LambdaSecurityGroup")["SecurityGroupEgress"]
+        assert len(egress) == len(_rules(egress)) == 2 and all(rule["Description"] for rule in egress), params
+
+
+@pytest.mark.parametrize("mode", ["Auto", "None", "false", "Reuse"])
+def test_lambda_egress_443_goes_anywhere_only_when_the_endpoints_security_group_is_not_given(mode: str) -> None:
+    """Auto decides at deploy time (NetworkLookup), after the rules are written: 443 egress cannot name its group."""
+    nat = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode).props("LambdaSecurityGroup")
     assert ("tcp", 443, 443, "CidrIp=0.0.0.0/0") in _rules(nat["SecurityGroupEgress"])
-    existing = Stack(**NETWORK, CreateSecretsManagerEndpoint="false", ExistingEndpointSecurityGroupId=ENDPOINT_SG)
+    if mode == "Auto":
+        return
+    existing = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode, ExistingEndpointSecurityGroupId=ENDPOINT_SG)
     egress = _rules(existing.props("LambdaSecurityGroup")["SecurityGroupEgress"])
     assert ("tcp", 443, 443, f"DestinationSecurityGroupId={ENDPOINT_SG}") in egress
     assert ("tcp", 443, 443, "CidrIp=0.0.0.0/0") not in egress
@@ -233,73 +281,106 @@ def test_db_security_group_admits_the_db_port_from_the_lambda_sg_only_when_given
 
 # --- the Secrets Manager endpoint ----------------------------------------------------------------
 
-def test_secrets_manager_endpoint_with_private_dns_in_the_function_subnets_by_default() -> None:
-    stack = Stack(**NETWORK)
+def test_the_default_creates_no_endpoint_and_changes_no_security_group_it_did_not_create() -> None:
+    """Auto: a shared VPC keeps its endpoint and DNS; the stack only looks (NetworkLookup) and says what it found."""
+    stack = Stack(**NETWORK, DbSecurityGroupId=DB_SG)
+    assert transformed()["Parameters"]["CreateSecretsManagerEndpoint"]["Default"] == "Auto"
+    assert not stack.of_type("AWS::EC2::VPCEndpoint")
+    assert list(stack.of_type("AWS::EC2::SecurityGroup")) == ["LambdaSecurityGroup"]
+    assert [r["Properties"]["GroupId"] for r in stack.of_type("AWS::EC2::SecurityGroupIngress").values()] == [DB_SG]
+    assert stack.props("NetworkLookup") == {
+        "ServiceToken": "<NetworkLookupFunction.Arn>", "ServiceTimeout": 120, "VpcId": NETWORK["VpcId"],
+        "Mode": "Auto", "SubnetIds": NETWORK["SubnetIds"], "EndpointSubnetIds": [""],
+        "ExistingEndpointSecurityGroupId": "", "FunctionSecurityGroupId": LAMBDA_SG,
+        "OwnEndpointName": "conn-secretsmanager"}
+    assert stack.outputs["SecretsManagerEndpointChoice"] == "<NetworkLookup.Endpoint>"
+    assert stack.outputs["SecretsManagerEndpointNote"] == "<NetworkLookup.Note>"
+
+
+@pytest.mark.parametrize("mode", ["Create", "true"])
+def test_secrets_manager_endpoint_with_private_dns_in_the_subnets_the_lookup_chose(mode: str) -> None:
+    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode)
     (endpoint,) = [r["Properties"] for r in stack.of_type("AWS::EC2::VPCEndpoint").values()]
     assert endpoint["VpcEndpointType"] == "Interface"
     assert endpoint["ServiceName"] == f"com.amazonaws.{REGION}.secretsmanager"
     assert endpoint["PrivateDnsEnabled"] is True
     assert endpoint["VpcId"] == NETWORK["VpcId"]
-    assert endpoint["SubnetIds"] == NETWORK["SubnetIds"]
+    # One per zone, picked from SubnetIds by the lookup (tests/test_vpc_cidr_lookup.py): two in a zone fail.
+    assert endpoint["SubnetIds"] == ["<NetworkLookup.EndpointSubnetIds>"]
+    lookup = stack.props("NetworkLookup")
+    assert (lookup["Mode"], lookup["SubnetIds"], lookup["EndpointSubnetIds"]) == ("Create", NETWORK["SubnetIds"], [""])
     assert endpoint["SecurityGroupIds"] == [ENDPOINT_SG_ATT]
     # Its security group has no inline rules: they would point back at the function's group, a cycle.
     assert "SecurityGroupIngress" not in stack.props("SecretsManagerEndpointSecurityGroup")
+    assert stack.outputs["SecretsManagerEndpointChoice"] == "created <ref SecretsManagerEndpoint>"
+    note = stack.outputs["SecretsManagerEndpointNote"]
+    assert "every workload in vpc-0abc" in note and "deleting this stack deletes it" in note
 
 
 def test_endpoint_subnets_can_differ_from_the_function_subnets() -> None:
-    stack = Stack(**NETWORK, EndpointSubnetIds="subnet-0c,subnet-0d,subnet-0e")
-    assert stack.props("SecretsManagerEndpoint")["SubnetIds"] == ["subnet-0c", "subnet-0d", "subnet-0e"]
+    stack = Stack(**NETWORK, **CREATE, EndpointSubnetIds="subnet-0c,subnet-0d,subnet-0e")
+    assert stack.props("NetworkLookup")["EndpointSubnetIds"] == ["subnet-0c", "subnet-0d", "subnet-0e"]
+    assert stack.props("SecretsManagerEndpoint")["SubnetIds"] == ["<NetworkLookup.EndpointSubnetIds>"]
     assert stack.props("ConnectorFunction")["VpcConfig"]["SubnetIds"] == NETWORK["SubnetIds"]
 
 
-def test_the_endpoint_admits_the_whole_vpc_by_default_through_a_cidr_lookup() -> None:
+def test_the_created_endpoint_admits_the_whole_vpc_by_default_through_the_lookup() -> None:
     """Private DNS sends every Secrets Manager client in the VPC to the endpoint: all of them must get in."""
-    stack = Stack(**NETWORK)
+    stack = Stack(**NETWORK, **CREATE)
     assert _ingress_into(stack, ENDPOINT_SG_ATT) == {
         ("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}"),
-        ("tcp", 443, 443, "CidrIp=<VpcCidr.CidrBlock>"),
+        ("tcp", 443, 443, "CidrIp=<NetworkLookup.CidrBlock>"),
     }
-    lookup = stack.resources["VpcCidr"]
-    assert lookup["Type"] == "Custom::VpcCidr"
-    assert lookup["Properties"] == {"ServiceToken": "<VpcCidrLookupFunction.Arn>", "ServiceTimeout": 120,
-                                    "VpcId": NETWORK["VpcId"]}
-    # The lookup function runs outside the VPC and may only describe VPCs.
-    fn = stack.props("VpcCidrLookupFunction")
+    assert stack.resources["NetworkLookup"]["Type"] == "Custom::NetworkLookup"
+    # The lookup function runs outside the VPC and may only describe the network.
+    fn = stack.props("NetworkLookupFunction")
     assert "VpcConfig" not in fn and fn["Code"]["ZipFile"]
-    assert [(s["Action"], s["Resource"]) for s in _role_statements(stack, "VpcCidrLookupFunctionRole")] == [
-        ("ec2:DescribeVpcs", "*")]
+    assert [(s["Action"], s["Resource"]) for s in _role_statements(stack, "NetworkLookupFunctionRole")] == [
+        (["ec2:DescribeVpcs", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcEndpointServices", "ec2:DescribeSubnets",
+          "ec2:DescribeSecurityGroups"], "*")]
 
 
 def test_the_endpoint_clients_can_be_a_given_cidr_a_security_group_or_the_function_only() -> None:
-    given = Stack(**NETWORK, EndpointClientCidr="10.20.0.0/16", EndpointClientSecurityGroupId=CLIENT_SG)
+    given = Stack(**NETWORK, **CREATE, EndpointClientCidr="10.20.0.0/16", EndpointClientSecurityGroupId=CLIENT_SG)
     assert _ingress_into(given, ENDPOINT_SG_ATT) == {
         ("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}"),
         ("tcp", 443, 443, "CidrIp=10.20.0.0/16"),
         ("tcp", 443, 443, f"SourceSecurityGroupId={CLIENT_SG}"),
     }
-    assert "VpcCidr" not in given.resources and "VpcCidrLookupFunction" not in given.resources
-    alone = Stack(**NETWORK, EndpointClientCidr="none")
+    alone = Stack(**NETWORK, **CREATE, EndpointClientCidr="none")
     assert _ingress_into(alone, ENDPOINT_SG_ATT) == {("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}")}
-    assert "VpcCidr" not in alone.resources
+    # Only a created endpoint has clients to admit.
+    assert not _ingress_into(Stack(**NETWORK, EndpointClientSecurityGroupId=CLIENT_SG), ENDPOINT_SG_ATT)
 
 
-def test_no_endpoint_when_the_vpc_already_has_a_path() -> None:
-    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint="false")
+@pytest.mark.parametrize("mode", ["None", "false"])
+def test_no_endpoint_and_no_lookup_when_told_the_vpc_has_a_path(mode: str) -> None:
+    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode)
     assert not stack.of_type("AWS::EC2::VPCEndpoint")
     assert list(stack.of_type("AWS::EC2::SecurityGroup")) == ["LambdaSecurityGroup"]
-    assert not stack.of_type("Custom::VpcCidr")
+    assert not stack.of_type("Custom::NetworkLookup") and "NetworkLookupFunction" not in stack.resources
     assert "SecretsManagerEndpointId" not in stack.outputs
+    assert stack.outputs["SecretsManagerEndpointChoice"] == "none (not looked up)"
+    assert "nothing was looked up or created" in stack.outputs["SecretsManagerEndpointNote"]
 
 
-def test_an_existing_endpoints_security_group_gets_the_443_rule_from_the_function() -> None:
-    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint="false", ExistingEndpointSecurityGroupId=ENDPOINT_SG)
+@pytest.mark.parametrize("mode", ["Reuse", "None", "false"])
+def test_an_existing_endpoints_security_group_gets_the_443_rule_from_the_function_only_when_given(mode: str) -> None:
+    """Reuse with the group named: the one change to a shared resource, asked for, and removed with the stack."""
+    stack = Stack(**NETWORK, CreateSecretsManagerEndpoint=mode, ExistingEndpointSecurityGroupId=ENDPOINT_SG)
     assert _ingress_into(stack, ENDPOINT_SG) == {("tcp", 443, 443, f"SourceSecurityGroupId={LAMBDA_SG}")}
     assert not stack.of_type("AWS::EC2::VPCEndpoint")
-    assert not Stack(**NETWORK, CreateSecretsManagerEndpoint="false").of_type("AWS::EC2::SecurityGroupIngress")
+    assert not Stack(**NETWORK, CreateSecretsManagerEndpoint=mode).of_type("AWS::EC2::SecurityGroupIngress")
+    if mode == "Reuse":  # the lookup checks that the group is the endpoint's
+        assert stack.props("NetworkLookup")["ExistingEndpointSecurityGroupId"] == ENDPOINT_SG
+        assert stack.outputs["SecretsManagerEndpointChoice"] == "<NetworkLookup.Endpoint>"
+    else:
+        assert stack.outputs["SecretsManagerEndpointChoice"] == (
+            f"existing endpoint behind {ENDPOINT_SG} (not looked up)")
 
 
 def test_name_tags_on_the_security_groups_and_the_endpoint() -> None:
-    stack = Stack(**NETWORK)
+    stack = Stack(**NETWORK, **CREATE)
     names = {name: {t["Key"]: t["Value"] for t in stack.props(name)["Tags"]}["Name"]
              for name in ("LambdaSecurityGroup", "SecretsManagerEndpointSecurityGroup", "SecretsManagerEndpoint")}
     assert names == {"LambdaSecurityGroup": "conn-connector-lambda",
@@ -311,13 +392,18 @@ def test_name_tags_on_the_security_groups_and_the_endpoint() -> None:
 
 def test_consistent_parameter_sets_pass_the_rules() -> None:
     for params in ({}, {"CreateSecretsManagerEndpoint": "false", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
+                   {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
+                   {"CreateSecretsManagerEndpoint": "None", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
                    {"DatabaseSecretArn": DB_SECRET, "DatabaseSecretKmsKeyArn": DB_KEY},
                    {"IamDbClusterResourceId": CLUSTER_ID, "IamDbUsername": "appflow"}):
         assert Stack(**NETWORK, **params).refusals() == [], params
 
 
 @pytest.mark.parametrize(("params", "says"), [
-    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG}, "CreateSecretsManagerEndpoint=false"),
+    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG}, "CreateSecretsManagerEndpoint=Reuse"),
+    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG, **CREATE}, "CreateSecretsManagerEndpoint=Reuse"),
+    ({"ExistingEndpointSecurityGroupId": ENDPOINT_SG, "CreateSecretsManagerEndpoint": "true"},
+     "CreateSecretsManagerEndpoint=Reuse"),
     ({"DatabaseSecretKmsKeyArn": DB_KEY}, "needs DatabaseSecretArn"),
     ({"IamDbClusterResourceId": CLUSTER_ID}, "both IamDbClusterResourceId and IamDbUsername"),
     ({"IamDbUsername": "appflow"}, "both IamDbClusterResourceId and IamDbUsername"),
@@ -459,7 +545,7 @@ def test_permissions_boundary_on_every_role_when_given() -> None:
     boundary = f"arn:aws:iam::{ACCOUNT}:policy/DeveloperBoundary"
     stack = Stack(**NETWORK, PermissionsBoundary=boundary)
     roles = stack.of_type("AWS::IAM::Role")
-    assert set(roles) == {"ConnectorFunctionRole", "VpcCidrLookupFunctionRole"}
+    assert set(roles) == {"ConnectorFunctionRole", "NetworkLookupFunctionRole"}
     assert {name: r["Properties"].get("PermissionsBoundary") for name, r in roles.items()} == dict.fromkeys(
         roles, boundary)
     assert not [r for r in Stack(**NETWORK).of_type("AWS::IAM::Role").values()
@@ -583,9 +669,10 @@ _APPFLOW_DESCRIPTION = re.compile(r"[\s\w/!@#+=.-]*")
 
 
 @pytest.mark.parametrize("params", [
-    {}, {"DbSecurityGroupId": DB_SG}, {"CreateSecretsManagerEndpoint": "false"},
-    {"EndpointClientCidr": "10.1.0.0/16"}, {"EndpointClientCidr": "none"},
-], ids=["default", "db-sg", "no-endpoint", "cidr", "no-clients"])
+    {}, {"DbSecurityGroupId": DB_SG}, {"CreateSecretsManagerEndpoint": "false"}, CREATE,
+    {"EndpointClientCidr": "10.1.0.0/16", **CREATE}, {"EndpointClientCidr": "none", **CREATE},
+    {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG},
+], ids=["default", "db-sg", "no-endpoint", "create", "cidr", "no-clients", "reuse"])
 def test_every_description_uses_only_what_ec2_and_appflow_accept(params: dict[str, str]) -> None:
     """An apostrophe in a rule description fails the create; a comma fails the connector's registration."""
     stack = Stack(**NETWORK, **params)
@@ -604,16 +691,23 @@ def test_every_description_uses_only_what_ec2_and_appflow_accept(params: dict[st
 
 
 def test_outputs_name_the_function_log_group_connector_and_security_groups() -> None:
-    assert Stack(**NETWORK).outputs == {
+    common = {
         "FunctionArn": "<ConnectorFunction.Arn>",
         "FunctionName": "<ref ConnectorFunction>",
         "LogGroupName": "<ref ConnectorLogGroup>",
         "ConnectorArn": "<AppFlowConnector.ConnectorArn>",
         "ConnectorLabel": "mysql-connector",
         "LambdaSecurityGroupId": LAMBDA_SG,
-        "SecretsManagerEndpointSecurityGroupId": ENDPOINT_SG_ATT,
-        "SecretsManagerEndpointId": "<ref SecretsManagerEndpoint>",
     }
+    assert Stack(**NETWORK).outputs == {**common, "SecretsManagerEndpointChoice": "<NetworkLookup.Endpoint>",
+                                        "SecretsManagerEndpointNote": "<NetworkLookup.Note>"}
+    created = Stack(**NETWORK, **CREATE).outputs
+    assert created == {**common, "SecretsManagerEndpointChoice": "created <ref SecretsManagerEndpoint>",
+                       "SecretsManagerEndpointNote": created["SecretsManagerEndpointNote"],
+                       "SecretsManagerEndpointSecurityGroupId": ENDPOINT_SG_ATT,
+                       "SecretsManagerEndpointId": "<ref SecretsManagerEndpoint>"}
+    assert created["SecretsManagerEndpointNote"].startswith(
+        "created <ref SecretsManagerEndpoint> with private DNS <NetworkLookup.Note>: ")
 
 
 def test_minimal_stack_creates_only_the_essentials() -> None:
@@ -629,7 +723,7 @@ def test_cfn_lint_applies_the_serverless_rules(tmp_path: Path) -> None:
     text = (ROOT / "template.yaml").read_text()
     ignored = set(re.findall(r"^ +- ((?:WS|ES)\d{4})$", text, flags=re.MULTILINE))
     assert {"WS1004", "WS1000"} <= ignored
-    stripped = re.sub(r"    Metadata:\n      cfn-lint:\n(        .*\n|\s*#.*\n)+", "", text)
+    stripped = re.sub(r"    Metadata:\n      cfn-lint:\n(        .*\n|\s*#.*\n)+(?=    [A-Za-z])", "", text)
     stripped = re.sub(r"      cfn-lint:\n(        .*\n|\s*#.*\n)+", "", stripped)
     assert "ignore_checks" not in stripped
     (tmp_path / "template.yaml").write_text(stripped)
@@ -640,6 +734,99 @@ def test_cfn_lint_applies_the_serverless_rules(tmp_path: Path) -> None:
     fired = set(re.findall(r"^((?:WS|ES)\d{4}) ", run.stdout, flags=re.MULTILINE))
     assert ignored <= fired, run.stdout + run.stderr
 
+
+
+# --- the security scan (checkov), and the findings it made fixed ---------------------------------
+
+# What checkov reports that does not apply, each skipped in the resource's Metadata with its reason.
+CHECKOV_SKIPS = {("CKV_AWS_116", "AWS::Serverless::Function.ConnectorFunction"),
+                 ("CKV_AWS_116", "AWS::Serverless::Function.NetworkLookupFunction"),
+                 ("CKV_AWS_117", "AWS::Serverless::Function.NetworkLookupFunction"),
+                 ("CKV_AWS_115", "AWS::Serverless::Function.NetworkLookupFunction")}
+# checkov drops the resources whose Condition the parameters' defaults make false: so it also scans the
+# template with defaults that switch every optional resource on.
+FULLEST_DEFAULTS = {"CreateSecretsManagerEndpoint": "Create", "DbSecurityGroupId": DB_SG,
+                    "EndpointClientSecurityGroupId": CLIENT_SG, "ProfileKmsKeyArn": KMS_KEY,
+                    "DatabaseSecretArn": DB_SECRET, "DatabaseSecretKmsKeyArn": DB_KEY,
+                    "IamDbClusterResourceId": CLUSTER_ID, "IamDbUsername": "appflow", "ReservedConcurrency": "5",
+                    "PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/b", "LogKmsKeyArn": KMS_KEY,
+                    "FunctionKmsKeyArn": KMS_KEY, "FailureAlarmThreshold": "1",
+                    "AlarmTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:oncall"}
+REUSE_DEFAULTS = {"CreateSecretsManagerEndpoint": "Reuse", "ExistingEndpointSecurityGroupId": ENDPOINT_SG}
+
+
+def with_defaults(text: str, **defaults: str) -> str:
+    """template.yaml's text with these parameters' Default lines changed."""
+    for name, value in defaults.items():
+        pattern = re.compile(rf"(^  {name}:\n(?:    .*\n)*?    Default: ).*$", re.MULTILINE)
+        text, found = pattern.subn(r"\g<1>" + json.dumps(value).replace("\\", "\\\\"), text, count=1)
+        assert found == 1, name
+    return text
+
+
+def _checkov(directory: Path, text: str) -> dict[str, Any]:
+    """checkov's JSON report on ``text`` as template.yaml, with the project's .checkov.yaml (offline)."""
+    (directory / "template.yaml").write_text(text)
+    (directory / ".checkov.yaml").write_text((ROOT / ".checkov.yaml").read_text())
+    run = subprocess.run([checkov(), "--file", "template.yaml", "--output", "json"], cwd=directory,
+                         capture_output=True, text=True, timeout=300)
+    report: dict[str, Any] = json.loads(run.stdout)
+    assert report["check_type"] == "cloudformation" and report["summary"]["parsing_errors"] == 0, run.stderr[-2000:]
+    return report
+
+
+def _findings(report: dict[str, Any], kind: str) -> set[tuple[str, str]]:
+    return {(check["check_id"], check["resource"]) for check in report["results"][kind]}
+
+
+@pytest.mark.parametrize("defaults", [{}, FULLEST_DEFAULTS, REUSE_DEFAULTS], ids=["defaults", "fullest", "reuse"])
+def test_checkov_finds_nothing_but_what_is_skipped_with_its_reason(defaults: dict[str, str], tmp_path: Path) -> None:
+    report = _checkov(tmp_path, with_defaults((ROOT / "template.yaml").read_text(), **defaults))
+    assert report["summary"]["failed"] == 0, sorted(_findings(report, "failed_checks"))
+    assert _findings(report, "skipped_checks") == CHECKOV_SKIPS
+    for check in report["results"]["skipped_checks"]:
+        assert len(check["check_result"]["suppress_comment"]) > 80, check["check_id"]  # a reason, not a shrug
+    scanned = {resource for _, resource in _findings(report, "passed_checks")}
+    if defaults is FULLEST_DEFAULTS:  # the conditional resources were scanned, not dropped
+        assert {"AWS::EC2::SecurityGroup.SecretsManagerEndpointSecurityGroup",
+                "AWS::EC2::SecurityGroupIngress.EndpointIngressFromClientSecurityGroup",
+                "AWS::EC2::SecurityGroupIngress.DbIngressFromLambda"} <= scanned
+    if defaults is REUSE_DEFAULTS:
+        assert "AWS::EC2::SecurityGroupIngress.ExistingEndpointIngressFromLambda" in scanned
+    assert "AWS::Logs::LogGroup.ConnectorLogGroup" in scanned
+
+
+def test_each_checkov_skip_hides_a_finding_checkov_would_report(tmp_path: Path) -> None:
+    """The scan in `make lint` is not vacuous: without the skips, exactly the skipped checks fail."""
+    text = (ROOT / "template.yaml").read_text()
+    stripped = re.sub(r"      checkov:\n        skip:\n(          .*\n|\s*#.*\n)+", "", text)
+    assert "checkov:" not in stripped
+    assert _findings(_checkov(tmp_path, stripped), "failed_checks") == CHECKOV_SKIPS
+
+
+def test_customer_managed_keys_for_the_log_groups_and_the_functions_environment_when_given() -> None:
+    """checkov CKV_AWS_158 and CKV_AWS_173, fixed by optional keys: none by default, on every log group when given."""
+    plain = Stack(**NETWORK)
+    assert not [name for name in plain.of_type("AWS::Logs::LogGroup") if "KmsKeyId" in plain.props(name)]
+    assert "KmsKeyArn" not in plain.props("ConnectorFunction")
+    keyed = Stack(**NETWORK, LogKmsKeyArn=KMS_KEY, FunctionKmsKeyArn=DB_KEY)
+    assert {name: keyed.props(name)["KmsKeyId"] for name in keyed.of_type("AWS::Logs::LogGroup")} == {
+        "ConnectorLogGroup": KMS_KEY, "NetworkLookupLogGroup": KMS_KEY}
+    assert keyed.props("ConnectorFunction")["KmsKeyArn"] == DB_KEY
+    # Lambda's grant on the key decrypts the environment: the role needs no kms statement of its own.
+    assert not [s for s in _role_statements(keyed) if "kms" in str(s["Action"])]
+
+
+def test_the_deploy_guide_names_every_parameter_and_every_skipped_check() -> None:
+    """docs/deploy.md is the parameters' reference and the scan's record: a new one without its line fails."""
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    missing = [name for name in transformed()["Parameters"] if f"`{name}`" not in guide]
+    assert not missing, f"docs/deploy.md does not describe {missing}"
+    for check_id, resource in CHECKOV_SKIPS:
+        name = resource.split(".")[1]
+        assert re.search(rf"^\| {check_id} [^|]*\| `{name}` \|", guide, re.MULTILINE), (check_id, name)
+    for value in ("Auto", "Create", "Reuse", "None"):
+        assert f"`{value}`" in guide
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
