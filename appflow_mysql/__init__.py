@@ -4,5 +4,5 @@
 * ``appflow_mysql.runtime`` — the Lambda entry point called in-process, profile secrets from a file.
 * ``appflow_mysql.flow`` — a flow: AppFlow's call sequence, pages to files and optionally to a table.
 * ``appflow_mysql.output`` — files laid out like AppFlow's S3 destination (JSON lines, CSV, Parquet).
-* ``appflow_mysql.doctor`` — the doctor's checklist, run here.
+* ``appflow_mysql.doctor`` — the doctor's checklist, run here or (``appflow_mysql.remote``) in the deployed function.
 """

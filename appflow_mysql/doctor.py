@@ -2,8 +2,9 @@
 
 One line per check (PASS/FAIL/SKIP, milliseconds, what was observed), the exact
 fix under each FAIL, and a summary line naming the first broken link, after a line
-saying where the checks ran. The checks run in-process, or inside the Lambda entry point
-as a ``DiagnoseRequest`` event (``--via-lambda``).
+saying where the checks ran. The checks run in-process, inside the Lambda entry point
+as a ``DiagnoseRequest`` event (``--via-lambda``), or in the deployed function
+(``--function-name``/``--stack-name``, see ``appflow_mysql.remote``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import click
 
 from appflow_mysql.runtime import Profile
 
-__all__ = ["diagnose_event", "render", "run_doctor"]
+__all__ = ["diagnose_event", "render", "run_doctor", "run_remote_doctor"]
 
 
 def diagnose_event(profile: Profile) -> dict[str, Any]:
@@ -125,3 +126,26 @@ def run_doctor(profile: Profile, *, via_lambda: bool = False, as_json: bool = Fa
     """Check from this machine and print the checklist; 0 when every check passed, 1 otherwise."""
     return _print(_diagnosis(profile, via_lambda), _where_lines(profile, via_lambda), as_json, profile)
 
+
+def run_remote_doctor(profile: Profile, *, function: str | None, stack: str | None, timeout: float,
+                      as_json: bool = False) -> int:
+    """Send the DiagnoseRequest to the deployed function and print its checklist, as ``run_doctor`` does.
+
+    The function is named, or found as the ``FunctionName`` output of the stack. A failed
+    invocation raises ``click.ClickException`` with one line.
+    """
+    from appflow_mysql.remote import RemoteError, diagnose_in_function, function_of_stack, region_for
+
+    try:
+        region = region_for(function, profile.secret_arn)
+        if function is None:
+            assert stack is not None
+            function = function_of_stack(stack, region, timeout)
+        answer = diagnose_in_function(function, diagnose_event(profile), region, timeout)
+    except RemoteError as exc:
+        raise click.ClickException(str(exc)) from None
+    diagnosis = _answered(answer.diagnosis, f"The function {function}")
+    request = f", request id {answer.request_id} in its log" if answer.request_id else ""
+    header = [f"Checked from the Lambda function {function} in {region} (its subnets, security group and role: "
+              f"the path AppFlow's calls take{request})."]
+    return _print(diagnosis, header, as_json, profile)

@@ -1,12 +1,13 @@
 """The ``appflow-mysql`` command: the connector's Lambda entry point, run from a shell.
 
 Every subcommand answers through ``handlers.app.lambda_handler`` (in-process), the
-function AppFlow invokes, so what runs here is what runs in AWS.
+function AppFlow invokes, so what runs here is what runs in AWS; ``doctor
+--function-name`` asks the deployed function itself.
 
-Exit status: 0 success; 1 a call failed, a link is broken, or a record was not written;
-2 the command line or a local file is wrong (found before anything is called); 130
-interrupted (Ctrl-C). A failure ends with one line on stderr, never a traceback (``-v``
-shows the traceback of an unexpected error).
+Exit status: 0 success; 1 a call failed, a link is broken, a record was not written, or the
+function could not be asked; 2 the command line or a local file is wrong (found before anything
+is called); 130 interrupted (Ctrl-C). A failure ends with one line on stderr, never a traceback
+(``-v`` shows the traceback of an unexpected error).
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def cli(verbose: bool) -> None:
       appflow-mysql flow appdb.orders --credentials-file local.json --setting tlsMode=PREFERRED
       appflow-mysql invoke events/validate_credentials.json --credentials-file local.json
       appflow-mysql doctor --secret-arn arn:aws:secretsmanager:...:secret:appflow!...
+      appflow-mysql doctor --function-name my-connector --secret-arn arn:aws:secretsmanager:...
 
     Exit status: 0 success, 1 a call or check failed, 2 bad command line or local file,
     130 interrupted. See docs/cli.md.
@@ -357,9 +359,17 @@ def _note_event(path: Path, event: dict[str, Any], source: Path, secret: dict[st
 @click.option("--via-lambda", is_flag=True,
               help="Send a DiagnoseRequest event through the Lambda entry point in-process instead of calling the "
                    "checks.")
+@click.option("--function-name", metavar="NAME",
+              help="Run the checks inside the deployed function (lambda:InvokeFunction with a DiagnoseRequest, "
+                   "your AWS credentials): from its subnets, security group and role. NAME or ARN.")
+@click.option("--stack-name", metavar="STACK",
+              help="Like --function-name, with the function found as the stack's FunctionName output.")
+@click.option("--timeout", type=click.FloatRange(1, 900), default=60, show_default=True, metavar="SECONDS",
+              help="How long to wait for the deployed function's answer (--function-name, --stack-name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
 def doctor(secret_arn: str | None, credentials_file: Path | None, auth_type: str | None, settings: dict[str, str],
-           via_lambda: bool, as_json: bool) -> None:
+           via_lambda: bool, function_name: str | None, stack_name: str | None, timeout: float,
+           as_json: bool) -> None:
     """Check every link from here to the database, in order, and say how to fix the first broken one.
 
     Secrets Manager endpoint DNS and TCP, GetSecretValue, database DNS and TCP, TLS,
@@ -367,10 +377,25 @@ def doctor(secret_arn: str | None, credentials_file: Path | None, auth_type: str
     FAIL, and a summary naming the first broken link. The first line says where the
     checks ran. Exit status 0 when all pass, 1 when a link is broken.
     """
-    from appflow_mysql.doctor import run_doctor
+    from appflow_mysql.doctor import run_doctor, run_remote_doctor
 
+    remote = function_name is not None or stack_name is not None
+    if function_name is not None and stack_name is not None:
+        msg = "give --function-name or --stack-name, not both"
+        raise InputError(msg)
+    if remote and via_lambda:
+        msg = "--via-lambda runs the entry point here, --function-name/--stack-name the deployed function: give one"
+        raise InputError(msg)
+    if remote and (credentials_file is not None or secret_arn is None):
+        msg = ("the deployed function reads the profile secret from Secrets Manager: give its ARN with --secret-arn "
+               "(a --credentials-file exists only on this machine)")
+        raise InputError(msg)
     with _profile(secret_arn, credentials_file, auth_type, settings) as profile:
-        code = run_doctor(profile, via_lambda=via_lambda, as_json=as_json)
+        if remote:
+            code = run_remote_doctor(profile, function=function_name, stack=stack_name, timeout=timeout,
+                                     as_json=as_json)
+        else:
+            code = run_doctor(profile, via_lambda=via_lambda, as_json=as_json)
     click.get_current_context().exit(code)
 
 

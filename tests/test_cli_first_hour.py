@@ -348,6 +348,10 @@ BAD_INPUT = [
     (["doctor"], 2, "exactly one of --secret-arn"),
     (["doctor", "--credentials-file", "{list.json}"], 2, "must hold a JSON object"),
     (["doctor", "--secret-arn", "not-an-arn"], 1, "First broken link: "),
+    (["doctor", "--function-name", "f"], 2, "--secret-arn"),
+    (["doctor", "--function-name", "f", "--credentials-file", "{empty.json}"], 2, "--secret-arn"),
+    (["doctor", "--function-name", "f", "--stack-name", "s", "--secret-arn", ARN], 2, "not both"),
+    (["doctor", "--via-lambda", "--function-name", "f", "--secret-arn", ARN], 2, "--via-lambda"),
     (["nope"], 2, "No such command"),
 ]
 
