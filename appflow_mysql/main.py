@@ -138,8 +138,10 @@ def cli(verbose: bool) -> None:
     """Run the AppFlow MySQL connector locally, through the same entry point Lambda calls.
 
     \b
-      appflow-mysql flow appdb.orders --credentials-file local.json --setting tlsMode=PREFERRED
-      appflow-mysql invoke events/validate_credentials.json --credentials-file local.json
+    With `make local-db` running (a sample database; local.json and local-ca.pem in its folder):
+      appflow-mysql flow appdb.orders --credentials-file local.json --setting tlsCaBundle=local-ca.pem
+      appflow-mysql invoke events/list_entities.json --credentials-file local.json --setting tlsCaBundle=local-ca.pem
+    Against AWS (your credentials and region):
       appflow-mysql doctor --secret-arn arn:aws:secretsmanager:...:secret:appflow!...
       appflow-mysql doctor --function-name my-connector --secret-arn arn:aws:secretsmanager:...
 

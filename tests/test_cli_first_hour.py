@@ -257,12 +257,15 @@ def test_the_in_process_secret_is_named_as_the_file(read_db: dict[str, Any], tmp
 # --- invoke ---------------------------------------------------------------------------------------------------
 
 
-def test_the_invoke_example_of_the_help_works_as_shown(read_db: dict[str, Any], tmp_path: Path) -> None:
+def test_the_invoke_example_of_the_help_works_as_shown(read_db: dict[str, Any], mysql_server: ServerAddress,
+                                                       tmp_path: Path) -> None:
     """The event's BasicAuth and its host (mydb.cluster-abc...) give way to the file, and the command says so."""
     help_text = run_cli("--help").stdout
     example = next(line.strip() for line in help_text.splitlines() if line.strip().startswith("appflow-mysql invoke"))
     (tmp_path / "events").symlink_to(ROOT / "events")
     (tmp_path / "local.json").write_text(json.dumps(custom_secret(read_db)))
+    assert mysql_server.ca_file is not None
+    (tmp_path / "local-ca.pem").write_bytes(Path(mysql_server.ca_file).read_bytes())  # as make local-db writes it
     done = run_cli(*example.split()[1:], cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["isSuccess"] is True

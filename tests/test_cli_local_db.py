@@ -1,9 +1,9 @@
 """``make local-db`` (``python -m devkit.local_db``): a local database that stays until Ctrl-C.
 
 Started as a user starts it, in a folder of their own; the test waits for its "Ready." line,
-runs the commands it prints (and those of docs/cli.md) with the console script from another
-process, then presses Ctrl-C as a terminal does (SIGINT to the whole process group) and checks
-that everything it made is gone.
+runs the commands it prints, those of ``--help`` and those of docs/cli.md with the console
+script from a shell, then presses Ctrl-C as a terminal does (SIGINT to the whole process
+group) and checks that everything it made is gone. docs/cli.md's options are ``--help``'s.
 """
 
 from __future__ import annotations
@@ -21,9 +21,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_process import ROOT, cli_env, run_module, wait_until
+from tests.cli_process import ROOT, cli_env, run_cli, run_module, wait_until
 
 FILES = ("local.json", "local-ca.pem", "local.env")
+DOCS = ROOT / "docs" / "cli.md"
+EXAMPLES_MARKER = "<!-- local-db examples"
+
+
+def docs_examples() -> list[str]:
+    """The commands of docs/cli.md's local-db block: continuation lines joined, comments left out."""
+    text = DOCS.read_text(encoding="utf-8")
+    block = text[text.index(EXAMPLES_MARKER):]
+    block = block[block.index("```sh\n") + 6:]
+    block = block[:block.index("```")]
+    joined = re.sub(r"\\\n\s*", "", block)
+    return [line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 @dataclass
@@ -87,6 +99,20 @@ def test_local_db_serves_until_ctrl_c_then_leaves_nothing(local_db: LocalDb) -> 
         assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
         assert "Traceback" not in done.stderr
     assert "All links work" in local_db.shell(tries[0]).stdout
+    help_text = local_db.shell("appflow-mysql --help").stdout
+    examples = [line.strip() for line in help_text.splitlines() if line.strip().startswith("appflow-mysql ")
+                and "local.json" in line]
+    assert len(examples) == 2
+    for command in examples:  # and so do those of --help
+        done = local_db.shell(command)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, f"{command}\n{done.stdout}\n{done.stderr}"
+
+    documented = docs_examples()
+    assert len(documented) >= 8
+    for command in documented:  # docs/cli.md's examples work as written
+        done = local_db.shell(f"set -o pipefail; {command}")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, f"{command}\n{done.stdout}\n{done.stderr}"
+    assert len(list((folder / "out" / "paid-orders").iterdir())) == 1
 
     again = run_module("devkit.local_db", cwd=folder)  # a second one in the same folder overwrites nothing
     assert again.returncode == 2 and "local.json exists" in again.stderr and "Traceback" not in again.stderr
@@ -100,3 +126,15 @@ def test_local_db_serves_until_ctrl_c_then_leaves_nothing(local_db: LocalDb) -> 
                timeout=10)
     assert not any((folder / name).exists() for name in FILES)
     assert not server_dir.exists() and refused(port) and refused(moto_port)
+
+
+def test_docs_name_every_option_of_the_help_and_no_other() -> None:
+    """docs/cli.md documents each subcommand and long option ``--help`` shows, and nothing else."""
+    helps = "".join(run_cli(*command, "--help").stdout for command in ([], ["flow"], ["invoke"], ["doctor"]))
+    options = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+    documented = set(options.findall(DOCS.read_text(encoding="utf-8")))
+    offered = set(options.findall(helps))
+    assert documented == offered and len(offered) > 15
+    commands = set(re.findall(r"^  (\w[\w-]*)  ", run_cli("--help").stdout, re.MULTILINE))
+    assert commands == {"flow", "invoke", "doctor"}
+    assert all(f"## `{command}`" in DOCS.read_text(encoding="utf-8") for command in commands)
