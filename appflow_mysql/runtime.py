@@ -23,8 +23,8 @@ from typing import Any, Literal
 from connector.credentials import CUSTOM_AUTH_TYPE, CUSTOM_AUTH_TYPES, DATABASE_SECRET_AUTH_TYPE, IAM_AUTH_TYPE
 from connector.limits import LAMBDA_TIMEOUT_SECONDS
 
-__all__ = ["AuthType", "Profile", "auth_type_of", "invoke", "parse_settings_option", "profile_secret_from_file",
-           "read_credentials_file", "secret_from_file", "settings_the_secret_overrides"]
+__all__ = ["AuthType", "Profile", "event_auth_and_settings", "invoke", "parse_settings_option", "point_at",
+           "profile_secret_from_file", "read_credentials_file", "secret_from_file", "settings_the_secret_overrides"]
 
 AuthType = Literal["CustomAuth", "BasicAuth"]
 
@@ -145,20 +145,6 @@ def parse_settings_option(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
             raise ValueError(msg)
         settings[key.strip()] = value
     return settings
-
-
-def auth_type_of(secret: Mapping[str, Any]) -> AuthType:
-    """CustomAuth when the secret names the custom auth type (flat or under ``credentialsMap``), else BasicAuth.
-
-    >>> auth_type_of({"customAuthenticationType": "MySQL", "host": "h"})
-    'CustomAuth'
-    >>> auth_type_of({"username": "u", "password": "p"})
-    'BasicAuth'
-    """
-    nested = secret.get("credentialsMap")
-    if "customAuthenticationType" in secret or (isinstance(nested, dict) and "host" in nested):
-        return "CustomAuth"
-    return "BasicAuth"
 
 
 def read_credentials_file(path: Path) -> dict[str, Any]:
