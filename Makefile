@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # build, deploy, lint-template, build-ConnectorFunction (sam build), the SAM CLI tool venv.
 include mk/deploy.mk
 
-.PHONY: demo test lint invoke bench check-server clean
+.PHONY: demo test lint invoke bench check-server clean local-db
 
 # Stop at once, with the fix, when no server binary can run the throwaway database.
 check-server:
@@ -37,6 +37,11 @@ lint: $(STAMP) lint-template
 
 test: check-server $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# The sample database and moto's Secrets Manager, kept until Ctrl-C; writes local.json, local-ca.pem and local.env
+# here for appflow-mysql (docs/cli.md).
+local-db: check-server $(STAMP)
+	$(BIN)/python -m devkit.local_db
 
 # make invoke EVENT=events/validate_credentials.json  (Docker-less `sam local invoke -e`, on the local sample
 # database; against AWS: .venv/bin/appflow-mysql invoke EVENT.json)

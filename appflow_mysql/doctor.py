@@ -1,13 +1,17 @@
 """``appflow-mysql doctor``: the checks of ``connector.doctor`` printed as a checklist.
 
 One line per check (PASS/FAIL/SKIP, milliseconds, what was observed), the exact
-fix under each FAIL, and a summary line naming the first broken link. The checks
-run in-process, or inside the Lambda entry point as a ``DiagnoseRequest`` event.
+fix under each FAIL, and a summary line naming the first broken link, after a line
+saying where the checks ran. The checks run in-process, inside the Lambda entry point
+as a ``DiagnoseRequest`` event (``--via-lambda``), or in the deployed function
+(``--function-name``/``--stack-name``, see ``appflow_mysql.remote``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,25 +19,48 @@ import click
 
 from appflow_mysql.runtime import Profile
 
-__all__ = ["render", "run_doctor"]
+__all__ = ["diagnose_event", "render", "run_doctor", "run_remote_doctor"]
+
+
+def diagnose_event(profile: Profile) -> dict[str, Any]:
+    """The ``DiagnoseRequest`` event for a profile (events/diagnose.json's shape)."""
+    return {"type": "DiagnoseRequest", "secretArn": profile.secret_arn, "authenticationType": profile.auth_type,
+            "connectorRuntimeSettings": profile.settings}
+
+
+def _answered(response: Mapping[str, Any], who: str) -> dict[str, Any]:
+    """A DiagnoseRequest's answer, or one line on why there is no diagnosis in it."""
+    if not response.get("checks"):
+        details = response.get("errorDetails") or {}
+        message = str(details.get("errorMessage") or "no checks and no error in the answer")
+        if "Unknown request type" in message:
+            message += " (the deployed code predates the doctor: deploy this version)"
+        msg = f"{who} answered the DiagnoseRequest without a diagnosis: {details.get('errorCode')}: {message}"
+        raise click.ClickException(msg)
+    return dict(response)
 
 
 def _diagnosis(profile: Profile, via_lambda: bool) -> dict[str, Any]:
-    """The diagnosis as a dict (``Diagnosis.to_dict()``), however it was obtained."""
+    """The diagnosis as a dict (``Diagnosis.to_dict()``), however it was obtained here."""
     if via_lambda:
         from appflow_mysql.runtime import invoke
 
-        response = invoke({"type": "DiagnoseRequest", "secretArn": profile.secret_arn,
-                           "authenticationType": profile.auth_type,
-                           "connectorRuntimeSettings": profile.settings})
-        if "checks" not in response:
-            details = response.get("errorDetails") or {}
-            msg = f"DiagnoseRequest failed: {details.get('errorCode')}: {details.get('errorMessage')}"
-            raise click.ClickException(msg)
-        return response
+        return _answered(invoke(diagnose_event(profile)), "The Lambda entry point")
     from connector.doctor import diagnose
 
-    return dict(diagnose(profile.secret_arn, profile.auth_type, profile.settings).to_dict())
+    return dict(diagnose(profile.secret_arn, profile.auth_type, profile.settings, where="here").to_dict())
+
+
+def _where_lines(profile: Profile, via_lambda: bool) -> list[str]:
+    """What was checked from where: this machine is not the function, a local stand-in is not AWS."""
+    how = ", through the Lambda entry point in-process (DiagnoseRequest)" if via_lambda else ""
+    lines = [f"Checked from this machine ({socket.gethostname()}){how}, not from the Lambda function: its path "
+             "from the VPC can differ (appflow-mysql doctor --function-name NAME checks from there)."]
+    if profile.source is not None:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER", "?")
+        lines.append(f"Secret: the credentials file {profile.source}, served by a local stand-in for Secrets Manager "
+                     f"at {endpoint}: the Secrets Manager checks test that stand-in, not AWS.")
+    return lines
 
 
 def _get(mapping: Mapping[str, Any], *keys: str) -> Any:
@@ -83,14 +110,42 @@ def render(diagnosis: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def run_doctor(profile: Profile, *, via_lambda: bool = False, as_json: bool = False) -> int:
-    """Print the checklist; 0 when every check passed, 1 otherwise."""
-    diagnosis = _diagnosis(profile, via_lambda)
+def _print(diagnosis: Mapping[str, Any], header: list[str], as_json: bool, profile: Profile) -> int:
+    """Print the checklist (or JSON); 0 when every check passed, 1 otherwise."""
     if as_json:
         click.echo(json.dumps(diagnosis, indent=2, ensure_ascii=False))
     else:
-        for line in render(diagnosis):
-            click.echo(line)
+        for line in [*header, *render(diagnosis)]:
+            click.echo(profile.name_secret(line))
     checks = diagnosis.get("checks") or []
     broken = _get(diagnosis, "first_broken", "firstBroken")
     return 0 if checks and not broken and all(c.get("ok") is True for c in checks) else 1
+
+
+def run_doctor(profile: Profile, *, via_lambda: bool = False, as_json: bool = False) -> int:
+    """Check from this machine and print the checklist; 0 when every check passed, 1 otherwise."""
+    return _print(_diagnosis(profile, via_lambda), _where_lines(profile, via_lambda), as_json, profile)
+
+
+def run_remote_doctor(profile: Profile, *, function: str | None, stack: str | None, timeout: float,
+                      as_json: bool = False) -> int:
+    """Send the DiagnoseRequest to the deployed function and print its checklist, as ``run_doctor`` does.
+
+    The function is named, or found as the ``FunctionName`` output of the stack. A failed
+    invocation raises ``click.ClickException`` with one line.
+    """
+    from appflow_mysql.remote import RemoteError, diagnose_in_function, function_of_stack, region_for
+
+    try:
+        region = region_for(function, profile.secret_arn)
+        if function is None:
+            assert stack is not None
+            function = function_of_stack(stack, region, timeout)
+        answer = diagnose_in_function(function, diagnose_event(profile), region, timeout)
+    except RemoteError as exc:
+        raise click.ClickException(str(exc)) from None
+    diagnosis = _answered(answer.diagnosis, f"The function {function}")
+    request = f", request id {answer.request_id} in its log" if answer.request_id else ""
+    header = [f"Checked from the Lambda function {function} in {region} (its subnets, security group and role: "
+              f"the path AppFlow's calls take{request})."]
+    return _print(diagnosis, header, as_json, profile)

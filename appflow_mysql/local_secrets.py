@@ -29,6 +29,8 @@ FAKE_AWS_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
+# botocore logs request bodies at DEBUG, and CreateSecret's holds the password: never let it (as handlers.app).
+logging.getLogger("botocore").setLevel(logging.INFO)
 
 
 def _free_port() -> int:

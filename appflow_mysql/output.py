@@ -9,10 +9,12 @@ sent it; CSV and Parquet decode it with the field types from DescribeEntity
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import datetime as dt
 import decimal
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -21,7 +23,8 @@ from custom_connector_sdk.connector.fields import FieldDataType
 
 from connector.types import ARROW_BY_FIELD_TYPE, decimal_shape
 
-__all__ = ["FORMATS", "Format", "PageSink", "decode_record"]
+__all__ = ["FORMATS", "INCOMPLETE_MARKER", "WRITE_FAILURES_FILE", "Format", "PageSink", "check_writable",
+           "decode_record"]
 
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
@@ -189,7 +192,11 @@ _WRITERS: dict[Format, type[_JsonLines] | type[_Csv] | type[_Parquet]] = {
 
 
 class PageSink:
-    """Writes QueryData pages into one execution's directory; ``files`` lists what was written."""
+    """Writes QueryData pages into one execution's directory; ``files`` lists what was written.
+
+    The directory is made with the first file, so a run that fails before its first page leaves
+    no empty ``<execution id>/`` folder behind.
+    """
 
     def __init__(self, directory: Path, fmt: Format, fields: Sequence[Mapping[str, Any]],
                  aggregate: bool = False) -> None:
@@ -199,9 +206,9 @@ class PageSink:
         self._fields = list(fields)
         self._aggregate = aggregate
         self._open: _FileWriter | None = None
-        directory.mkdir(parents=True, exist_ok=True)
 
     def _new_file(self) -> _FileWriter:
+        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"part-{len(self.files):05d}.{_EXTENSIONS[self.format]}"
         self.files.append(path)
         return _WRITERS[self.format](path, self._fields)
@@ -219,3 +226,42 @@ class PageSink:
         if self._open is not None:
             self._open.close()
             self._open = None
+
+    def finish(self) -> None:
+        """End a complete run: close the open file; a run that read no record still has its (empty) folder."""
+        self.close()
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+
+INCOMPLETE_MARKER = "_INCOMPLETE"
+WRITE_FAILURES_FILE = "_write_failures.jsonl"
+
+
+def check_writable(directory: Path) -> None:
+    """Raise ValueError, naming the folder and why, unless files can be created in ``directory``.
+
+    Made and removed again (with any parent it had to make), so a run that stops before its first
+    page leaves nothing behind. Creating a file is the test: permissions alone would pass for root,
+    and a path under a regular file or on a read-only mount fails for everyone.
+    """
+    made: list[Path] = []
+    missing = directory
+    while not missing.exists() and missing.parent != missing:
+        made.append(missing)
+        missing = missing.parent
+    try:
+        if not missing.is_dir():
+            msg = f"{missing} is a file, not a folder"
+            raise ValueError(msg)
+        for path in reversed(made):
+            path.mkdir()
+        probe = directory / f".appflow-mysql-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        msg = f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        raise ValueError(msg) from None
+    finally:
+        for path in made:
+            with contextlib.suppress(OSError):
+                path.rmdir()

@@ -30,6 +30,9 @@ class FlowReporter:
     def step(self, name: str, seconds: float, detail: str) -> None:
         self.console.print(f"[green]ok[/]  {escape(name):<36} {seconds * 1000:6.0f} ms  {escape(detail)}")
 
+    def notice(self, text: str) -> None:
+        self.console.print(f"    {escape(text)}")
+
     def start_pages(self) -> None:
         self.rows = self.pages = self.written = 0
         self._started = self._last_line = time.monotonic()
@@ -58,10 +61,11 @@ class FlowReporter:
             self._last_line = time.monotonic()
             self.console.print(f"    QueryData  {self._line()}")
 
-    def end_pages(self) -> None:
+    def end_pages(self, outcome: str = "done") -> None:
+        """The last progress line, saying how the pages ended: done, interrupted or failed."""
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, line=self._line())
+            self._progress.update(self._task, line=f"{self._line()}  ({outcome})")
             self._progress.stop()
             self._progress = None
         else:
-            self.console.print(f"    QueryData  {self._line()}  (done)")
+            self.console.print(f"    QueryData  {self._line()}  ({outcome})")

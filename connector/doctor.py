@@ -6,16 +6,22 @@ fails with what was observed and, when it fails, the exact fix; the checks after
 the first broken link are skipped. The same function answers the CLI's
 ``appflow-mysql doctor`` and the Lambda's ``DiagnoseRequest`` event, so the
 VPC path can be diagnosed from where the connector really runs.
+
+What an address means and what to fix depend on where the checks run (``where``): inside the
+function (``lambda``: its subnets, its security group) or on another machine (``here``: a
+laptop or a bastion, whose path to the database is not the function's). A loopback address
+is named as such: a local stand-in (moto, a tunnel), not an AWS endpoint.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import pymysql
@@ -26,9 +32,15 @@ from connector.errors import ConnectorError, InvalidArgumentError, PasswordWithh
 from connector.login_guard import GuardedConnection
 from connector.settings import ProfileSettings, parse_settings
 
-__all__ = ["Check", "Diagnosis", "diagnose"]
+__all__ = ["Check", "Diagnosis", "Where", "diagnose", "where_this_runs"]
 
 _TCP_TIMEOUT = 3.0
+Where = Literal["lambda", "here"]
+
+
+def where_this_runs() -> Where:
+    """``lambda`` inside a Lambda function (the runtime sets AWS_LAMBDA_FUNCTION_NAME), else ``here``."""
+    return "lambda" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "here"
 
 
 @dataclass(frozen=True)
@@ -105,9 +117,12 @@ def _resolve(host: str, port: int, what: str, fix: str, meaning: Mapping[str, st
         msg = f"{host[:80]!r} is not a valid DNS name"
         raise _Broken(msg, fix) from None
     addresses = sorted({str(info[4][0]) for info in infos})
-    private = all(ipaddress.ip_address(a).is_private for a in addresses)
-    kind = "private" if private else "public"
-    explained = f"{kind}: {meaning[kind]}" if meaning else kind
+    ips = [ipaddress.ip_address(a.partition("%")[0]) for a in addresses]
+    if all(ip.is_loopback for ip in ips):
+        kind = "loopback"
+    else:
+        kind = "private" if all(ip.is_private for ip in ips) else "public"
+    explained = f"{kind}: {meaning[kind]}" if meaning and kind in meaning else kind
     return f"{what} {host} resolves to {', '.join(addresses)} ({explained})"
 
 
@@ -134,9 +149,14 @@ def diagnose(
     runtime_settings: Mapping[str, Any] | None = None,
     *,
     store: SecretStore | None = None,
+    where: Where | None = None,
 ) -> Diagnosis:
-    """Check every link between the connector, Secrets Manager and the database."""
+    """Check every link between the connector, Secrets Manager and the database.
+
+    ``where`` the checks run decides the wording of meanings and fixes (default: ``where_this_runs()``).
+    """
     store = store or SecretStore()
+    here = (where or where_this_runs()) == "here"
     run = _Run()
     state: dict[str, Any] = {}
 
@@ -158,15 +178,27 @@ def diagnose(
     route_fix = (f"Give the function's subnets a route to Secrets Manager: an interface VPC endpoint "
                  f"com.amazonaws.{region}.secretsmanager with private DNS enabled (the VPC needs 'DNS hostnames' "
                  f"and 'DNS resolution' on), or a NAT gateway.")
+    sm_meaning = {"private": "an interface VPC endpoint with private DNS answers",
+                  "public": "from a VPC this needs a NAT gateway, or an interface endpoint with private DNS",
+                  "loopback": "a stand-in beside the function, such as moto; not AWS"}
+    sm_refused = f"The endpoint's security group must allow inbound TCP {sm_port} from the function's security group."
+    sm_silent = (route_fix + f" Check the endpoint's security group admits TCP {sm_port} from the function's "
+                 "security group, and the function's security group allows that egress.")
+    if here:
+        route_fix = (f"Check that this machine reaches {endpoint} (its network, proxy and firewall; "
+                     "AWS_ENDPOINT_URL_SECRETS_MANAGER, when set, names the endpoint). The function needs its own "
+                     f"route: an interface VPC endpoint com.amazonaws.{region}.secretsmanager with private DNS "
+                     "enabled, or a NAT gateway; appflow-mysql doctor --function-name checks from there.")
+        sm_meaning = {"private": "a private address, reached through this machine's VPC, VPN or peering",
+                      "public": "reached over the internet from here; the function, in a VPC, needs a NAT gateway "
+                                "or an interface endpoint with private DNS",
+                      "loopback": "a local stand-in on this machine, such as moto; not AWS"}
+        sm_refused = (f"Nothing accepts TCP {sm_port} at {sm_host} from this machine: check the endpoint URL; an "
+                      f"interface endpoint's security group must allow inbound TCP {sm_port} from this machine.")
+        sm_silent = route_fix + f" A VPC endpoint's security group must admit TCP {sm_port} from this machine."
     run.check("Secrets Manager DNS", lambda: _resolve(
-        sm_host, sm_port, "endpoint", route_fix + " Without VPC DNS resolution no name resolves at all.",
-        {"private": "an interface VPC endpoint with private DNS answers",
-         "public": "from a VPC this needs a NAT gateway, or an interface endpoint with private DNS"}))
-    run.check(f"Secrets Manager TCP {sm_port}", lambda: _tcp(
-        sm_host, sm_port, _TCP_TIMEOUT,
-        f"The endpoint's security group must allow inbound TCP {sm_port} from the function's security group.",
-        route_fix + f" Check the endpoint's security group admits TCP {sm_port} from the function's security "
-                    "group, and the function's security group allows that egress."))
+        sm_host, sm_port, "endpoint", route_fix + " Without VPC DNS resolution no name resolves at all.", sm_meaning))
+    run.check(f"Secrets Manager TCP {sm_port}", lambda: _tcp(sm_host, sm_port, _TCP_TIMEOUT, sm_refused, sm_silent))
 
     def secret_probe() -> str:
         secret = store.read_profile(secret_arn, refresh=True)
@@ -190,15 +222,26 @@ def diagnose(
     port = login.port if login else 3306
     sg_rule = (f"Add an inbound rule to the database's security group: TCP {port} from the function's "
                "security group (and allow that egress in the function's security group).")
-    run.check("Database DNS", lambda: _resolve(
-        host, port, "database host",
-        "Check the host in the connection profile (the cluster endpoint) and that the VPC has DNS resolution "
-        "and DNS hostnames enabled."))
+    dns_fix = ("Check the host in the connection profile (the cluster endpoint) and that the VPC has DNS resolution "
+               "and DNS hostnames enabled.")
+    silent_fix = (f"{sg_rule} Also check that the function's subnets route to the database's subnets and the "
+                  "network ACLs.")
+    db_meaning = {"loopback": "beside the function"}
+    if here:
+        db_meaning = {"loopback": "this machine"}
+        sg_rule = (f"Add an inbound rule to the database's security group: TCP {port} from this machine's address "
+                   "(on a bastion: from its security group). The function needs one from its own security group.")
+        dns_fix = ("Check the host in the connection profile (the cluster endpoint), and that this machine can "
+                   "resolve it: a private hosted zone answers only inside the VPC (use a bastion, a VPN, or "
+                   "appflow-mysql doctor --function-name); the VPC needs DNS resolution and DNS hostnames enabled.")
+        silent_fix = (f"{sg_rule} Also check that this machine has a route to the database (VPN, bastion, "
+                      "peering) and the network ACLs.")
+    run.check("Database DNS", lambda: _resolve(host, port, "database host", dns_fix, db_meaning))
     settings = state.get("settings") or ProfileSettings()
     run.check(f"Database TCP {port}", lambda: _tcp(
         host, port, settings.connect_timeout,
         f"Nothing listens on {host}:{port}, or it rejects us: check the port and that the database runs. {sg_rule}",
-        f"{sg_rule} Also check that the function's subnets route to the database's subnets and the network ACLs."))
+        silent_fix))
 
     def session_probe() -> str:
         assert login is not None

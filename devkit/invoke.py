@@ -5,12 +5,16 @@ schema and its profile secret in an in-process Secrets Manager; each event's sec
 runtime settings are pointed at them, then ``handlers.app.lambda_handler`` answers it exactly
 as in Lambda. The rig imports the command (``appflow_mysql``), never the reverse.
 
+Only the responses go to stdout (``make -s invoke EVENT=... | jq``); the connector's log
+lines and the event names go to stderr.
+
     python -m devkit.invoke events/validate_credentials.json [more.json ...]
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -25,12 +29,19 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
+    events = []
+    for name in argv:
+        try:
+            events.append(json.loads(Path(name).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            print(f"Error: event file {name}: {exc}", file=sys.stderr)
+            return 2
+    os.environ.pop("POWERTOOLS_METRICS_NAMESPACE", None)  # CloudWatch metric lines belong in Lambda's log
     from devkit.sample import local_profile
 
     ok = True
     with local_profile() as local:
-        for name in argv:
-            event = json.loads(Path(name).read_text(encoding="utf-8"))
+        for name, event in zip(argv, events, strict=True):
             response = invoke(point_at(event, local.secret_arn, local.settings))
             if len(argv) > 1:
                 print(f"# {name}", file=sys.stderr)

@@ -66,6 +66,7 @@ class LocalProfile:
     password: str = field(repr=False)
     secret_arn: str = ""
     ca_file: str | None = None  # the throwaway CA that signed the server's certificate
+    server_dir: str | None = None  # the private server's folder (data, socket, certificates), removed at the end
 
     @property
     def tls_settings(self) -> dict[str, str]:
@@ -78,10 +79,16 @@ class LocalProfile:
 
 
 @contextmanager
-def local_profile() -> Iterator[LocalProfile]:
-    """Start MariaDB and moto, seed the schema, store the profile secret; undo it all on exit."""
+def local_profile(*, use_url: bool = True) -> Iterator[LocalProfile]:
+    """Start MariaDB and moto, seed the schema, store the profile secret; undo it all on exit.
+
+    The server is stopped (and its folder removed) even when start-up itself is interrupted.
+    ``use_url=False`` starts a private server even when ``MYSQL_TEST_URL`` names an existing one.
+    """
     with ExitStack() as stack:
-        server = stack.enter_context(MySQLServer())
+        private = MySQLServer(use_url=use_url)
+        stack.callback(private.stop)
+        server = private.start()
         admin = server.connect()
         stack.callback(admin.close)
         customers, orders = _seed_rows()
@@ -98,4 +105,5 @@ def local_profile() -> Iterator[LocalProfile]:
         arn = put_secret(endpoint, f"appflow!{ACCOUNT}-mysql-connector-local-profile", {
             "customAuthenticationType": "MySQL", "host": profile.host, "port": str(profile.port),
             "database": DATABASE, "username": profile.username, "password": password})
-        yield LocalProfile(profile.host, profile.port, DATABASE, profile.username, password, arn, server.ca_file)
+        yield LocalProfile(profile.host, profile.port, DATABASE, profile.username, password, arn, server.ca_file,
+                           str(private.workdir) if private.ca is not None else None)  # None: MYSQL_TEST_URL's

@@ -27,7 +27,8 @@ def test_every_link_passes(read_db: dict[str, Any], make_secret: Callable[[dict[
     arn = make_secret(custom_secret(read_db))
     result = doctor("--secret-arn", arn, "--setting", "tlsMode=PREFERRED")
     assert result.exit_code == 0, result.output
-    *checks, summary = result.stdout.splitlines()
+    where, *checks, summary = result.stdout.splitlines()
+    assert where.startswith("Checked from this machine")
     names = [c["name"] for c in json.loads(doctor("--secret-arn", arn, "--setting", "tlsMode=PREFERRED",
                                                   "--json").stdout)["checks"]]
     assert len(checks) == len(names) >= 8
@@ -43,7 +44,8 @@ def test_wrong_password_names_login_and_skips_the_rest(read_db: dict[str, Any], 
     creds.write_text(json.dumps(custom_secret(read_db, password=wrong)))
     result = doctor("--credentials-file", str(creds), "--setting", "tlsMode=PREFERRED")
     assert result.exit_code == 1
-    lines = result.stdout.splitlines()
+    where, secret, *lines = result.stdout.splitlines()
+    assert where.startswith("Checked from this machine") and secret.startswith(f"Secret: the credentials file {creds}")
     failed = next(i for i, line in enumerate(lines) if line.startswith("FAIL"))
     assert lines[failed].startswith("FAIL  TLS and login")
     assert lines[failed + 1].startswith("      fix: ") and "password" in lines[failed + 1]

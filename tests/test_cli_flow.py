@@ -8,8 +8,6 @@ import decimal
 import io
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ from rich.console import Console
 from appflow_mysql.main import cli
 from appflow_mysql.progress import FlowReporter
 from devkit.mariadb import ServerAddress
+from tests.cli_process import run_cli as run_cli_process
 from tests.conftest import new_password, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,11 +170,9 @@ def test_flow_unknown_entity_and_field(read_db: dict[str, Any], read_arn: str, t
 def test_console_script_with_stdout_a_pipe(copy_db: dict[str, Any], tmp_path: Path) -> None:
     """The installed ``appflow-mysql`` in a child process, stdout and stderr pipes (as in CI or `| tee`)."""
     creds = basic_auth_file(copy_db, tmp_path / "local.json")
-    script = Path(sys.executable).parent / "appflow-mysql"
-    completed = subprocess.run(
-        [str(script), "flow", f"{copy_db['database']}.src", "--credentials-file", str(creds),
-         *basic_settings(copy_db), "--page-size", "20", "--format", "csv", "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=120, check=False)
+    completed = run_cli_process("flow", f"{copy_db['database']}.src", "--credentials-file", str(creds),
+                                *basic_settings(copy_db), "--page-size", "20", "--format", "csv",
+                                "--out", str(tmp_path / "out"))
     assert completed.returncode == 0, completed.stderr
     assert "57 rows  3 pages" in completed.stderr and "\x1b[" not in completed.stderr + completed.stdout
     run = execution_dir(tmp_path / "out", "local-flow")
@@ -218,7 +215,7 @@ def test_invoke_event_file_with_local_credentials(read_db: dict[str, Any], tmp_p
     assert [json.loads(r) for r in response["records"]] == expected and len(expected) == 3
 
     failed = run_cli("invoke", str(ROOT / "events/validate_credentials.json"), "--credentials-file", str(creds),
-                     "--setting", "host=127.0.0.1", "--setting", "port=1")
+                     "--setting", "tlsCaBundle=/no/such/ca.pem")
     assert failed.exit_code == 1 and json.loads(failed.stdout)["isSuccess"] is False
 
 
