@@ -47,7 +47,7 @@ local-db: check-server $(STAMP)
 # database; against AWS: .venv/bin/appflow-mysql invoke EVENT.json)
 EVENT ?= events/describe_connector_configuration.json
 invoke: check-server $(STAMP)
-	$(BIN)/python -m devkit.invoke $(EVENT)
+	@$(BIN)/python -m devkit.invoke $(EVENT)
 
 # Read path: handler QueryData vs raw PyMySQL rows/s, keyset vs OFFSET page times (1M rows; ~10 min);
 # then write path: handler WriteData INSERT/UPSERT vs raw PyMySQL records/s (50k records per variant, 4 rounds; ~3 min).
