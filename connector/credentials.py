@@ -10,9 +10,10 @@ Three ways to log in, chosen by the profile's authentication type:
   profile's secret, so a profile naming another's would borrow its login.
 - ``MySQL-IAM``: no password; a 15-minute IAM token signed with the function's role.
 
-Secrets are read through Powertools' parameters provider (a TTL cache that warm Lambda
-containers reuse) with a botocore client whose timeouts and attempt count keep an
-unreachable Secrets Manager well inside AppFlow's 10 s. A rejected login re-reads the
+Secrets are read with botocore's GetSecretValue (a client whose timeouts and attempt count keep
+an unreachable Secrets Manager well inside AppFlow's 10 s) into a small TTL cache that warm Lambda
+containers reuse. The call is botocore's own, not a wrapper's, so its errors arrive as botocore
+promises them (``ClientError`` with the service's code) to be classified. A rejected login re-reads the
 secrets (or signs a new token) once before answering InvalidCredentials.
 """
 
@@ -21,9 +22,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from connector.deadline import Deadline
 from connector.errors import (
@@ -41,9 +43,6 @@ from connector.limits import (
     SECRETS_MANAGER_READ_SECONDS,
 )
 from connector.settings import ProfileSettings, parse_settings
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 __all__ = ["CUSTOM_AUTH_TYPE", "DATABASE_SECRETS_ENV", "DATABASE_SECRET_AUTH_TYPE", "IAM_AUTH_TYPE", "DbLogin",
            "LoginMethod", "SecretStore", "allowed_database_secrets", "login_from_secret", "with_profile_login"]
@@ -167,18 +166,24 @@ def _check_database_secret(source: str) -> None:
 
 
 class SecretStore:
-    """Reads and caches profile secrets; one botocore client per region and endpoint."""
+    """Reads and caches secrets; one botocore client per region, endpoint and attempt count.
+
+    A secret read stays ``max_age`` seconds in the cache (shared by every client, keyed by region,
+    endpoint setting and ARN), so a warm container serves the next call without Secrets Manager;
+    ``refresh`` reads it anew and replaces the cached value.
+    """
 
     def __init__(self, max_age: int = SECRET_CACHE_SECONDS, tokens: IamTokens | None = None) -> None:
         self.max_age = max_age
         self.tokens = tokens or IamTokens()
-        self._providers: dict[tuple[str, str | None, int], tuple[SecretsProvider, str]] = {}
+        self._clients: dict[tuple[str, str | None, int], Any] = {}
+        self._cache: dict[tuple[str, str | None, str], tuple[float, str | bytes]] = {}
 
-    def _provider(self, region: str, attempts: int = SECRETS_MANAGER_ATTEMPTS) -> tuple[SecretsProvider, str]:
+    def _client(self, region: str, attempts: int = SECRETS_MANAGER_ATTEMPTS) -> Any:
+        """The botocore Secrets Manager client (boto3 reads AWS_ENDPOINT_URL_SECRETS_MANAGER itself)."""
         key = (region, os.environ.get(_ENDPOINT_ENV), attempts)
-        if key not in self._providers:
+        if key not in self._clients:
             import boto3
-            from aws_lambda_powertools.utilities.parameters import SecretsProvider
             from botocore.config import Config
 
             config = Config(
@@ -186,9 +191,8 @@ class SecretStore:
                 read_timeout=SECRETS_MANAGER_READ_SECONDS,
                 retries={"total_max_attempts": attempts, "mode": "standard"},
             )
-            client = boto3.session.Session().client("secretsmanager", region_name=region, config=config)
-            self._providers[key] = (SecretsProvider(boto3_client=client), client.meta.endpoint_url)
-        return self._providers[key]
+            self._clients[key] = boto3.session.Session().client("secretsmanager", region_name=region, config=config)
+        return self._clients[key]
 
     @staticmethod
     def _attempts(deadline: Deadline | None) -> int:
@@ -199,23 +203,33 @@ class SecretStore:
     def endpoint_for(self, arn: str) -> tuple[str, str]:
         """The region of ``arn`` and the Secrets Manager endpoint URL the connector would call."""
         region = _secret_region(arn)
-        return region, self._provider(region)[1]
+        return region, str(self._client(region).meta.endpoint_url)
+
+    def _fetch(self, arn: str, region: str, *, refresh: bool, deadline: Deadline | None) -> str | bytes:
+        """The secret's value, from the cache unless expired or ``refresh``; botocore's errors classified."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = (region, os.environ.get(_ENDPOINT_ENV), arn)
+        cached = self._cache.get(key)
+        if cached is not None and not refresh and time.monotonic() < cached[0]:
+            return cached[1]
+        client = self._client(region, self._attempts(deadline))
+        try:
+            response = client.get_secret_value(SecretId=arn)
+        except (ClientError, BotoCoreError) as exc:
+            endpoint = str(client.meta.endpoint_url)
+            raise classify_aws_error(exc, arn=arn, endpoint=endpoint, region=region) from exc
+        value: str | bytes = response["SecretString"] if "SecretString" in response else response["SecretBinary"]
+        self._cache[key] = (time.monotonic() + self.max_age, value)
+        return value
 
     def read(self, arn: str, *, refresh: bool = False, deadline: Deadline | None = None) -> dict[str, Any]:
         """Return the secret's JSON object; ``refresh`` bypasses the cache (after a rotation)."""
-        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
         if not isinstance(arn, str) or not arn:
             msg = "credentials.secretArn is missing: the event names no Secrets Manager secret to read."
             raise InvalidArgumentError(msg)
         region = _secret_region(arn)
-        provider, endpoint = self._provider(region, self._attempts(deadline))
-        try:
-            raw = provider.get(arn, max_age=self.max_age, force_fetch=refresh)
-        except GetParameterError as exc:
-            # Powertools wraps every SDK error; the botocore one is its context.
-            cause = exc.__cause__ or exc.__context__ or exc
-            raise classify_aws_error(cause, arn=arn, endpoint=endpoint, region=region) from exc
+        raw = self._fetch(arn, region, refresh=refresh, deadline=deadline)
         if not isinstance(raw, str):
             msg = f"Secret {arn} holds binary data; AppFlow profile secrets are JSON text."
             raise InvalidArgumentError(msg)
