@@ -1,8 +1,10 @@
 """AppFlow filter expressions -> a parameterized MySQL ``WHERE`` fragment.
 
 We parse with the SDK's grammar (``custom_connector_queryfilter``, ANTLR 4.9)
-but walk the tree ourselves: the SDK example visitor loses parentheses and NOT
-and splices values into SQL text. Every identifier is checked against the
+and walk the tree with our own subclass of its generated visitor
+(``CustomConnectorQueryFilterParserVisitor``, one ``visit...`` method per labelled
+alternative): the SDK example visitor loses parentheses and NOT and splices values
+into SQL text. Every identifier is checked against the
 entity's columns and passes through :func:`connector.sql.quote`; every value
 is converted to the column's type and bound as a ``%s`` parameter.
 
@@ -43,12 +45,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from custom_connector_sdk.connector.configuration import ConnectorOperator
@@ -208,7 +210,7 @@ def _scan_strings(text: str) -> tuple[str, dict[int, str]]:
 
 
 @cache
-def _antlr() -> tuple[Any, Any, Any, Any, Any]:
+def _antlr() -> tuple[tuple[Any, Any, Any, Any, Any], type[_Translator]]:
     """Import the generated parser only when a filter is compiled (it deserializes its ATN on import)."""
     from antlr4 import CommonTokenStream, InputStream
     from antlr4.error.ErrorListener import ErrorListener
@@ -217,6 +219,9 @@ def _antlr() -> tuple[Any, Any, Any, Any, Any]:
     )
     from custom_connector_queryfilter.queryfilter.antlr.CustomConnectorQueryFilterParser import (
         CustomConnectorQueryFilterParser,
+    )
+    from custom_connector_queryfilter.queryfilter.antlr.CustomConnectorQueryFilterParserVisitor import (
+        CustomConnectorQueryFilterParserVisitor,
     )
 
     class RaiseOnError(ErrorListener):  # type: ignore[misc]
@@ -252,8 +257,11 @@ def _antlr() -> tuple[Any, Any, Any, Any, Any]:
                        "LIMIT <n>.")
             raise InvalidArgumentError(message)
 
+    class Translator(_Translator, CustomConnectorQueryFilterParserVisitor):  # type: ignore[misc]
+        """The translator as the generated visitor's subclass: the tree's ``accept`` calls our ``visit...``."""
+
     return (CommonTokenStream, InputStream, CustomConnectorQueryFilterLexer, CustomConnectorQueryFilterParser,
-            RaiseOnError)
+            RaiseOnError), Translator
 
 
 # The SDK's ANTLR parser is slow on pathological input (10,000 nested parentheses: 5 s; 50,000: past
@@ -304,7 +312,7 @@ def _parse(text: str) -> tuple[Any, Any, dict[int, str]]:
         msg = (f"The filter is {len(text)} characters long; at most {MAX_FILTER_CHARS} are accepted. Split the "
                "flow, or filter on a range (BETWEEN) instead of listing values.")
         raise InvalidArgumentError(msg)
-    token_stream_class, input_stream_class, lexer_class, parser_class, listener_class = _antlr()
+    token_stream_class, input_stream_class, lexer_class, parser_class, listener_class = _antlr()[0]
     masked, strings = _scan_strings(text)
     _check_size(text, masked)
     lexer = lexer_class(input_stream_class(masked))
@@ -383,7 +391,16 @@ _Sql = tuple[str, tuple[object, ...]]
 
 
 class _Translator:
-    """Walks the parse tree; every method returns a self-contained SQL term and its parameters."""
+    """Walks the parse tree; every ``visit...`` method returns a self-contained SQL term and its parameters.
+
+    The methods are those of the SDK's generated ``CustomConnectorQueryFilterParserVisitor``, one per
+    labelled alternative of its grammar; ``_antlr`` makes the class that inherits both (the generated
+    module is imported only when a filter is compiled). ``visit`` is ANTLR's ``ParseTreeVisitor.visit``:
+    ``tree.accept(self)``, which calls the ``visit...`` method of the tree's alternative.
+    """
+
+    if TYPE_CHECKING:
+        def visit(self, tree: Any) -> Any: ...
 
     def __init__(self, parser_class: Any, strings: dict[int, str], columns: Mapping[str, FilterColumn],
                  zone: ZoneInfo) -> None:
@@ -395,38 +412,40 @@ class _Translator:
 
     # structure
 
-    def root(self, ctx: Any) -> CompiledFilter:
+    def visitQueryfilter(self, ctx: Any) -> CompiledFilter:  # noqa: N802 - the generated visitor's names
         limit_ctx = ctx.limitexpression()
-        if limit_ctx is None:
-            sql, params = self.expression(ctx.expression())
-            return CompiledFilter(sql, params, None, frozenset(self.used))
-        count = int(limit_ctx.count().getText())
+        if limit_ctx is not None:
+            result: CompiledFilter = self.visit(limit_ctx)
+            return result
+        sql, params = self.expression(ctx.expression())
+        return CompiledFilter(sql, params, None, frozenset(self.used))
+
+    def visitLimitExpression(self, ctx: Any) -> CompiledFilter:  # noqa: N802
+        count = int(ctx.count().getText())
         if count > _MAX_LIMIT:
-            msg = f"Invalid filter at {self.at(limit_ctx.count())}: LIMIT {count} is larger than {_MAX_LIMIT}."
+            msg = f"Invalid filter at {self.at(ctx.count())}: LIMIT {count} is larger than {_MAX_LIMIT}."
             raise InvalidArgumentError(msg)
-        if limit_ctx.expression() is None:
+        if ctx.expression() is None:
             return CompiledFilter("", (), count)
-        sql, params = self.expression(limit_ctx.expression())
+        sql, params = self.expression(ctx.expression())
         return CompiledFilter(sql, params, count, frozenset(self.used))
 
     def expression(self, ctx: Any) -> _Sql:
-        handler: Callable[[Any], _Sql] | None = getattr(self, "_" + type(ctx).__name__, None)
-        if handler is None:  # pragma: no cover - the grammar has no other alternatives
-            msg = f"Invalid filter at {self.at(ctx)}: unsupported construct {_show(ctx.getText())}."
-            raise InvalidArgumentError(msg)
-        return handler(ctx)
+        """The SQL of an expression; every alternative of the grammar's expression rule has its method below."""
+        result: _Sql = self.visit(ctx)
+        return result
 
-    def _ParenExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitParenExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         return self.expression(ctx.expression())  # every compound term below is parenthesized already
 
-    def _NotExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitNotExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         sql, params = self.expression(ctx.expression())
         return f"NOT ({sql})", params
 
-    def _ANDBinaryExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitANDBinaryExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         return self._binary(ctx, "AND")
 
-    def _ORBinaryExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitORBinaryExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         return self._binary(ctx, "OR")
 
     def _binary(self, ctx: Any, word: str) -> _Sql:
@@ -434,43 +453,43 @@ class _Translator:
         right, right_params = self.expression(ctx.expression(1))
         return f"({left} {word} {right})", left_params + right_params
 
-    def _IdentifierExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitIdentifierExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         msg = (f"Invalid filter at {self.at(ctx)}: the column name {_show(ctx.getText())} alone is not a condition; "
                "compare it, e.g. name = 'x', amount > 10, flag = true.")
         raise InvalidArgumentError(msg)
 
-    def _ValueExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitValueExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         msg = (f"Invalid filter at {self.at(ctx)}: the value {_show(ctx.getText())} alone is not a condition; "
                "compare a column with it, e.g. amount = 10.")
         raise InvalidArgumentError(msg)
 
     # conditions
 
-    def _EqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.EQUAL_TO)
+    def visitEqualToComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.EQUAL_TO, ctx.value())
 
-    def _BooleanEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.EQUAL_TO)
+    def visitBooleanEqualToComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.EQUAL_TO, ctx.boolean())
 
-    def _NotEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.NOT_EQUAL_TO)
+    def visitNotEqualToComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.NOT_EQUAL_TO, ctx.value())
 
-    def _BooleanNotEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.NOT_EQUAL_TO)
+    def visitBooleanNotEqualToComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.NOT_EQUAL_TO, ctx.boolean())
 
-    def _LesserThanComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.LESS_THAN)
+    def visitLesserThanComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.LESS_THAN, ctx.value())
 
-    def _LesserThanEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.LESS_THAN_OR_EQUAL_TO)
+    def visitLesserThanEqualToComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.LESS_THAN_OR_EQUAL_TO, ctx.value())
 
-    def _GreaterThanComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.GREATER_THAN)
+    def visitGreaterThanComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.GREATER_THAN, ctx.value())
 
-    def _GreaterThanEqualToComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
-        return self._compare(ctx, Op.GREATER_THAN_OR_EQUAL_TO)
+    def visitGreaterThanEqualToComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
+        return self._compare(ctx, Op.GREATER_THAN_OR_EQUAL_TO, ctx.value())
 
-    def _LikeComparatorExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitLikeComparatorExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         column, name = self.column(ctx.identifier(), Op.CONTAINS)
         literal = self.literal(ctx.value())
         if literal.kind == "null":
@@ -483,7 +502,7 @@ class _Translator:
         # An explicit escape character: the default (backslash) depends on sql_mode NO_BACKSLASH_ESCAPES.
         return f"{name} LIKE %s ESCAPE '!'", (pattern,)
 
-    def _BetweenExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitBetweenExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         column, name = self.column(ctx.identifier(), Op.BETWEEN)
         low_literal, high_literal = self.literal(ctx.value(0)), self.literal(ctx.value(1))
         for literal in (low_literal, high_literal):
@@ -498,7 +517,7 @@ class _Translator:
             high, _Day) else (f"{name} <= %s", (high,))
         return f"({low_sql} AND {high_sql})", low_params + high_params
 
-    def _InExpressionContext(self, ctx: Any) -> _Sql:  # noqa: N802
+    def visitInExpression(self, ctx: Any) -> _Sql:  # noqa: N802
         column, name = self.column(ctx.identifier(), Op.EQUAL_TO, shown="IN")
         literals = [self.literal(value) for value in ctx.value()]
         with_null = any(literal.kind == "null" for literal in literals)
@@ -521,9 +540,9 @@ class _Translator:
             return terms[0]
         return "(" + " OR ".join(sql for sql, _ in terms) + ")", tuple(p for _, params in terms for p in params)
 
-    def _compare(self, ctx: Any, op: Op) -> _Sql:
+    def _compare(self, ctx: Any, op: Op, value: Any) -> _Sql:
         column, name = self.column(ctx.identifier(), op)
-        literal = self.literal(ctx.value() if hasattr(ctx, "value") else ctx.boolean())
+        literal = self.literal(value)
         if literal.kind == "null":
             if op is Op.EQUAL_TO:
                 return f"{name} IS NULL", ()
@@ -763,7 +782,8 @@ def compile_filter(expression: str | None, columns: Mapping[str, FilterColumn],
     zone = _zone(source_time_zone)
     try:
         tree, parser_class, strings = _parse(expression)
-        return _Translator(parser_class, strings, columns, zone).root(tree)
+        result: CompiledFilter = _antlr()[1](parser_class, strings, columns, zone).visit(tree)
+        return result
     except RecursionError:  # the SDK's ANTLR parser recurses per operator and parenthesis
         msg = ("The filter is nested or chained too deeply to parse (hundreds of AND/OR/NOT or parentheses); "
                "use IN (...) or BETWEEN for long lists of values.")

@@ -356,3 +356,21 @@ OPERATOR_TABLE = [
                               for c, _ in OPERATOR_TABLE])
 def test_operators_for(column: FilterColumn, operators: list[Op]) -> None:
     assert operators_for(column) == operators
+
+
+def test_the_translator_overrides_only_visit_methods_the_generated_visitor_declares() -> None:
+    """A renamed grammar alternative would leave our method unused and ANTLR's visitChildren in its place."""
+    from custom_connector_queryfilter.queryfilter.antlr.CustomConnectorQueryFilterParserVisitor import (
+        CustomConnectorQueryFilterParserVisitor as Generated,
+    )
+
+    from connector.filters import _antlr, _Translator
+
+    translator = _antlr()[1]
+    assert issubclass(translator, Generated)
+    ours = {name for name in vars(_Translator) if name.startswith("visit")}
+    assert ours <= set(vars(Generated)), ours - set(vars(Generated))
+    expression_alternatives = {name for name in vars(Generated)
+                               if name.startswith("visit") and name.endswith("Expression")} - {
+        "visitStringValueExpression", "visitDecimalValueExpression", "visitCountValueExpression"}
+    assert expression_alternatives <= ours, expression_alternatives - ours  # every alternative is translated
