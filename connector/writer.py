@@ -63,6 +63,7 @@ from connector.sql import quote, quote_table
 from connector.types import (
     KEY_FORMS,
     WRITE_CODECS,
+    KeyKind,
     WriteForm,
     decimal_shape,
     fraction_precision,
@@ -327,7 +328,8 @@ class _Writer:
         self.identity = self.id_columns if operation != "INSERT" else identity
         self.identity_names = tuple(c.name for c in self.identity)
         self.generated_key = next((c for c in identity if c.auto_increment), None) if operation == "INSERT" else None
-        self.integer_key = self.generated_key is None or self.generated_key.type.write != "float"
+        # integer auto-increment ids, else a FLOAT/DOUBLE one's (the only other kind MySQL numbers itself)
+        self.integer_key = self.generated_key is None or self.generated_key.type.key is KeyKind.INT
         # an UPSERT's auto-increment id of 0 would make MySQL assign a new row instead of the one named
         self.upsert_auto_ids = tuple(c.name for c in self.id_columns if c.auto_increment) \
             if operation == "UPSERT" else ()
