@@ -42,7 +42,8 @@ def main(argv: list[str]) -> int:
     ok = True
     with local_profile() as local:
         for name, event in zip(argv, events, strict=True):
-            response = invoke(point_at(event, local.secret_arn, local.settings))
+            # the local profile secret is a CustomAuth one (host and login together), whatever the event says
+            response = invoke(point_at(event, local.secret_arn, local.settings, "CustomAuth"))
             if len(argv) > 1:
                 print(f"# {name}", file=sys.stderr)
             print(json.dumps(response, indent=2, ensure_ascii=False))
