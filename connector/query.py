@@ -52,7 +52,7 @@ from connector.types import (
     number_text,
     whole_number_text,
 )
-from connector.wire import abandon_result
+from connector.wire import SlowRowError, abandon_result
 
 __all__ = [
     "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
@@ -389,6 +389,10 @@ def query_page(
                 if stopped_early or deadline.passed():
                     stopped_early = True
                     break
+    except SlowRowError:
+        if not records:
+            raise
+        stopped_early = True  # the rows before the long one, and a token to go on from the last of them
     except pymysql.err.MySQLError as exc:
         if waited_for_lock(exc):
             raise _locked(entity) from exc

@@ -44,17 +44,21 @@ from pymysql.constants import CLIENT, CR
 from pymysql.protocol import MysqlPacket
 
 from connector.deadline import Deadline
+from connector.errors import RETRY_AFTER_SECONDS, RequestTimeoutError
 
-__all__ = ["PYMYSQL_VERSION", "READ_FIELD", "RowPackets", "abandon_result", "bound_reads",
+__all__ = ["PYMYSQL_VERSION", "READ_FIELD", "RowPackets", "SlowRowError", "abandon_result", "bound_reads",
            "field_bytes", "long_field", "prefer_tls", "tls_is_up"]
 
 PYMYSQL_VERSION = "1.2.4"
 
-# Bytes asked of the socket's buffer per look (it holds what one read brought, 8 KiB by default).
+# Bytes asked of the socket's buffer per look (it holds what one read brought, 8 KiB by default), and the most
+# read at once of a row longer than that.
 PEEK_BYTES = 1 << 16
 _MAX_PACKET = 0xFFFFFF  # a payload this long continues in the next packet
 _EOF = 0xFE
 _ERROR = 0xFF
+# The shortest wait for a piece of a long row: a socket timeout of 0 would make the socket non-blocking.
+_SHORTEST_PIECE_WAIT = 0.05
 
 # Source lines that read the length-encoded field at ``p`` of ``data`` into ``raw`` (``p`` then past it), for the
 # row functions rows.py compiles: after them, a NULL field runs the lines indented 8 under ``if n == 251:``, any
@@ -85,6 +89,17 @@ def field_bytes(packet: bytes, encoding: str, count: int) -> list[bytes | None]:
     """The first ``count`` fields of a row packet as their bytes (None for NULL)."""
     fields = MysqlPacket(packet, encoding)
     return [fields.read_length_coded_string() for _ in range(count)]
+
+
+class SlowRowError(RequestTimeoutError):
+    """A row too long to arrive before the call's time ran out (``received`` bytes of it had)."""
+
+    def __init__(self, entity: str, received: int) -> None:
+        self.received = received
+        msg = (f"The network between the connector and MySQL is too slow for a row of {entity}: "
+               f"{received / 1e6:.1f} MB of it had arrived when the call's time ran out. Leave its widest fields "
+               "out with selectedFieldNames, or run the connector nearer the database.")
+        super().__init__(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
 
 
 # --- the connection -------------------------------------------------------------------------
@@ -120,8 +135,8 @@ class RowPackets:
     """The row packets of the unbuffered result ``conn`` is reading, from the socket's buffer where they lie.
 
     PyMySQL still sends the statement, reads the column definitions, and reads every packet that is not a
-    complete row in the buffer (a row longer than the buffer, errors, the end of the result), with its own
-    error handling.
+    complete row in the buffer (errors, the end of the result), with its own error handling; a row longer
+    than the buffer is read here in pieces, the call's deadline checked between them.
     """
 
     def __init__(self, conn: pymysql.connections.Connection, entity: str) -> None:
@@ -171,7 +186,12 @@ class RowPackets:
                 rfile.read(start)  # from the buffer: no socket read
                 conn._next_seq_id = seq
             else:
-                read = self._read_packet()
+                length = data[0] | data[1] << 8 | data[2] << 16 if size > 4 else 0
+                if length > size - 4 > 0 and data[3] == seq and data[4] != _ERROR and not (data[4] == _EOF and
+                                                                                         length < 9):
+                    read: bytes | None = self._long_row(deadline)
+                else:
+                    read = self._read_packet()
                 if read is not None:
                     try:
                         records.append(row(read))
@@ -188,8 +208,10 @@ class RowPackets:
 
     def hold_to(self, deadline: Deadline) -> None:
         """The socket's read timeout set to the time left (PyMySQL's own reads take it from the same fields)."""
+        self._set_timeout(deadline.socket_timeout())
+
+    def _set_timeout(self, timeout: float) -> None:
         conn = self._conn
-        timeout = deadline.socket_timeout()
         conn._read_timeout = conn._write_timeout = timeout
         conn._sock.settimeout(timeout)
         conn._current_timeout = timeout
@@ -219,3 +241,59 @@ class RowPackets:
             conn._force_close()
             raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, "Lost connection to MySQL server during query")
         return bytes(data)
+
+    def _long_row(self, deadline: Deadline) -> bytes:
+        """A row longer than the buffer (its first packet's header checked), read in pieces of at most
+        PEEK_BYTES with the deadline checked between them: a socket timeout applies to one receive, and a row
+        trickling in over a slow network would otherwise take as long as it takes.
+
+        Raises SlowRowError (the connection closed) when the time runs out before the row is in.
+        """
+        conn = self._conn
+        parts: list[bytes] = []
+        received = 0
+        while True:
+            header = self._pieces(4, deadline, received)
+            length = header[0] | header[1] << 8 | header[2] << 16
+            if header[3] != conn._next_seq_id:  # only a continuation can be out of step: the first was checked
+                conn._force_close()
+                msg = f"Packet sequence number wrong - got {header[3]} expected {conn._next_seq_id}"
+                raise pymysql.err.InternalError(msg)
+            conn._next_seq_id = (conn._next_seq_id + 1) & 0xFF
+            parts.append(self._pieces(length, deadline, received))
+            received += length
+            if length < _MAX_PACKET:
+                break
+        self.hold_to(deadline)
+        return b"".join(parts)
+
+    def _pieces(self, n: int, deadline: Deadline, received: int) -> bytes:
+        """``n`` bytes, read in pieces with the deadline checked before each (``received``: of the row so far)."""
+        conn = self._conn
+        rfile = conn._rfile
+        parts: list[bytes] = []
+        got = 0
+        while got < n:
+            left = deadline.left()
+            if left <= 0:
+                conn._force_close()
+                raise SlowRowError(self._entity, received + got)
+            self._set_timeout(max(_SHORTEST_PIECE_WAIT, left))
+            try:
+                piece = rfile.read1(min(n - got, PEEK_BYTES))
+            except TimeoutError:
+                conn._force_close()
+                raise SlowRowError(self._entity, received + got) from None
+            except OSError as exc:
+                conn._force_close()
+                msg = f"Lost connection to MySQL server during query ({exc})"
+                raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, msg) from exc
+            except BaseException:
+                conn._force_close()
+                raise
+            if not piece:
+                conn._force_close()
+                raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, "Lost connection to MySQL server during query")
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
