@@ -7,6 +7,7 @@ one fails in this file, with the name in the test's title, before anything subtl
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 import ssl
 import time
@@ -59,6 +60,13 @@ def _record(packet: bytes) -> str:
 
 def _not_text(packet: bytes) -> Exception:
     return AssertionError(packet)
+
+
+def test_wire_was_written_against_the_installed_pymysql() -> None:
+    """The release wire.py names is the one installed (and pinned): another one passes the tests below or not,
+    and either way wire.py's list is re-read and PYMYSQL_VERSION updated by someone who has."""
+    installed = importlib.metadata.version("pymysql")
+    assert installed == wire.PYMYSQL_VERSION, f"re-read connector/wire.py's private names for PyMySQL {installed}"
 
 
 def test_the_private_names_exist(conn: pymysql.connections.Connection) -> None:
