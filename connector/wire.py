@@ -186,9 +186,10 @@ class RowPackets:
                 rfile.read(start)  # from the buffer: no socket read
                 conn._next_seq_id = seq
             else:
+                # a row longer than the look-ahead: in pieces, against the deadline (a row split across reads,
+                # the common case, is PyMySQL's to read, as every other packet)
                 length = data[0] | data[1] << 8 | data[2] << 16 if size > 4 else 0
-                if length > size - 4 > 0 and data[3] == seq and data[4] != _ERROR and not (data[4] == _EOF and
-                                                                                         length < 9):
+                if length > PEEK_BYTES and data[3] == seq and data[4] != _ERROR:
                     read: bytes | None = self._long_row(deadline)
                 else:
                     read = self._read_packet()
