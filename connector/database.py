@@ -52,6 +52,7 @@ from connector.login_guard import (
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
 from connector.types import decoders
+from connector.wire import bound_reads, prefer_tls, tls_is_up
 
 __all__ = ["WARM", "WarmConnections", "bound_reads", "bounded", "check_select", "connect", "discard", "hold_session_to",
            "is_mariadb",
@@ -239,7 +240,7 @@ def _handshake_failed(conn: pymysql.connections.Connection, exc: pymysql.err.Ope
     """The server greeted offering TLS, and the connection broke or stalled before TLS was up (not a refused
     certificate, which has its own message)."""
     cause = getattr(exc, "original_exception", None)
-    return (bool(getattr(conn, "server_version", None)) and conn.ssl and not conn._secure  # noqa: SLF001
+    return (bool(getattr(conn, "server_version", None)) and conn.ssl and not tls_is_up(conn)
             and bool(conn.server_capabilities & CLIENT.SSL) and isinstance(cause, OSError)
             and not isinstance(cause, ssl.SSLCertVerificationError))
 
@@ -294,7 +295,7 @@ def _unopened(login: DbLogin, settings: ProfileSettings, context: ssl.SSLContext
         **({"conv": conv} if conv is not None else {}),
     )
     if preferred:  # PyMySQL's own PREFERRED: TLS when the server offers it, clear text when it does not
-        conn._ssl_required = False  # noqa: SLF001 - set through a context PyMySQL would make anew (~30 ms)
+        prefer_tls(conn)
     return conn
 
 
@@ -356,11 +357,6 @@ WARM = WarmConnections()
 def discard(conn: pymysql.connections.Connection) -> None:
     if conn.open:
         conn.close()
-
-
-def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
-    """Hold the socket's reads and writes to the call's deadline (PyMySQL reads these before each exchange)."""
-    conn._read_timeout = conn._write_timeout = deadline.socket_timeout()  # noqa: SLF001 - no public setter
 
 
 @contextmanager

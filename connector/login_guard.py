@@ -16,7 +16,7 @@ A greeting that would make PyMySQL put the password in its very first
 packet (``sha256_password`` over TLS) is answered with a scramble instead; a server that really
 needs the password then switches plugins and is refused.
 
-Written against PyMySQL 1.2.4. Private names the login relies on (database.py and rows.py keep their own list):
+Written against PyMySQL 1.2.4. Private names the login relies on (connector/wire.py keeps the list of all others):
 ``Connection._get_server_information`` (extended to read the greeting's plugin),
 ``Connection._auth_plugin_name`` (the greeting's plugin, read before the first answer),
 ``Connection._secure`` (TLS is up), ``Connection._sock`` (the TLS cipher), ``Connection._read_packet``

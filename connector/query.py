@@ -52,6 +52,7 @@ from connector.types import (
     number_text,
     whole_number_text,
 )
+from connector.wire import SlowRowError, abandon_result
 
 __all__ = [
     "Page", "page_binding", "query_fingerprint", "query_page", "retrieve_records",
@@ -93,9 +94,7 @@ def _streaming(conn: pymysql.connections.Connection, sql: str, params: Sequence[
 
 def _abandon(conn: pymysql.connections.Connection) -> None:
     """Close the connection under an unread result, and tell PyMySQL not to drain it later."""
-    result = conn._result  # noqa: SLF001 - PyMySQL would read the rest of it when collected
-    if result is not None:
-        result.unbuffered_active = False
+    abandon_result(conn)  # PyMySQL would read the rest of it when collected
     if conn.open:
         conn.close()
 
@@ -390,6 +389,10 @@ def query_page(
                 if stopped_early or deadline.passed():
                     stopped_early = True
                     break
+    except SlowRowError:
+        if not records:
+            raise
+        stopped_early = True  # the rows before the long one, and a token to go on from the last of them
     except pymysql.err.MySQLError as exc:
         if waited_for_lock(exc):
             raise _locked(entity) from exc

@@ -8,10 +8,8 @@ bytes by the form the type table gives it (``types.wire_form``): integers and DE
 they are, text quoted (escaped by orjson only when it holds a character JSON escapes),
 dates rearranged. Other fields, and values outside a form's sure case, go through the
 decoders and fix-ups PyMySQL's row would have had, so a record is byte for byte what
-``orjson.dumps`` of that row (a dict of field names to values) gives. PyMySQL still
-sends the statement, reads the column definitions, and reads every packet that is not
-a complete row in the buffer (a row split across reads, errors, the end of the result),
-with its own error handling.
+``orjson.dumps`` of that row (a dict of field names to values) gives. The packets
+themselves are read by ``connector.wire`` (the one module that knows PyMySQL's insides).
 """
 
 from __future__ import annotations
@@ -24,48 +22,22 @@ from typing import Any
 
 import orjson
 import pymysql
-from pymysql.constants import CLIENT, CR
-from pymysql.protocol import MysqlPacket
 
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError
 from connector.types import Fixup, UnreadableValueError, WireForm, wire_form
+from connector.wire import READ_FIELD, RowPackets, field_bytes, long_field
 
 __all__ = ["RowReader"]
 
-# Bytes asked of the socket's buffer per look (it holds what one read brought, 8 KiB by default).
-_PEEK_BYTES = 1 << 16
 # A text value is quoted as it is unless it holds a byte JSON escapes (orjson escapes exactly '"', '\' and
 # the controls below 0x20; DEL is listed only to be safe: orjson leaves it, so the result is the same).
 _NEEDS_ESCAPE = re.compile(rb'["\\\x00-\x1f\x7f]')
-_NULL = 251
-_MAX_PACKET = 0xFFFFFF  # a payload this long continues in the next packet
-_EOF = 0xFE
-_ERROR = 0xFF
 
 
-def _long_field(data: bytes, p: int, first: int) -> tuple[bytes, int]:
-    """A field of 251 bytes or more (its length in the next 2, 3 or 8 bytes), and the position after it."""
-    width = 2 if first == 0xFC else 3 if first == 0xFD else 8
-    n = int.from_bytes(data[p:p + width], "little")
-    p += width
-    return data[p:p + n], p + n
-
-
-# The row function's source, field by field: read the length-encoded field at p into `raw` (NULL ends the field),
-# then add its JSON after the field's prefix P{i} ('{"name":' or ',"name":'; Q{i} adds the opening quote).
-_READ_FIELD = (
-    "    n = data[p]",
-    "    p += 1",
-    "    if n == 251:",
-    "        add(N{i})",
-    "    else:",
-    "        if n < 251:",
-    "            raw = data[p:p + n]",
-    "            p += n",
-    "        else:",
-    "            raw, p = _long(data, p, n)",
-)
+# The row function's source, field by field: read the length-encoded field at p into `raw` (wire.READ_FIELD;
+# NULL ends the field), then add its JSON after the field's prefix P{i} ('{"name":' or ',"name":'; Q{i} adds the
+# opening quote).
 # A date part every calendar has (as ``types._plainly_valid``, on the wire's bytes): else the decoder decides.
 _PLAIN_DATE = "        if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':"
 _BY_DECODER = ("        else:", "            add(P{i} + _value({i}, raw))")
@@ -87,7 +59,7 @@ def _row_code(forms: tuple[WireForm, ...]) -> CodeType:
     """The compiled source of a row function for fields of these forms (compiling takes a millisecond)."""
     lines = ["def row(data):", "    parts = []", "    add = parts.append", "    p = 0"]
     for i, form in enumerate(forms):
-        lines += [line.format(i=i) for line in (*_READ_FIELD, *_EMIT[form])]
+        lines += [line.format(i=i, on_null=f"add(N{i})") for line in (*READ_FIELD, *_EMIT[form])]
     lines += ["    add(b'}')", "    return b''.join(parts).decode()  # not UTF-8 raises, as PyMySQL's decode"]
     return compile("\n".join(lines), f"<row reader of {len(forms)} fields>", "exec")
 
@@ -101,18 +73,12 @@ class RowReader:
 
     def __init__(self, conn: pymysql.connections.Connection, entity_identifier: str, names: Sequence[str],
                  fixups: Sequence[Fixup | None], source_time_zone: str) -> None:
-        result = conn._result  # noqa: SLF001 - the result PyMySQL has read the column definitions of
-        if result is None or not result.unbuffered_active:
-            msg = "RowReader needs an unbuffered result whose rows are still unread"
-            raise RuntimeError(msg)
-        if conn.client_flag & CLIENT.DEPRECATE_EOF:  # rows would end with an OK packet, not EOF
-            msg = "RowReader reads results that end with an EOF packet (PyMySQL without CLIENT_DEPRECATE_EOF)"
-            raise RuntimeError(msg)
-        self._conn, self._result, self._entity = conn, result, entity_identifier
+        self._packets = RowPackets(conn, entity_identifier)
+        self._conn, self._entity = conn, entity_identifier
         self._names = list(names)
         self._fixups = list(fixups)
-        self._converters: list[tuple[str | None, Any]] = list(result.converters)
-        fields = result.fields
+        self._converters = self._packets.converters
+        fields = self._packets.fields
         self._forms = [wire_form(f.type_code, f.flags, f.charsetnr, fixup, source_time_zone)
                        for f, fixup in zip(fields, self._fixups, strict=False)]
         self._prefixes = [(b"{" if i == 0 else b",") + orjson.dumps(name) + b":" for i, name in enumerate(names)]
@@ -125,54 +91,16 @@ class RowReader:
         Every socket read is held to the time ``deadline`` leaves; a caller that stops early
         must close the connection (the rest of the result is still on its way).
         """
-        conn, result = self._conn, self._result
-        row = self._row_parser()
-        rfile = conn._rfile  # noqa: SLF001
-        seq = conn._next_seq_id  # noqa: SLF001
-        while result.unbuffered_active:
-            self._hold_to(deadline)
-            data = self._peek()
-            records: list[str] = []
-            packets: list[bytes] = []
-            start, size = 0, len(data)
-            while start + 4 <= size:
-                length = data[start] | data[start + 1] << 8 | data[start + 2] << 16
-                end = start + 4 + length
-                if end > size or length in (0, _MAX_PACKET) or data[start + 3] != seq or \
-                        data[start + 4] == _ERROR or (data[start + 4] == _EOF and length < 9):
-                    break  # PyMySQL reads it: the end of the result, an error, a row longer than the buffer
-                packet = data[start + 4:end]
-                try:
-                    records.append(row(packet))
-                except UnicodeDecodeError:
-                    raise self._not_text(packet) from None
-                packets.append(packet)
-                seq = (seq + 1) & 0xFF
-                start = end
-            if start:
-                rfile.read(start)  # from the buffer: no socket read
-                conn._next_seq_id = seq  # noqa: SLF001
-            else:
-                read = self._read_packet()
-                if read is not None:
-                    try:
-                        records.append(row(read))
-                    except UnicodeDecodeError:
-                        raise self._not_text(read) from None
-                    packets.append(read)
-                seq = conn._next_seq_id  # noqa: SLF001
-            if records:
-                yield records, packets
+        return self._packets.batches(self._row_parser(), self._not_text, deadline)
 
     def values(self, packet: bytes) -> tuple[Any, ...]:
         """A row's fields as PyMySQL decodes them (before the columns' fix-ups)."""
-        return tuple(self._result._read_row_from_packet(MysqlPacket(packet, self._conn.encoding)))  # noqa: SLF001
+        return self._packets.values(packet)
 
     def _not_text(self, packet: bytes) -> InvalidArgumentError:
         """The field whose bytes are not text in its character set, named (MariaDB stores U+D800 in utf8mb4)."""
-        fields = MysqlPacket(packet, self._conn.encoding)
-        for i, name in enumerate(self._names):
-            raw = fields.read_length_coded_string()
+        for i, (name, raw) in enumerate(zip(self._names, field_bytes(packet, self._conn.encoding, len(self._names)),
+                                            strict=True)):
             encoding = self._converters[i][0] if self._forms[i] is WireForm.VALUE else "utf-8"
             if raw is None or encoding is None:
                 continue
@@ -187,40 +115,6 @@ class RowReader:
                 return InvalidArgumentError(msg)
         return InvalidArgumentError(f"A row of {self._entity} holds bytes that are not valid UTF-8 text.")
 
-    def _read_packet(self) -> bytes | None:
-        """The next packet, read by PyMySQL (errors raised, the end of the result recorded): a row's, or None."""
-        packet = self._conn._read_packet()  # noqa: SLF001
-        if self._result._check_packet_is_eof(packet):  # noqa: SLF001
-            self._result.unbuffered_active = False
-            self._result.connection = self._result.rows = None
-            return None
-        return bytes(packet.get_all_data())
-
-    def _peek(self) -> bytes:
-        """What the socket's buffer holds (one socket read when it is empty), lost connections as PyMySQL's."""
-        conn = self._conn
-        try:
-            data = conn._rfile.peek(_PEEK_BYTES)  # noqa: SLF001
-        except OSError as exc:
-            conn._force_close()  # noqa: SLF001
-            msg = f"Lost connection to MySQL server during query ({exc})"
-            raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, msg) from exc
-        except BaseException:
-            conn._force_close()  # noqa: SLF001
-            raise
-        if not data:
-            conn._force_close()  # noqa: SLF001
-            raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, "Lost connection to MySQL server during query")
-        return bytes(data)
-
-    def _hold_to(self, deadline: Deadline) -> None:
-        """The socket's read timeout set to the time left (PyMySQL's own reads take it from the same fields)."""
-        conn = self._conn
-        timeout = deadline.socket_timeout()
-        conn._read_timeout = conn._write_timeout = timeout  # noqa: SLF001
-        conn._sock.settimeout(timeout)  # noqa: SLF001
-        conn._current_timeout = timeout  # noqa: SLF001
-
     # --- one row -----------------------------------------------------------------------
 
     def _row_parser(self) -> Callable[[bytes], str]:
@@ -232,7 +126,7 @@ class RowReader:
         sequence of forms); names, prefixes and helpers reach it as values in its namespace,
         never as source text.
         """
-        namespace: dict[str, Any] = {"_long": _long_field, "_escape": _NEEDS_ESCAPE.search, "_dumps": orjson.dumps,
+        namespace: dict[str, Any] = {"_long": long_field, "_escape": _NEEDS_ESCAPE.search, "_dumps": orjson.dumps,
                                      "_value": self._value}
         for i, prefix in enumerate(self._prefixes):
             namespace[f"P{i}"], namespace[f"N{i}"], namespace[f"Q{i}"] = prefix, prefix + b"null", prefix + b'"'

@@ -82,6 +82,8 @@ class LoopbackProxy:
     soon as it arrives. The client then cannot know whether the statement took effect.
     ``greeting_delay``: seconds to hold the server's first bytes (a server resuming from pause).
     ``stall_after_bytes``: pass on this many bytes from the server, then nothing more (a hung server).
+    ``trickle_bytes_per_second``: pass on the server's bytes at about this rate, in pieces of 4 KiB (a slow
+    network path: each receive gets something soon, the whole takes long).
     ``fail_over_to(host, port)``: the next connection still goes to the first server, every later one to
     this one (an endpoint whose DNS moved to a new writer).
     """
@@ -91,6 +93,7 @@ class LoopbackProxy:
         self.marker: bytes | None = None
         self.greeting_delay = 0.0
         self.stall_after_bytes: int | None = None
+        self.trickle_bytes_per_second: float | None = None
         self.cuts = 0
         self.connections = 0
         self._next_target: tuple[str, int] | None = None
@@ -137,6 +140,14 @@ class LoopbackProxy:
             threading.Thread(target=self._pump, args=(client, server, state, True), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, state, False), daemon=True).start()
 
+    def _trickle(self, sink: socket.socket, data: bytes, rate: float) -> None:
+        for at in range(0, len(data), 4096):
+            if self._stop.is_set():
+                return
+            piece = data[at:at + 4096]
+            sink.sendall(piece)
+            self._stop.wait(len(piece) / rate)
+
     def _pump(self, source: socket.socket, sink: socket.socket, state: dict[str, Any], upstream: bool) -> None:
         try:
             while not self._stop.is_set():
@@ -159,6 +170,9 @@ class LoopbackProxy:
                             break
                         data = data[:room]
                         state["sent"] += len(data)
+                    if self.trickle_bytes_per_second:
+                        self._trickle(sink, data, self.trickle_bytes_per_second)
+                        continue
                 sink.sendall(data)
         except OSError:
             pass

@@ -72,7 +72,7 @@ def test_every_alter_is_seen_by_the_next_call_and_rows_are_not(conn: pymysql.Con
         sql(reuse_db, statement)
         entity = load_entity(conn, schema, "t")
         assert entity is not previous and seen(entity), statement
-        assert _shape(entity) == _shape(catalog._read_entity(conn, schema, "t", True, None)), statement
+        assert _shape(entity) == _shape(catalog._read_entity(conn, schema, "t", True, None)), statement  # noqa: SLF001
         assert load_entity(conn, schema, "t") is entity, statement
         previous = entity
 

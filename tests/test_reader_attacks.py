@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from connector import query, rows
+from connector import query, wire
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, profile_caller, scratch_database
 from tests.test_row_reader import read_all, reference
@@ -138,7 +138,7 @@ def _session_ids(rdb: dict[str, Any]) -> list[int]:
 def _on_batch(monkeypatch: pytest.MonkeyPatch, number: int, action: Any) -> Iterator[list[int]]:
     """Run ``action()`` when the reader is about to read its ``number``-th buffer (the server mid-stream)."""
     calls = [0]
-    original = rows.RowReader._hold_to
+    original = wire.RowPackets.hold_to
 
     def hold_to(self: Any, deadline: Any) -> None:
         calls[0] += 1
@@ -146,11 +146,11 @@ def _on_batch(monkeypatch: pytest.MonkeyPatch, number: int, action: Any) -> Iter
             action()
         original(self, deadline)
 
-    monkeypatch.setattr(rows.RowReader, "_hold_to", hold_to)
+    monkeypatch.setattr(wire.RowPackets, "hold_to", hold_to)
     try:
         yield calls
     finally:
-        monkeypatch.setattr(rows.RowReader, "_hold_to", original)
+        monkeypatch.setattr(wire.RowPackets, "hold_to", original)
 
 
 def _all_pages(call: Caller, rdb: dict[str, Any], table: str, max_results: int, first: dict[str, Any],

@@ -122,9 +122,9 @@ def test_literals_are_the_text_pymysql_would_bind(admin: pymysql.Connection, eve
     plain, spatial = entity.column("vc"), entity.column("geo")
     with admin.cursor() as cur:
         for value in BOUND_VALUES:
-            assert writer._literal(plain)(value) == cur.mogrify("%s", (value,)), value
+            assert writer._literal(plain)(value) == cur.mogrify("%s", (value,)), value  # noqa: SLF001
         for shape in [("POINT(1 2)", 0), ("POINT(1 2)'; --", 4326), ("%s %(x)s", 2**32 - 1)]:
-            assert writer._literal(spatial)(shape) == cur.mogrify("ST_GeomFromText(%s, %s)", shape)
+            assert writer._literal(spatial)(shape) == cur.mogrify("ST_GeomFromText(%s, %s)", shape)  # noqa: SLF001
 
 
 def test_dates_written_by_isoformat_are_pymysqls_text() -> None:
