@@ -89,8 +89,14 @@ def ec2(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         monkeypatch.setenv(name, value)
-    with mock_aws():
+    # Not `with mock_aws()`: it resets every moto backend of this process on entry, and the session's moto
+    # server (conftest's Secrets Manager) shares them: its secrets would vanish for every later test.
+    mock = mock_aws()
+    mock.start(reset=False)
+    try:
         yield boto3.client("ec2", region_name=REGION)
+    finally:
+        mock.stop(remove_data=False)
 
 
 def _props(vpc_id: str, subnets: list[str], mode: str = "Auto", **more: Any) -> dict[str, Any]:
@@ -450,3 +456,14 @@ def test_the_inline_code_passes_the_projects_lint(tmp_path: Path) -> None:
     run = subprocess.run([str(ruff), "check", "--config", str(ROOT / "pyproject.toml"), str(source)],
                          capture_output=True, text=True, timeout=60, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.fixture
+def earlier_secret(make_secret: Any) -> str:
+    return str(make_secret({"username": "u", "password": "p"}))
+
+
+def test_the_ec2_mock_leaves_the_sessions_secrets_alone(earlier_secret: str, ec2: Any, aws_env: str) -> None:
+    """A secret created before the EC2 mock started is still there for the tests that run after it."""
+    client = boto3.client("secretsmanager", region_name=earlier_secret.split(":")[3], endpoint_url=aws_env)
+    assert client.get_secret_value(SecretId=earlier_secret)["SecretString"]

@@ -191,6 +191,7 @@ def test_requests_that_cannot_be_carried_out(writer: Caller, write_db: dict[str,
 def test_every_type_round_trips(writer: Caller, write_db: dict[str, Any], caller: Caller,
                                 read_db: dict[str, Any]) -> None:
     source = caller("QueryDataRequest", entityIdentifier=f"{read_db['database']}.all_types")
+    assert source["isSuccess"], source["errorDetails"]
     response = write(writer, write_db, "all_types_copy", "INSERT", source["records"])
     assert response["isSuccess"], response["writeRecordResults"]
     back = writer("QueryDataRequest", entityIdentifier=f"{write_db['database']}.all_types_copy")
