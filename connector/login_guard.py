@@ -19,8 +19,9 @@ needs the password then switches plugins and is refused.
 Written against PyMySQL 1.2.4. Private names the login relies on (connector/wire.py keeps the list of all others):
 ``Connection._get_server_information`` (extended to read the greeting's plugin),
 ``Connection._auth_plugin_name`` (the greeting's plugin, read before the first answer),
-``Connection._secure`` (TLS is up), ``Connection._sock`` (the TLS cipher), ``Connection._read_packet``
-(the next step of the login), and ``pymysql._auth.scramble_caching_sha2`` (the fast-path proof, not written again here).
+``Connection._secure`` (TLS is up), ``Connection._sock`` (the TLS cipher), and
+``pymysql._auth.scramble_caching_sha2`` (the fast-path proof, not written again here); the login's next
+packet is read through ``wire.next_packet``.
 tests/test_login_guard.py pins each of them.
 """
 
@@ -35,6 +36,8 @@ from typing import Any
 import pymysql
 from pymysql._auth import scramble_caching_sha2
 from pymysql.constants.CR import CR_AUTH_PLUGIN_ERR
+
+from connector import wire
 
 __all__ = ["CHALLENGE_RESPONSE_PLUGINS", "CredentialWithheld", "GuardedConnection", "LoginProtocolError",
            "SessionBounds", "UnsupportedPlugin", "reveals_credentials_to"]
@@ -104,7 +107,7 @@ class _Plugin:
 
     def _send(self, data: bytes) -> Any:
         self.conn.write_packet(data)
-        packet = self.conn._read_packet()  # noqa: SLF001 - the next step of PyMySQL's authentication loop
+        packet = wire.next_packet(self.conn)  # the next step of PyMySQL's authentication loop
         packet.check_error()
         return packet
 
@@ -170,7 +173,7 @@ class _CachingSha2(_Plugin):
         raise LoginProtocolError(detail)
 
     def _read_ok(self) -> Any:
-        packet = self.conn._read_packet()  # noqa: SLF001 - the next step of PyMySQL's authentication loop
+        packet = wire.next_packet(self.conn)  # the next step of PyMySQL's authentication loop
         packet.check_error()
         return packet
 

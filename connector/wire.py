@@ -47,7 +47,7 @@ from connector.deadline import Deadline
 from connector.errors import RETRY_AFTER_SECONDS, RequestTimeoutError
 
 __all__ = ["PYMYSQL_VERSION", "READ_FIELD", "RowPackets", "SlowRowError", "abandon_result", "bound_reads",
-           "field_bytes", "long_field", "prefer_tls", "tls_is_up"]
+           "field_bytes", "long_field", "next_packet", "prefer_tls", "tls_is_up"]
 
 PYMYSQL_VERSION = "1.2.4"
 
@@ -119,6 +119,11 @@ def prefer_tls(conn: pymysql.connections.Connection) -> None:
 def tls_is_up(conn: pymysql.connections.Connection) -> bool:
     """Whether TLS is up on the connection's socket (no public flag)."""
     return bool(conn._secure)
+
+
+def next_packet(conn: pymysql.connections.Connection) -> Any:
+    """The next packet of the exchange under way (the login's next step), as PyMySQL's own loop reads it."""
+    return conn._read_packet()
 
 
 def abandon_result(conn: pymysql.connections.Connection) -> None:
