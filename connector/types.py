@@ -1045,22 +1045,22 @@ def _label_text(value: Any) -> str:
     raise _expected("a string")
 
 
-def _write_label(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
-    """ENUM and SET: digits that are no label fail (``label_problem``); the server judges every other string."""
+def _checked_label(value: Any, data_type: str, column_type_text: str, *, binary: bool) -> str:
     text = _label_text(value)
-    problem = label_problem(text, data_type, column_type_text, binary=False)
+    problem = label_problem(text, data_type, column_type_text, binary=binary)
     if problem:
         raise ValueError(problem)
     return text
+
+
+def _write_label(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
+    """ENUM and SET: digits that are no label fail (``label_problem``); the server judges every other string."""
+    return _checked_label(value, data_type, column_type_text, binary=False)
 
 
 def _write_binary_label(value: Any, data_type: str, column_type_text: str, zone: zoneinfo.ZoneInfo) -> str:
     """ENUM and SET of a binary character set: the same, comparing bytes (trailing spaces count)."""
-    text = _label_text(value)
-    problem = label_problem(text, data_type, column_type_text, binary=True)
-    if problem:
-        raise ValueError(problem)
-    return text
+    return _checked_label(value, data_type, column_type_text, binary=True)
 
 
 def _decimal_as_number(value: Any) -> orjson.Fragment:

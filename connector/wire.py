@@ -133,6 +133,13 @@ def abandon_result(conn: pymysql.connections.Connection) -> None:
         result.unbuffered_active = False
 
 
+def _lost(conn: pymysql.connections.Connection, exc: BaseException | None = None) -> pymysql.err.OperationalError:
+    """The connection closed, and the error PyMySQL itself raises for a read that lost the server."""
+    conn._force_close()
+    detail = f" ({exc})" if exc is not None else ""
+    return pymysql.err.OperationalError(CR.CR_SERVER_LOST, f"Lost connection to MySQL server during query{detail}")
+
+
 # --- rows -----------------------------------------------------------------------------------
 
 
@@ -237,15 +244,12 @@ class RowPackets:
         try:
             data = conn._rfile.peek(PEEK_BYTES)
         except OSError as exc:
-            conn._force_close()
-            msg = f"Lost connection to MySQL server during query ({exc})"
-            raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, msg) from exc
+            raise _lost(conn, exc) from exc
         except BaseException:
             conn._force_close()
             raise
         if not data:
-            conn._force_close()
-            raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, "Lost connection to MySQL server during query")
+            raise _lost(conn)
         return bytes(data)
 
     def _long_row(self, deadline: Deadline) -> bytes:
@@ -291,15 +295,12 @@ class RowPackets:
                 conn._force_close()
                 raise SlowRowError(self._entity, received + got) from None
             except OSError as exc:
-                conn._force_close()
-                msg = f"Lost connection to MySQL server during query ({exc})"
-                raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, msg) from exc
+                raise _lost(conn, exc) from exc
             except BaseException:
                 conn._force_close()
                 raise
             if not piece:
-                conn._force_close()
-                raise pymysql.err.OperationalError(CR.CR_SERVER_LOST, "Lost connection to MySQL server during query")
+                raise _lost(conn)
             parts.append(piece)
             got += len(piece)
         return b"".join(parts)
