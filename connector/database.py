@@ -49,9 +49,9 @@ from connector.login_guard import (
     UnsupportedPlugin,
     reveals_credentials_to,
 )
+from connector.read_codecs import decoders
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
-from connector.types import decoders
 from connector.wire import bound_reads, prefer_tls, tls_is_up
 
 __all__ = ["WARM", "WarmConnections", "bound_reads", "bounded", "check_select", "connect", "discard", "hold_session_to",
@@ -372,7 +372,7 @@ def session(
     """A connection for one call; driver errors inside the block are classified.
 
     Every exchange with the server is bounded by ``deadline`` (by default, as long as a data call may take).
-    ``rows_for_appflow`` decodes rows straight to AppFlow's JSON forms (``types.decoders``).
+    ``rows_for_appflow`` decodes rows straight to AppFlow's JSON forms (``read_codecs.decoders``).
     With ``reuse`` a healthy connection of an earlier call with the same login and session
     kind is taken again, and kept after a clean exit; a failed block closes it. Checks that
     must prove a fresh login (ValidateCredentials) pass ``reuse=False``.

@@ -39,19 +39,8 @@ from connector.limits import LONG_BUDGET_SECONDS, RESPONSE_BUDGET_BYTES, RESPONS
 from connector.paging import PageState, TableBinding, decode_token, encode_token, fingerprint, table_changed
 from connector.rows import RowReader
 from connector.sql import quote, quote_table
-from connector.types import (
-    ID_CODECS,
-    NUMBER_CODECS,
-    TIME_CODECS,
-    WRITE_CODECS,
-    FilterKind,
-    KeyKind,
-    decimal_problem,
-    exact_decimal,
-    integer_range,
-    number_text,
-    whole_number_text,
-)
+from connector.types import FilterKind, KeyKind, integer_range
+from connector.value_rules import decimal_problem, exact_decimal, number_text, whole_number_text
 from connector.wire import SlowRowError, abandon_result
 
 __all__ = [
@@ -476,24 +465,24 @@ def retrieve_records(
 
 def _id_param(column: Column, text: str, source_time_zone: str) -> Any:
     """An id as RetrieveData sends it (the JSON form QueryData emits) -> the column's bound type."""
-    if column.type.write in ID_CODECS:
+    if column.type.write.decodes_ids:
         try:
-            return WRITE_CODECS[column.type.write](text, column.data_type, column.column_type,
-                                                   zoneinfo.ZoneInfo(source_time_zone))
+            return column.type.write.decode(text, column.data_type, column.column_type,
+                                            zoneinfo.ZoneInfo(source_time_zone))
         except (ValueError, OverflowError) as exc:
             reason = exc if isinstance(exc, ValueError) else "a date-time within years 0000-9999 in the field's zone"
             msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be {reason}"
             raise InvalidArgumentError(msg) from None
     if column.type.key in (KeyKind.INT, KeyKind.DECIMAL):
         return key_param(column, text)
-    if column.type.write in NUMBER_CODECS:
+    if column.type.write.number_ids:
         exact = number_text(text) if len(text) <= _MAX_NUMBER_CHARS else None
         number = float(exact) if exact is not None else float("nan")
         if number != number or number in (float("inf"), float("-inf")):
             msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be a finite number"
             raise InvalidArgumentError(msg)
         return number
-    if column.type.write in TIME_CODECS and not _TIME.fullmatch(text.strip()):
+    if column.type.write.time_ids and not _TIME.fullmatch(text.strip()):
         msg = f"id {text[:40]!r} of field {column.name!r} ({column.column_type}) must be a time like 13:45:00"
         raise InvalidArgumentError(msg)
     return text

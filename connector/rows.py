@@ -4,7 +4,7 @@ PyMySQL turns each row packet into Python values (two buffered reads per packet,
 decode and a converter per field), which a record then encodes back into JSON: over half
 of a page's time. Here the row packets of an unbuffered result are parsed where they lie
 in the socket's read buffer, and each field's wire text becomes its part of the record's
-bytes by the form the type table gives it (``types.wire_form``): integers and DECIMAL as
+bytes by the form the type table gives it (``read_codecs.wire_form``): integers and DECIMAL as
 they are, text quoted (escaped by orjson only when it holds a character JSON escapes),
 dates rearranged. Other fields, and values outside a form's sure case, go through the
 decoders and fix-ups PyMySQL's row would have had, so a record is byte for byte what
@@ -25,7 +25,7 @@ import pymysql
 
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError
-from connector.types import Fixup, UnreadableValueError, WireForm, wire_form
+from connector.read_codecs import Fixup, UnreadableValueError, WireForm, wire_form
 from connector.wire import READ_FIELD, RowPackets, field_bytes, long_field
 
 __all__ = ["RowReader"]
@@ -38,7 +38,7 @@ _NEEDS_ESCAPE = re.compile(rb'["\\\x00-\x1f\x7f]')
 # The row function's source, field by field: read the length-encoded field at p into `raw` (wire.READ_FIELD;
 # NULL ends the field), then add its JSON after the field's prefix P{i} ('{"name":' or ',"name":'; Q{i} adds the
 # opening quote).
-# A date part every calendar has (as ``types._plainly_valid``, on the wire's bytes): else the decoder decides.
+# A date part every calendar has (as ``dates.plainly_valid``, on the wire's bytes): else the decoder decides.
 _PLAIN_DATE = "        if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':"
 _BY_DECODER = ("        else:", "            add(P{i} + _value({i}, raw))")
 _EMIT: dict[WireForm, tuple[str, ...]] = {

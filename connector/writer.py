@@ -60,17 +60,9 @@ from connector.errors import (
 )
 from connector.limits import RETRY_AFTER_SECONDS
 from connector.sql import quote, quote_table
-from connector.types import (
-    KEY_FORMS,
-    WRITE_CODECS,
-    KeyKind,
-    WriteForm,
-    decimal_shape,
-    fraction_precision,
-    integer_range,
-    key_value_class,
-    label_choices,
-)
+from connector.types import KeyKind, integer_range
+from connector.value_rules import decimal_shape, fraction_precision, label_choices
+from connector.write_codecs import WriteForm
 
 __all__ = ["BATCH_ROWS", "Operation", "RecordResult", "WriteOutcome", "write_records"]
 
@@ -305,7 +297,7 @@ def _lone_surrogate(text: str) -> bool:
 
 
 def _record_id(values: Sequence[Any]) -> str | None:
-    """A write result's recordId from the key's values as the row holds them (``KEY_FORMS``): one value as its
+    """A write result's recordId from the key's values as the row holds them (``WriteCodec.stored``): one value as its
     text (a string as it is, a number as JSON writes it), a composite key as a JSON array of them."""
     if not values:
         return None
@@ -337,7 +329,7 @@ class _Writer:
         self.by_name = {c.name: c for c in entity.columns}
         self.required = tuple(c.name for c in entity.columns if c.required_on_insert)
         self.required_set = frozenset(self.required)
-        self.codecs = {c.name: WRITE_CODECS[c.type.write] for c in entity.columns}
+        self.codecs = {c.name: c.type.write.decode for c in entity.columns}
         self.quoted = _text_quoting(conn)
         self.direct_encoders = _direct_encoders(conn)
         self.cells = {c.name: self._cell(c) for c in entity.columns}
@@ -427,7 +419,7 @@ class _Writer:
 
     @cached_property
     def _spellers(self) -> dict[str, Callable[[Any], Any]]:
-        """Each identity field's JSON value -> its value as the row holds it (``KEY_FORMS``)."""
+        """Each identity field's JSON value -> its value as the row holds it (``WriteCodec.stored``)."""
         return {column.name: self._speller(column) for column in self.identity}
 
     def _speller(self, column: Column) -> Callable[[Any], Any]:
@@ -435,9 +427,9 @@ class _Writer:
 
         Strings for text columns and whole numbers for integer columns are already that form.
         """
-        codec, form, zone = self.codecs[column.name], KEY_FORMS[column.type.write], self.zone
+        codec, form, zone = self.codecs[column.name], column.type.write.stored, self.zone
         data_type, column_type = column.data_type, column.column_type
-        as_is = key_value_class(column.type.write, data_type)
+        as_is = column.type.write.key_class
 
         def spell(value: Any) -> Any:
             if value.__class__ is as_is:
@@ -879,7 +871,7 @@ def _labels_hint(entity: Entity, exc: pymysql.err.MySQLError) -> str:
     column = next((c for c in entity.columns if c.name == name), None) if name is not None else None
     if column is None or column.type.write_form is not WriteForm.LABEL:
         return ""
-    takes = label_choices(column.data_type, column.column_type)
+    takes = label_choices(column.column_type, of_set=column.type.write.of_set)
     return f": field {column.name!r} ({column.data_type.upper()}) takes {takes}"
 
 

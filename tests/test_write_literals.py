@@ -24,7 +24,6 @@ from pymysql.converters import escape_date, escape_datetime
 
 from connector.catalog import Entity, load_entity
 from connector.errors import MySQLTarget
-from connector.types import WRITE_CODECS
 from connector.writer import _iso_date, _iso_datetime, _Writer
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, sql
@@ -147,7 +146,7 @@ def _bound_insert(entity: Entity, record: dict[str, Any], zone: zoneinfo.ZoneInf
         if value is None:
             cells.append("NULL" if column.nullable else "DEFAULT")
             continue
-        bound = WRITE_CODECS[column.type.write](value, column.data_type, column.column_type, zone)
+        bound = column.type.write.decode(value, column.data_type, column.column_type, zone)
         cells.append(column.type.write_sql)
         params.extend(bound if isinstance(bound, tuple) else (bound,))
     names = ", ".join(f"`{name}`" for name in record)
