@@ -42,7 +42,7 @@ from connector.errors import (
     kills_connection,
 )
 from connector.record_decoding import Record
-from connector.server_limits import server_limits
+from connector.server_limits import ServerLimits, server_limits
 from connector.write_cells import Operation, RecordFailed
 from connector.write_outcomes import (
     NOT_YET,
@@ -114,23 +114,11 @@ def write_records(
     _check_request(entity, operation, id_fields or [], all_or_none)
     writer = StatementWriter(conn, entity, operation, id_fields or [], source_time_zone, target)
     results: list[RecordResult] = [NOT_YET] * len(records)  # each replaced, never changed in place
-    decoded: list[Record] = []
-    for index, text in enumerate(records):
-        try:
-            decoded.append(writer.decode(index, text))
-        except RecordFailed as exc:
-            results[index] = RecordResult(False, None, str(exc))
+    decoded = _decoded(writer, records, results)
     if all_or_none and len(decoded) < len(records):
         return nothing_written(results)
     limits = server_limits(conn)
-    sendable = []
-    fits = limits.max_packet - writer.overhead(tuple(writer.by_name))  # every column's: the largest overhead
-    for record in decoded:
-        problem = None if record.sql_bytes <= fits else too_large(record, limits, writer.overhead(record.columns))
-        if problem is None:
-            sendable.append(record)
-        else:
-            results[record.index] = RecordResult(False, record.record_id, problem)
+    sendable = _fitting(writer, decoded, limits, results)
     deadline = deadline or Deadline.for_call("WriteDataRequest")
     sendable = with_readable_geometry(conn, entity, sendable, results, deadline)
     if all_or_none and len(sendable) < len(decoded):
@@ -149,15 +137,46 @@ def write_records(
     if all_or_none and not all(r.ok for r in results):
         _rollback_quietly(conn)
         return nothing_written(results)
+    _commit(conn, operation, entity, results, target)
+    failed = next((i for i, r in enumerate(results) if not r.ok), None)
+    first = None if failed is None else f"record {failed}: {results[failed].error}"
+    return WriteOutcome(results, first)
+
+
+def _decoded(writer: StatementWriter, records: Sequence[str], results: list[RecordResult]) -> list[Record]:
+    """The records that decode; each other one's result says why it does not."""
+    decoded: list[Record] = []
+    for index, text in enumerate(records):
+        try:
+            decoded.append(writer.decode(index, text))
+        except RecordFailed as exc:
+            results[index] = RecordResult(False, None, str(exc))
+    return decoded
+
+
+def _fitting(writer: StatementWriter, decoded: list[Record], limits: ServerLimits,
+             results: list[RecordResult]) -> list[Record]:
+    """The records that fit in one packet; each other one's result names its size and max_allowed_packet."""
+    sendable = []
+    fits = limits.max_packet - writer.overhead(tuple(writer.by_name))  # every column's: the largest overhead
+    for record in decoded:
+        problem = None if record.sql_bytes <= fits else too_large(record, limits, writer.overhead(record.columns))
+        if problem is None:
+            sendable.append(record)
+        else:
+            results[record.index] = RecordResult(False, record.record_id, problem)
+    return sendable
+
+
+def _commit(conn: pymysql.connections.Connection, operation: Operation, entity: Entity,
+            results: list[RecordResult], target: MySQLTarget) -> None:
+    """COMMIT; a session lost during it leaves the outcome unknown, which the error says."""
     try:
         conn.commit()
     except pymysql.err.MySQLError as exc:
         if kills_connection(exc):
             raise commit_outcome_unknown(operation, entity, sum(r.ok for r in results), target) from exc
         raise classify_mysql_error(exc, target) from exc
-    failed = next((i for i, r in enumerate(results) if not r.ok), None)
-    first = None if failed is None else f"record {failed}: {results[failed].error}"
-    return WriteOutcome(results, first)
 
 
 def _rollback_quietly(conn: pymysql.connections.Connection) -> None:
