@@ -225,7 +225,6 @@ class CellWriter:
         return lambda parts: template % tuple(literal(part) for part in parts)  # geometry: (WKT, SRID)
 
 
-
 def _surrogate_message(column: Column) -> str:
     return (f"field {column.name!r} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its "
             "pair), which is not text MySQL can store")

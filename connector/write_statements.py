@@ -33,7 +33,6 @@ BATCH_ROWS = 500
 _PACKET_MARGIN_BYTES = 4_096
 
 
-
 def _name(identifier: str) -> str:
     """An identifier in the writer's statements, which are sent as finished text (no ``%`` formatting)."""
     return quote(identifier, bound=False)
@@ -226,6 +225,8 @@ class StatementWriter(RecordDecoder):
         if not belongs_to_one_record(exc):
             raise exc
 
+
+# --- before the statements: every spatial value is one the server reads ------------------------------------
 
 _GEOMETRY_CHECKS_PER_STATEMENT = 200
 
