@@ -22,7 +22,9 @@ Written against PyMySQL 1.2.4. Private names the login relies on (connector/wire
 ``Connection._secure`` (TLS is up), ``Connection._sock`` (the TLS cipher), and
 ``pymysql._auth.scramble_caching_sha2`` (the fast-path proof, not written again here); the login's next
 packet is read through ``wire.next_packet``.
-tests/test_login_guard.py pins each of them.
+tests/test_login_guard.py pins each of them; tests/test_wire_contract.py pins what the guard assumes of
+PyMySQL's authentication loop (a greeting's follow-ups and plugin switches go to ``auth_plugin_map``: on
+PyMySQL's 2026-08 GitHub main they did not, and the password went out).
 """
 
 from __future__ import annotations
