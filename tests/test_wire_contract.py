@@ -19,7 +19,7 @@ import pymysql.cursors
 import pytest
 from pymysql.constants import CLIENT, CR
 
-from connector import wire
+from connector import login_guard, wire
 from connector.deadline import Deadline
 from devkit.fake_mysql import FakeLoginServer
 from devkit.mariadb import ServerAddress
@@ -283,3 +283,20 @@ def test_the_greeting_plugin_is_read_before_the_first_answer() -> None:
     assert seen == ["sha256_password"]
     assert login.greeting_plugin == "mysql_native_password"
     assert not login.revealed("contract-secret")
+
+
+def test_pymysql_still_has_what_the_guard_uses() -> None:
+    conn = pymysql.connections.Connection
+    for name in ("_get_server_information", "_read_packet", "_request_authentication"):
+        assert callable(getattr(conn, name, None)), name
+    assert hasattr(conn, "_auth_plugin_name") and conn._auth_plugin_name == ""
+    assert importlib.metadata.version("pymysql") == "1.2.4", "re-read wire.py's private names for it"
+    guarded = login_guard.GuardedConnection(host="127.0.0.1", user="u", password=b"p", defer_connect=True,
+                                            may_reveal=False)
+    assert guarded._secure is False  # TLS is not up before connect()
+    assert guarded._sock is None and guarded.tls_cipher() is None  # no socket before connect()
+    plugins = guarded._auth_plugin_map  # PyMySQL keeps the map it was given and calls .get on it
+    assert set(plugins) == {b"mysql_clear_password", b"dialog", b"sha256_password", b"caching_sha2_password",
+                            b"mysql_old_password"}
+    assert plugins.get(b"mysql_native_password") is None and plugins.get("client_ed25519") is None
+    assert plugins.get(b"\xff\xfe") is not None and plugins.get("anything") is not None  # refused, by name
