@@ -1,5 +1,4 @@
-"""Read codecs: wire text -> JSON-ready value (decoders, per-column fix-ups, wire forms); must not import the
-type table (connector.types), the write side or pymysql connections.
+"""Read codecs: wire text -> JSON (decoders, fix-ups, wire forms); must not import connector.types or the write side.
 
 Reads go from the wire straight to the JSON form, once: PyMySQL's decoders
 (keyed by wire type) are replaced so that DECIMAL arrives as an
@@ -7,7 +6,8 @@ Reads go from the wire straight to the JSON form, once: PyMySQL's decoders
 ISO-8601 text with an offset, never as Decimal/datetime objects that would be
 re-encoded. What depends on the column rather than the wire type (TINYINT(1)
 and BIT(1) as booleans, binary as base64, MariaDB's JSON-in-LONGTEXT) is a
-per-column fix-up, which the type table names.
+per-column fix-up, which the type table names. No connection code here
+(connector.database, pymysql.connections): the decoders are handed to it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one table of MySQL types: AppFlow type, read fix-up and write codec, filter kind, order, key, incremental, Arrow.
+"""The one MySQL type table: AppFlow type, fix-up, write codec, filter, order, key, incremental; no codec imports it.
 
 Every MySQL/MariaDB type name lives here and only here (``tests/test_layout.py`` checks it): the codecs
 (``connector.read_codecs``, ``connector.write_codecs``) learn what they need of a column's type from which

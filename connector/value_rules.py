@@ -1,5 +1,6 @@
-"""What MySQL would store otherwise, one rule each: numbers as text, DECIMAL and fraction limits, ENUM/SET labels;
-imports nothing of the project (the type table, the codecs, the filter translator and the writer use it).
+"""What MySQL would store otherwise: numbers as text, DECIMAL, fractions, labels; imports nothing of the project.
+
+One rule each, shared by the write codecs, the filter translator, RetrieveData's ids and the writer's shortcuts.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""Write codecs: AppFlow's JSON value -> bound parameter, and that value -> the key as the row stores it; must not
-import the type table (connector.types), the writer or pymysql connections.
+"""Write codecs: JSON value -> bound parameter -> key as stored; must not import connector.types or the writer.
 
 Each codec is a ``WriteCodec`` object the type table points to (``ColumnType.write``): its functions, and the
 facts the writer and RetrieveData's ids act on. What a codec needs to know about its column's type is in which
-codec the table gives the column, never in the type's name.
+codec the table gives the column, never in the type's name. No connection code here: the writer binds the values.
 """
 
 from __future__ import annotations
