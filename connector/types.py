@@ -351,7 +351,7 @@ def wire_form(field_type: int, flags: int, charset_number: int, fixup: Fixup | N
 
 
 class WriteForm(IntEnum):
-    """Which shortcut (``connector.writer``) a column's usual JSON values take to their SQL literal.
+    """Which shortcut (``connector.write_cells``) a column's usual JSON values take to their SQL literal.
 
     A shortcut writes only the values whose literal it is sure of, the same text the codec's value
     would bind as; every other value, and every type without one, goes through the codec (CHECKED).

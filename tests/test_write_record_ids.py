@@ -19,7 +19,9 @@ import pytest
 
 from connector.catalog import load_entity
 from connector.errors import MySQLTarget
-from connector.writer import _LIMITS, BATCH_ROWS, ServerLimits, server_limits, write_records
+from connector.server_limits import _LIMITS, ServerLimits, server_limits
+from connector.write_statements import BATCH_ROWS
+from connector.writer import write_records
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, sql
 

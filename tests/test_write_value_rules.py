@@ -45,7 +45,7 @@ from custom_connector_sdk.connector.fields import FieldDataType as T
 
 from connector.errors import InvalidArgumentError
 from connector.filters import FilterColumn, compile_filter
-from connector.writer import _DECODER
+from connector.record_decoding import _DECODER
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, sql
 from tests.peer_values import PEER_VALUES
