@@ -5,15 +5,21 @@
 
 OLD and NEW are git revisions (exported with ``git archive`` into a temporary directory, removed at the end) or
 paths of source trees (used as they are). One throwaway MariaDB (devkit.mariadb; ``MYSQL_TEST_URL`` for an
-existing server) and moto's Secrets Manager serve both. The corpus (devkit/differential_corpus.py: the peers'
-value matrix read back every way, and seeded-random WriteData batches, each read back) runs once per tree, in a
-subprocess whose cwd and PYTHONPATH are that tree (devkit/differential_runner.py), against a freshly built copy
-of the same database (same name, same content, same auto-increment counters): writes change state, and the
-nextTokens are bound to the entity's name, so both sides see identical databases one after the other.
+existing server) and moto's Secrets Manager serve both. The corpus (devkit/differential_corpus.py: credentials
+and the doctor on good and broken secrets, the peers' value matrix read back every way, key tables of every key
+type, the response budget, write paths, seeded-random WriteData batches, and a part run under other server
+settings) runs once per tree, in a subprocess whose cwd and PYTHONPATH are that tree
+(devkit/differential_runner.py), against a freshly built copy of the same database (same name, same content,
+same auto-increment counters): writes change state, and the nextTokens are bound to the entity's name, so both
+sides see identical databases one after the other. A part with server settings (``Corpus.variants``) runs in
+its own subprocess on its own fresh database, with those global variables set before it and put back after it,
+the same for both sides.
 
-The answers are compared one by one (every page of a followed nextToken is an answer). The summary says how many
-events and answers ran, how long each side took, how many answers are identical, and shows the first differences
-as unified diffs of the pretty-printed JSON. Exit status: 0 identical, 1 a difference, 2 the harness failed.
+The answers are compared one by one (every page of a followed nextToken is an answer), after ``normalize`` has
+written what is particular to the run (its database, login and secret names, ports, temporary paths, durations)
+as fixed stand-ins. The summary says how many events and answers ran, how long each side took, how many answers
+are identical, and shows the first differences as unified diffs of the pretty-printed JSON. Exit status: 0
+identical, 1 a difference, 2 the harness failed.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -32,7 +40,7 @@ import tarfile
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +49,10 @@ from typing import Any
 import pymysql
 
 from appflow_mysql.local_secrets import ENDPOINT_ENV, FAKE_AWS_ENV, local_secrets_manager, put_secret
-from devkit.differential_corpus import DB, Corpus, build_corpus, iter_lines
+from devkit.differential_corpus import CLOSED_PORT, DB, SECRET_VARIANTS, Corpus, build_corpus, iter_lines
 from devkit.mariadb import MySQLServer, ServerAddress
 
-__all__ = ["Answer", "Report", "main", "prepare_tree", "run_differential"]
+__all__ = ["Answer", "Report", "RunSpecifics", "main", "normalize", "prepare_tree", "run_differential"]
 
 RUNNER = Path(__file__).with_name("differential_runner.py")
 RUN_TIMEOUT = 1800.0
@@ -131,7 +139,8 @@ class Report:
 def describe(event: dict[str, Any]) -> str:
     parts = [str(event.get("type"))]
     for key in ("entityIdentifier", "operation", "idFieldNames", "idFieldName", "filterExpression", "maxResults",
-                "selectedFieldNames", "_settings"):
+                "ids", "selectedFieldNames", "_settings", "_secret", "credentials", "secretArn",
+                "connectorRuntimeSettings", "allOrNone"):
         if key in event:
             parts.append(f"{key}={event[key]!r}")
     if "records" in event:
@@ -173,19 +182,74 @@ def _diff(old: str | None, new: str | None, max_lines: int = 60) -> list[str]:
     return lines[:max_lines] + ([f"... ({len(lines) - max_lines} more diff lines)"] if len(lines) > max_lines else [])
 
 
-def _canonical(response: Any, database: str) -> str:
-    """One answer as comparable text: sorted keys, the run's database name as @DB@."""
-    return json.dumps(response, sort_keys=True).replace(database, DB)
+# --- what is particular to one run -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunSpecifics:
+    """What a run invents and its answers may show, with the stand-in ``normalize`` writes for it. All of it is
+    the same for both sides of one run; each side's own tree, which is not, is passed to ``normalize`` apart."""
+
+    texts: tuple[tuple[str, str], ...] = ()  # (text, stand-in), replaced everywhere, longest first
+    ports: tuple[tuple[int, str], ...] = ()  # (port, stand-in), replaced outside records
+
+    @classmethod
+    def of(cls, texts: Mapping[str, str], ports: Mapping[int, str]) -> RunSpecifics:
+        return cls(tuple(sorted(((t, s) for t, s in texts.items() if t), key=lambda item: -len(item[0]))),
+                   tuple(ports.items()))
 
 
-def run_side(side: Side, config: Path, env: dict[str, str], database: str, log: Path) -> None:
-    """Answer the events with ``side.tree``'s code in a subprocess; load its answers."""
+_MILLISECONDS = re.compile(r"\(\d+ ms\)")
+
+
+def normalize(response: Any, run: RunSpecifics, tree: Path | None = None) -> str:
+    """One answer as comparable text. The one place where what is particular to a run is taken out of answers:
+
+    * everywhere (keys and values, records too): each of ``run.texts``, which ``run_differential`` fills with the
+      run's database name (``@DB@``), its login's user name (``@USER@``), each secret's ARN and name
+      (``@SECRET:name@``, ``@SECRET_NAME:name@``) and the temporary directory (``@WORKDIR@``); and ``tree``, the
+      side's own source tree (``@TREE@``);
+    * outside ``records`` (whose numbers are data): the ports of ``run.ports`` as whole numbers (the database
+      server's ``@DB_PORT@``, the Secrets Manager endpoint's ``@SM_PORT@``, the closed port's ``@CLOSED_PORT@``);
+      durations: a number under a ``seconds`` key becomes 0 and ``(12 ms)`` becomes ``(N ms)`` (DiagnoseRequest's
+      checks, which time each link);
+    * the keys sorted.
+    """
+    texts = ((str(tree), "@TREE@"), *run.texts) if tree is not None else run.texts
+    ports = re.compile("(?<![0-9])(" + "|".join(str(port) for port, _ in run.ports) + ")(?![0-9])") \
+        if run.ports else None
+    stand_in = {str(port): name for port, name in run.ports}
+
+    def text(value: str, data: bool) -> str:
+        for found, replacement in texts:
+            if found in value:
+                value = value.replace(found, replacement)
+        if not data:
+            value = _MILLISECONDS.sub("(N ms)", value)
+            if ports is not None:
+                value = ports.sub(lambda match: stand_in[match.group(1)], value)
+        return value
+
+    def walk(value: Any, data: bool) -> Any:
+        if isinstance(value, str):
+            return text(value, data)
+        if isinstance(value, list):
+            return [walk(item, data) for item in value]
+        if isinstance(value, dict):
+            return {text(key, True): 0 if key == "seconds" and isinstance(item, (int, float)) and not data
+                    else walk(item, data or key == "records") for key, item in value.items()}
+        return value
+
+    return json.dumps(walk(response, False), sort_keys=True)
+
+
+def run_side(side: Side, config: Path, env: dict[str, str], run: RunSpecifics, log: Path, offset: int = 0) -> None:
+    """Answer the events with ``side.tree``'s code in a subprocess; load its answers (event numbers + ``offset``)."""
     started = time.monotonic()
     with log.open("w") as out:
         done = subprocess.run([sys.executable, "-c", RUNNER.read_text(encoding="utf-8"), str(config)],
                               cwd=side.tree, env={**env, "PYTHONPATH": str(side.tree)}, stdout=out, stderr=out,
                               timeout=RUN_TIMEOUT, check=False)
-    side.seconds = time.monotonic() - started
+    side.seconds += time.monotonic() - started
     if done.returncode != 0:
         tail = log.read_text(errors="replace")[-3000:]
         msg = f"the {side.label} tree's runner exited with status {done.returncode}:\n{tail}"
@@ -194,7 +258,7 @@ def run_side(side: Side, config: Path, env: dict[str, str], database: str, log: 
     with responses.open(encoding="utf-8") as lines:
         for line in lines:
             item = json.loads(line)
-            side.answers.append((item["event"], item["page"], _canonical(item["response"], database)))
+            side.answers.append((offset + item["event"], item["page"], normalize(item["response"], run, side.tree)))
 
 
 def compare(old: Side, new: Side) -> list[Answer]:
@@ -239,16 +303,55 @@ def runner_env(endpoint: str, trust: Path | None) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def server_settings(admin: Any, settings: Mapping[str, str]) -> Iterator[None]:
+    """The part's global server variables (name: SQL expression) set for one side's run, and put back after it as
+    they were (not to their compiled-in defaults: the server's own configuration may differ)."""
+    saved: dict[str, Any] = {}
+    with admin.cursor() as cur:
+        for name in settings:
+            cur.execute(f"SELECT @@GLOBAL.{name}")
+            row = cur.fetchone()
+            saved[name] = row[0] if row else None
+        for name, expression in settings.items():
+            cur.execute(f"SET GLOBAL {name} = {expression}")
+    try:
+        yield
+    finally:
+        with admin.cursor() as cur:
+            for name, value in saved.items():
+                cur.execute(f"SET GLOBAL {name} = %s", (value,))
+
+
+@contextmanager
+def closed_port() -> Iterator[int]:
+    """A local TCP port that refuses connections for as long as the run needs it: bound, never listening, so no
+    other process can take it meanwhile."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        holder.bind(("127.0.0.1", 0))
+        yield int(holder.getsockname()[1])
+    finally:
+        holder.close()
+
+
+def _port_of(endpoint: str) -> int | None:
+    found = re.search(r":(\d+)(?:/|$)", endpoint)
+    return int(found.group(1)) if found else None
+
+
 def run_differential(old: tuple[Path, str], new: tuple[Path, str], corpus: Corpus, server: ServerAddress,
                      endpoint: str, workdir: Path, progress: bool = False) -> Report:
-    """Answer ``corpus`` with both trees, each on its own fresh build of the database; compare."""
+    """Answer ``corpus`` (and its ``variants``) with both trees, each part on its own fresh build of the database;
+    compare. The secrets of ``SECRET_VARIANTS`` are made from the profile's (``good``)."""
     suffix = uuid.uuid4().hex[:6]
     database, user, password = f"diffdb_{suffix}", f"diff_{suffix}", "diff-" + os.urandom(8).hex()
-    events_file = workdir / "events.jsonl"
-    events_file.write_text("".join(line + "\n" for line in iter_lines(corpus)), encoding="utf-8")
-    arn = put_secret(endpoint, f"appflow!123456789012-mysql-diff-{suffix}", {
-        "customAuthenticationType": "MySQL", "host": server.host, "port": str(server.port), "database": database,
-        "username": user, "password": password})
+    parts = [corpus, *corpus.variants]
+    events: list[dict[str, Any]] = []
+    for number, part in enumerate(parts):
+        (workdir / f"events{number}.jsonl").write_text("".join(line + "\n" for line in iter_lines(part)),
+                                                       encoding="utf-8")
+        events += part.events
     env = runner_env(endpoint, _trust_file(server, workdir))
     sides = [Side(old[1], old[0]), Side(new[1], new[0])]
     admin = server.connect()
@@ -256,22 +359,44 @@ def run_differential(old: tuple[Path, str], new: tuple[Path, str], corpus: Corpu
     try:
         with admin.cursor() as cur:
             cur.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
-        for name, side in zip(("old", "new"), sides, strict=True):
-            started = time.monotonic()
-            build_database(admin, database, user, corpus)
-            setup_seconds += time.monotonic() - started
-            config = workdir / f"{name}.json"
-            config.write_text(json.dumps({"events": str(events_file), "responses": str(workdir / f"{name}.jsonl"),
-                                          "secretArn": arn, "database": database}))
-            if progress:
-                print(f"{name}: {side.label}: answering {len(corpus.events)} events ...", flush=True)
-            run_side(side, config, env, database, workdir / f"{name}.log")
+        with closed_port() as closed:
+            profile = {"customAuthenticationType": "MySQL", "host": server.host, "port": str(server.port),
+                       "database": database, "username": user, "password": password}
+            secrets: dict[str, str] = {}
+            names: dict[str, str] = {}
+            for name, change in SECRET_VARIANTS.items():
+                names[name] = f"appflow!123456789012-mysql-diff-{suffix}-{name}"
+                secrets[name] = put_secret(endpoint, names[name], {
+                    **profile, **{key: value.replace(CLOSED_PORT, str(closed)) for key, value in change.items()}})
+            run = RunSpecifics.of(
+                {database: DB, user: "@USER@", str(workdir): "@WORKDIR@",
+                 **{arn: f"@SECRET:{name}@" for name, arn in secrets.items()},
+                 **{secret: f"@SECRET_NAME:{name}@" for name, secret in names.items()}},
+                {port: stand_in for port, stand_in in ((server.port, "@DB_PORT@"), (_port_of(endpoint), "@SM_PORT@"),
+                                                       (closed, "@CLOSED_PORT@")) if port})
+            for name, side in zip(("old", "new"), sides, strict=True):
+                offset = 0
+                for number, part in enumerate(parts):
+                    started = time.monotonic()
+                    build_database(admin, database, user, part)
+                    setup_seconds += time.monotonic() - started
+                    config = workdir / f"{name}{number}.json"
+                    config.write_text(json.dumps({
+                        "events": str(workdir / f"events{number}.jsonl"),
+                        "responses": str(workdir / f"{name}{number}.jsonl"), "secretArn": secrets["good"],
+                        "secrets": secrets, "database": database}))
+                    if progress:
+                        what = f" under {', '.join(part.server_settings)}" if part.server_settings else ""
+                        print(f"{name}: {side.label}: answering {len(part.events)} events{what} ...", flush=True)
+                    with server_settings(admin, part.server_settings):
+                        run_side(side, config, env, run, workdir / f"{name}{number}.log", offset)
+                    offset += len(part.events)
     finally:
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{database}`")
             cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
         admin.close()
-    return Report(corpus.events, sides[0], sides[1], compare(sides[0], sides[1]), setup_seconds)
+    return Report(events, sides[0], sides[1], compare(sides[0], sides[1]), setup_seconds)
 
 
 def server_is_mariadb(server: ServerAddress) -> bool:
@@ -301,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=23, help="seed of the generated records (default 23)")
     parser.add_argument("--batches", type=int, default=1000, help="generated WriteData batches (default 1000)")
     parser.add_argument("--peer-tables", type=int, default=None, help="only the first N tables of the value matrix")
+    parser.add_argument("--no-server-settings", action="store_true",
+                        help="leave out the part run under changed global server variables (it needs SUPER or "
+                             "SYSTEM_VARIABLES_ADMIN on MYSQL_TEST_URL's server)")
     parser.add_argument("--show", type=int, default=3, help="differences shown as diffs (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (trees, events, answers)")
     args = parser.parse_args(argv)
@@ -313,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
             server = MySQLServer(workdir / "server")
             with server as address, local_secrets_manager() as endpoint:
                 corpus = build_corpus(args.seed, peer_tables=args.peer_tables, write_batches=args.batches,
-                                      mariadb=server_is_mariadb(address))
+                                      mariadb=server_is_mariadb(address), server_variant=not args.no_server_settings)
                 report = run_differential(old, new, corpus, address, endpoint, workdir, progress=True)
         except (RuntimeError, pymysql.err.MySQLError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             detail = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else ""

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Corpus", "build_corpus"]
+__all__ = ["CLOSED_PORT", "SECRET_VARIANTS", "SERVER_SETTINGS", "Corpus", "build_corpus"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = "@DB@"
@@ -136,19 +136,27 @@ def filter_literals(kind: str, literals: list[str]) -> list[str]:
 
 @dataclass
 class Corpus:
-    """SQL that builds the tables (run after ``USE`` the run's database) and the events to answer."""
+    """SQL that builds the tables (run after ``USE`` the run's database) and the events to answer.
+
+    ``server_settings`` are global variables (name: SQL expression) in force while the events run; ``variants``
+    are corpora run after this one, each in its own runner on its own fresh database (devkit.differential).
+    """
 
     setup: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+    server_settings: dict[str, str] = field(default_factory=dict)
+    variants: list[Corpus] = field(default_factory=list)
 
     def add(self, request_type: str, follow: bool = False, settings: dict[str, str] | None = None,
-            **fields: Any) -> None:
+            secret: str | None = None, **fields: Any) -> None:
         event: Event = {"type": request_type, **fields}
         if follow:
             event["_follow"] = True
         if settings:
             event["_settings"] = settings
+        if secret:
+            event["_secret"] = secret
         self.events.append(event)
 
     def query(self, table: str, max_results: int = 1000, **fields: Any) -> None:
@@ -214,7 +222,7 @@ _READ_TABLE_NAMES = ["all_types", "year0", "seq", "seq_view", "keyless", "compos
 
 def _read_events(corpus: Corpus) -> None:
     corpus.add("DescribeConnectorConfigurationRequest")
-    corpus.add("ValidateCredentialsRequest")
+    _credential_events(corpus)
     corpus.add("ValidateConnectorRuntimeSettingsRequest", scope="CONNECTOR_PROFILE",
                connectorRuntimeSettings={"sourceTimeZone": "Asia/Tokyo", "tinyint1AsBoolean": "false"})
     corpus.add("ValidateConnectorRuntimeSettingsRequest", scope="CONNECTOR_PROFILE",
@@ -319,6 +327,405 @@ def _peer_events(corpus: Corpus, rng: random.Random, name: str, twin: str, ddl: 
     text = _sql_text(literals[-1])
     corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.{name}", idFieldName="c",
                ids=[text if text is not None else literals[-1]])
+
+
+# --- credentials and the doctor ----------------------------------------------------------------------------------
+
+CLOSED_PORT = "@CLOSED_PORT@"
+# The profile's secret and broken copies of it, by the names events give them (``@SECRET:name@`` in a value, or
+# ``_secret`` for the connectorContext): devkit.differential makes each from the run's profile with these fields
+# changed (CLOSED_PORT: a local port bound for the run and never listening, so it refuses every connection).
+SECRET_VARIANTS: dict[str, dict[str, str]] = {
+    "good": {},
+    "wrongpw": {"password": "not-the-password"},
+    "nouser": {"username": "no_such_user"},
+    "closedport": {"host": "127.0.0.1", "port": CLOSED_PORT},
+    "nohost": {"host": "no-such-host.invalid"},  # .invalid never resolves (RFC 2606)
+    "nodb": {"database": "no_such_db"},
+}
+
+
+# Named as AppFlow names profile secrets, and never stored.
+_MISSING_PROFILE = "arn:aws:secretsmanager:us-east-1:123456789012:secret:appflow!123456789012-mysql-gone-AbCdEf"
+
+
+def _credentials(secret: str, authentication: str = "CustomAuth") -> dict[str, str]:
+    return {"secretArn": f"@SECRET:{secret}@", "authenticationType": authentication}
+
+
+def _credential_events(corpus: Corpus) -> None:
+    """ValidateCredentials and DiagnoseRequest for the good secret and each broken one; the data calls on the
+    broken ones. The events carry their own ``credentials`` / ``secretArn`` (the runner adds no context to them)."""
+    for name in SECRET_VARIANTS:
+        corpus.add("ValidateCredentialsRequest", credentials=_credentials(name))
+        corpus.add("DiagnoseRequest", secretArn=f"@SECRET:{name}@")
+        if name != "good":
+            corpus.add("ListEntitiesRequest", secret=name, entitiesPath=DB)
+            corpus.query("seq", 1, secret=name)
+    for settings in ({"tlsMode": "DISABLED"}, {"tlsMode": "REQUIRED"}, {"tlsMode": "VERIFY_IDENTITY"},
+                     {"tlsMode": "PREFERRED", "connectTimeoutSeconds": "2"}, {"sourceTimeZone": "Nowhere/Land"},
+                     {"port": "0"}):
+        corpus.add("ValidateCredentialsRequest", credentials=_credentials("good"), connectorRuntimeSettings=settings)
+    corpus.add("ValidateCredentialsRequest", credentials=_credentials("wrongpw"),
+               connectorRuntimeSettings={"tlsMode": "REQUIRED"})
+    corpus.add("ValidateCredentialsRequest", credentials=_credentials("good", "BasicAuth"))
+    for missing in (_MISSING_PROFILE, "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-secret-AbCdEf"):
+        corpus.add("ValidateCredentialsRequest", credentials={"secretArn": missing, "authenticationType": "CustomAuth"})
+    corpus.add("DiagnoseRequest", secretArn="@SECRET:good@",
+               connectorRuntimeSettings={"tlsMode": "REQUIRED", "connectTimeoutSeconds": "2"})
+    corpus.add("DiagnoseRequest", secretArn="@SECRET:closedport@", authenticationType="CustomAuth",
+               connectorRuntimeSettings={"connectTimeoutSeconds": "2"})
+    corpus.add("DiagnoseRequest", secretArn="@SECRET:good@", connectorRuntimeSettings={"tlsMode": "SOMETIMES"})
+    corpus.add("DiagnoseRequest", secretArn=_MISSING_PROFILE)
+    corpus.add("DiagnoseRequest", secretArn="arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-AbCdEf")
+    corpus.add("DiagnoseRequest", secretArn="not an arn")
+
+
+# --- key tables of every key type --------------------------------------------------------------------------------
+
+def _b64(hex_text: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_text)).decode()
+
+
+@dataclass(frozen=True)
+class _KeyTable:
+    """A table keyed by one column ``k`` of a type: its rows' keys as SQL literals and as the id AppFlow sends
+    (what QueryData emits for them, or a form the connector takes), and new keys to write (JSON values)."""
+
+    name: str
+    ddl: str
+    keys: list[tuple[str, str]]  # (SQL literal, id text)
+    new: list[Any]
+    numeric: bool = False  # the id is a JSON number in a record, bare in a filter
+    dated: bool = False  # a date or time: its filter literal is bare as well as quoted
+    also: list[str] = field(default_factory=list)  # other id forms to RetrieveData by
+
+
+def _key_tables(mariadb: bool) -> list[_KeyTable]:
+    hexes = ["00000000", "00FF10AB", "7F000001", "FFFFFFFF", "61626364"]
+    nopad = "utf8mb4_nopad_bin" if mariadb else "utf8mb4_0900_bin"
+    tables = [
+        _KeyTable("k_bin", "BINARY(4)", [(f"0x{h}", _b64(h)) for h in hexes],
+                  [_b64("0102"), "AAAAAA==", "////", "bad!"], also=["AP8Qqw", "AP8Q qw==", "AP8Qqw==="]),
+        _KeyTable("k_vbin", "VARBINARY(8)", [("''", ""), ("0x00", "AA=="), ("0x0000", "AAA="), ("0xFF", "/w=="),
+                                             ("0x61626364656667", "YWJjZGVmZw==")], ["", "AQID", "AQIDBAUGBwgJ"]),
+        _KeyTable("k_date", "DATE", [(f"'{d}'", d) for d in ("2024-02-29", "1000-01-01", "9999-12-31", "2024-03-10",
+                                                              "0001-01-01")],
+                  ["2024-01-31", "0000-11-30", "2024-02-30", "2024-1-1"], dated=True,
+                  also=["2024-02-29T00:00:00Z", "2024-02-29T00:00:00"]),
+        _KeyTable("k_dt", "DATETIME(3)", [("'2024-01-02 03:04:05.123'", "2024-01-02T03:04:05.123Z"),
+                                          ("'2024-03-10 02:30:00'", "2024-03-10T02:30:00Z"),
+                                          ("'2024-11-03 01:30:00'", "2024-11-03T01:30:00Z"),
+                                          ("'1000-01-01 00:00:00'", "1000-01-01T00:00:00Z"),
+                                          ("'9999-12-31 23:59:59.999'", "9999-12-31T23:59:59.999Z")],
+                  ["2024-01-31T23:59:59Z", "2024-01-31T23:59:59.1234+09:00", "2024-01-31 10:00:00.5",
+                   "2024-03-10T02:30:00-05:00", "0000-11-30T10:00:00"], dated=True,
+                  also=["2024-01-02T03:04:05.123", "2024-01-02T12:04:05.123+09:00", "2024-01-02 03:04:05.123"]),
+        _KeyTable("k_ts", "TIMESTAMP(6)", [("'2024-01-02 03:04:05.000001'", "2024-01-02T03:04:05.000001Z"),
+                                           ("'1970-01-01 00:00:01'", "1970-01-01T00:00:01Z"),
+                                           ("'2038-01-19 03:14:07'", "2038-01-19T03:14:07Z"),
+                                           ("'2024-03-10 07:30:00.5'", "2024-03-10T07:30:00.500000Z")],
+                  ["2024-01-31T23:59:59.123456Z", "2024-01-31T23:59:59+05:30", "1969-12-31T23:59:59Z"], dated=True),
+        _KeyTable("k_time", "TIME(2)", [("'-838:59:59'", "-838:59:59"), ("'00:00:00'", "00:00:00"),
+                                        ("'25:00:00.5'", "25:00:00.5"), ("'12:34:56.78'", "12:34:56.78"),
+                                        ("'-00:00:01'", "-00:00:01")],
+                  ["-1:30", "100:00:00.1", "1:2:3", "13:45:00.129", "838:59:59"], dated=True,
+                  also=["-838:59:59.00", "25:00:00.50"]),
+        _KeyTable("k_dec", "DECIMAL(10,3)", [(n, n) for n in ("-1.500", "0.000", "1234567.891", "0.001",
+                                                              "-9999999.999")],
+                  [1.25, "2.500", "1e3", 12345678.9, -0.0005, "0E-5"], numeric=True, also=["-1.5", "1e-3"]),
+        _KeyTable("k_ubig", "BIGINT UNSIGNED", [(n, n) for n in ("0", "1", "9223372036854775808",
+                                                                 "18446744073709551615")],
+                  [2, "3", 18446744073709551615, -1, "1e1", 18446744073709551616], numeric=True,
+                  also=["18446744073709551616", "1.0"]),
+        _KeyTable("k_big", "BIGINT", [(n, n) for n in ("-9223372036854775808", "-1", "0", "9223372036854775807")],
+                  [5, "-6", 1.0, 2.5, "9223372036854775808"], numeric=True, also=["-9223372036854775809"]),
+        _KeyTable("k_bit", "BIT(8)", [("b'0'", "0"), ("b'11111111'", "255"), ("b'1010'", "10"), ("b'1'", "1")],
+                  [5, "200", 256, True], numeric=True, also=["256"]),
+        _KeyTable("k_year", "YEAR", [(n, n) for n in ("1901", "2155", "2024", "0")], [1999, "2000", 0, 5, 2156],
+                  numeric=True, also=["24", "0000"]),
+        _KeyTable("k_latin1", "CHAR(5) CHARACTER SET latin1", [(f"'{t}'", t) for t in ("a", "é", "Zz", "ÿ", "x y")],
+                  ["b", "ab  ", "€", "é2"], also=["A", "zz", "€"]),
+        _KeyTable("k_nopad", f"VARCHAR(10) CHARACTER SET utf8mb4 COLLATE {nopad}",
+                  [(f"'{t}'", t) for t in ("a", "A", "a ", "ü", "🎉")], ["b", "B ", "🎉🎉", 12], also=["u\u0308"]),
+        _KeyTable("k_vcci", "VARCHAR(10)", [(f"'{t}'", t) for t in ("a", "B", "c ", "ü", "🎉", "%_")],
+                  ["d", "D", "e ", 3.5], also=["A", "c", "U"]),
+        _KeyTable("k_float", "FLOAT", [(n, n) for n in ("1.5", "-2.25", "1e10", "0.1")], [2.5, "3", 1e-50, 0],
+                  numeric=True, also=["10000000000", "0.10000000149011612"]),
+        _KeyTable("k_double", "DOUBLE", [(n, n) for n in ("0.1", "1e-300", "-5", "123456789.125")],
+                  [2.5, "1e308", 0, -0.0], numeric=True, also=["-5.0"]),
+        _KeyTable("k_enum", "ENUM('x','y','z','10')", [("'x'", "x"), ("'z'", "z"), ("'10'", "10")],
+                  ["y", "10", "1", 10, "Y"], also=["X", "3", "1"]),
+        _KeyTable("k_tiny1", "TINYINT(1)", [(n, n) for n in ("0", "1", "2", "-1")], [True, 3, "false"],
+                  numeric=True, also=["true", "false"]),
+        _KeyTable("k_bit1", "BIT(1)", [("b'0'", "0"), ("b'1'", "1")], [True, 0, "1"], numeric=True,
+                  also=["true"]),
+    ]
+    if mariadb:
+        tables += [
+            _KeyTable("k_uuid", "UUID", [("'01020304-0506-0708-090a-0b0c0d0e0f10'",
+                                          "01020304-0506-0708-090a-0b0c0d0e0f10"),
+                                         ("'ffffffff-ffff-ffff-ffff-ffffffffffff'",
+                                          "ffffffff-ffff-ffff-ffff-ffffffffffff")],
+                      ["0102030405060708090a0b0c0d0e0f11", "{01020304-0506-0708-090a-0b0c0d0e0f12}"],
+                      also=["0102030405060708090A0B0C0D0E0F10"]),
+            _KeyTable("k_inet6", "INET6", [("'::1'", "::1"), ("'2001:db8::ff00:42:8329'", "2001:db8::ff00:42:8329"),
+                                           ("'::ffff:1.2.3.4'", "::ffff:1.2.3.4")], ["::2", "1.2.3.4", "zz"],
+                      also=["0:0:0:0:0:0:0:1"]),
+        ]
+    return tables
+
+
+_KEY_EXTRA = [
+    "CREATE TABLE k_comp (a DATE NOT NULL, b VARBINARY(4) NOT NULL, c DECIMAL(5,2) NOT NULL, v INT, "
+    "PRIMARY KEY (a, b, c))",
+    "INSERT INTO k_comp VALUES ('2024-01-01', 0x00, 1.5, 1), ('2024-01-01', 0x01, -2, 2), ('2024-01-02', '', 0, 3), "
+    "('2023-12-31', 0xFFFF, 999.99, 4)",
+    "CREATE TABLE k_autof (id DOUBLE AUTO_INCREMENT PRIMARY KEY, v INT)",
+    "CREATE TABLE k_autoc (id INT AUTO_INCREMENT, g VARCHAR(3) NOT NULL, v INT, PRIMARY KEY (g, id)) ENGINE=MyISAM",
+]
+
+
+def _write(corpus: Corpus, table: str, operation: str, records: list[Any], ids: list[str] | None = None,
+           readback: dict[str, Any] | None = None, **extra: Any) -> None:
+    """A WriteData of ``records`` (dicts as JSON, strings as they are), then a QueryData that reads the table."""
+    fields: dict[str, Any] = {"entityIdentifier": f"{DB}.{table}", "operation": operation,
+                              "records": [r if isinstance(r, str) else json.dumps(r) for r in records], **extra}
+    if ids is not None:
+        fields["idFieldNames"] = ids
+    settings = fields.pop("settings", None)
+    corpus.add("WriteDataRequest", settings=settings, **fields)
+    corpus.query(table, settings=settings, **(readback or {}))
+
+
+def _filter_literal(table: _KeyTable, key: str) -> list[str]:
+    if table.numeric:
+        return [key]
+    return [key, _dsl_string(key)] if table.dated else [_dsl_string(key)]
+
+
+def _key_events(corpus: Corpus, table: _KeyTable) -> None:
+    name = table.name
+    keys = [key for _, key in table.keys]
+    corpus.add("DescribeEntityRequest", entityIdentifier=f"{DB}.{name}")
+    corpus.query(name)
+    corpus.query(name, 2)
+    corpus.query(name, 1, selectedFieldNames=["note"])
+    corpus.query(name, 1, filterExpression="v >= 1")
+    for key in [*keys, *table.also]:
+        corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.{name}", idFieldName="k", ids=[key])
+    corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.{name}", idFieldName="k", ids=keys)
+    if table.dated:
+        corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.{name}", idFieldName="k", ids=keys,
+                   settings={"sourceTimeZone": "America/New_York"})
+    for key in keys:
+        for literal in _filter_literal(table, key):
+            corpus.query(name, 5, filterExpression=f"k = {literal}")
+    first, last = _filter_literal(table, keys[0])[0], _filter_literal(table, keys[-1])[0]
+    corpus.query(name, 2, filterExpression=f"k > {first}")
+    corpus.query(name, 5, filterExpression=f"k between {first} and {last}")
+    corpus.query(name, 5, filterExpression=f"k in ({first}, {last})")
+    corpus.query(name, 5, filterExpression=f"k != {last} and v < 3")
+    if table.dated:
+        corpus.query(name, filterExpression=f"k >= {first}", settings={"sourceTimeZone": "America/New_York"})
+
+    def record(key: str, **values: Any) -> str:
+        return _record([("k", key if table.numeric else json.dumps(key)),
+                        *((column, json.dumps(value)) for column, value in values.items())])
+
+    _write(corpus, name, "UPDATE", [record(key, v=100 + i) for i, key in enumerate(keys)], ["k"])
+    _write(corpus, name, "UPSERT", [record(key, v=7, note="up") for key in keys[:2]], ["k"])
+    _write(corpus, name, "DELETE", [record(keys[-1]), record(keys[-1])], ["k"])
+    _write(corpus, name, "INSERT", [{"k": key, "v": i} for i, key in enumerate(table.new)])
+    _write(corpus, name, "UPSERT", [{"k": key, "note": "u"} for key in table.new], ["k"])
+    _write(corpus, name, "INSERT", [{"k": key, "v": 1} for key in table.new], allOrNone=True)
+
+
+def _key_part(corpus: Corpus, mariadb: bool) -> None:
+    """Tables keyed by each key type (and a composite, two auto-increment ones): paged, retrieved by their keys,
+    filtered by them, and written by them (UPDATE, UPSERT, DELETE, INSERT, allOrNone)."""
+    for table in _key_tables(mariadb):
+        corpus.setup.append(f"CREATE TABLE {table.name} (k {table.ddl} NOT NULL PRIMARY KEY, v INT, note VARCHAR(20))")
+        corpus.setup.append(f"INSERT INTO {table.name} (k, v, note) VALUES " +
+                            ", ".join(f"({sql}, {i}, 'n{i}')" for i, (sql, _) in enumerate(table.keys)))
+        corpus.tables.append(table.name)
+        _key_events(corpus, table)
+    corpus.setup += _KEY_EXTRA
+    corpus.tables += ["k_comp", "k_autof", "k_autoc"]
+    corpus.add("DescribeEntityRequest", entityIdentifier=f"{DB}.k_comp")
+    corpus.query("k_comp", 1)
+    for field_name, ids in (("a", ["2024-01-01", "2023-12-31"]), ("b", ["AA==", "", "//8="]), ("c", ["1.5", "-2"])):
+        corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.k_comp", idFieldName=field_name, ids=ids)
+    corpus.query("k_comp", 5, filterExpression="a = 2024-01-01 and b = 'AQ==' and c < 0")
+    _write(corpus, "k_comp", "UPSERT", [{"a": "2024-01-01", "b": "AA==", "c": 1.5, "v": 10},
+                                        {"a": "2024-01-05", "b": "", "c": "3", "v": 11},
+                                        {"b": "AQ==", "a": "2024-01-05", "c": 3.10, "v": 12},
+                                        {"a": "2024-01-05", "b": "AQ==", "c": 3.123, "v": 12}], ["a", "b", "c"])
+    _write(corpus, "k_comp", "UPDATE", [{"a": "2024-01-01", "b": "AQ==", "c": -2, "v": 20},
+                                        {"a": "2024-01-01", "b": "AQ==", "v": 21}], ["a", "b", "c"])
+    _write(corpus, "k_comp", "DELETE", [{"a": "2023-12-31", "b": "//8=", "c": "999.99"}], ["a", "b", "c"])
+    _write(corpus, "k_comp", "INSERT", [{"a": "2024-02-01", "b": "AQI=", "c": 0.5}, {"a": "2024-02-01", "b": "AQI=",
+                                                                                     "c": "0.50"}])
+    _write(corpus, "k_autof", "INSERT", [{"v": 1}, {"v": 2}, {"id": None, "v": 3}, {"id": 0, "v": 4},
+                                         {"id": 10.5, "v": 5}, {"v": 6}])
+    _write(corpus, "k_autoc", "INSERT", [{"g": "a", "v": 1}, {"g": "a", "v": 2}, {"g": "b", "v": 3},
+                                         {"g": "a", "id": 7, "v": 4}, {"g": "b", "id": None, "v": 5}])
+    _write(corpus, "k_autoc", "UPSERT", [{"g": "a", "id": 2, "v": 20}, {"g": "c", "id": 1, "v": 30}], ["g", "id"])
+
+
+# --- write paths: UPDATE-then-INSERT UPSERT, MyISAM, allOrNone -----------------------------------------------------
+
+_WRITE_PATH_TABLES = [
+    "CREATE TABLE w_dup (id INT AUTO_INCREMENT PRIMARY KEY, a INT NOT NULL, b VARCHAR(5) NOT NULL, v INT, "
+    "UNIQUE KEY ab (a, b))",
+    "INSERT INTO w_dup (a, b, v) VALUES (1, 'x', 1), (2, 'y', 2), (3, 'z', 3)",
+    "CREATE TABLE w_prefix (id INT PRIMARY KEY, t VARCHAR(50), UNIQUE KEY tp (t(3)))",
+    "INSERT INTO w_prefix VALUES (1, 'abcdef'), (2, 'xyz')",
+    "CREATE TABLE w_myisam (id INT PRIMARY KEY, v INT NOT NULL, u VARCHAR(3) UNIQUE) ENGINE=MyISAM",
+    "INSERT INTO w_myisam VALUES (1, 1, 'a')",
+    "CREATE TABLE w_aon (id INT PRIMARY KEY, v INT NOT NULL, u VARCHAR(3) UNIQUE, g POINT NULL)",
+    "INSERT INTO w_aon VALUES (1, 1, 'a', NULL)",
+    "CREATE TABLE w_gen (id INT PRIMARY KEY, a INT, twice INT AS (a * 2) STORED, UNIQUE KEY (twice))",
+]
+
+
+def _write_paths(corpus: Corpus) -> None:
+    """The writer's other paths: UPSERT that updates then inserts (a second unique key, a prefix unique key, a
+    generated one), a MyISAM table (no transaction: one row at a time), allOrNone batches that fail."""
+    corpus.setup += _WRITE_PATH_TABLES
+    corpus.tables += ["w_dup", "w_prefix", "w_myisam", "w_aon", "w_gen"]
+    for table in ("w_dup", "w_prefix", "w_myisam", "w_aon", "w_gen"):
+        corpus.add("DescribeEntityRequest", entityIdentifier=f"{DB}.{table}")
+    _write(corpus, "w_dup", "UPSERT", [{"id": 1, "a": 9, "b": "q", "v": 10}, {"id": 50, "a": 50, "b": "n"},
+                                       {"id": 2, "a": 1, "b": "x"}, {"id": 3, "v": 33}], ["id"])
+    _write(corpus, "w_dup", "UPSERT", [{"a": 2, "b": "y", "v": 20}, {"a": 7, "b": "new", "v": 7},
+                                       {"a": 3, "b": "z", "id": 9}], ["a", "b"])
+    _write(corpus, "w_dup", "UPSERT", [{"a": 2, "b": "y", "v": 20}], ["a"])
+    _write(corpus, "w_dup", "INSERT", [{"a": 1, "b": "x"}, {"a": 8, "b": "w"}, {"a": 8, "b": "w"},
+                                       {"a": 9, "b": "v", "id": 0}, {"a": 10, "b": "u", "id": None},
+                                       {"a": 11, "b": "toolong"}])
+    _write(corpus, "w_dup", "UPDATE", [{"id": 1, "a": 2, "b": "y"}, {"id": 999, "v": 1}, {"id": 1}], ["id"])
+    _write(corpus, "w_dup", "DELETE", [{"id": 999}, {"id": 2, "v": "ignored"}, {"a": 3, "b": "z"}], ["id"])
+    _write(corpus, "w_prefix", "UPSERT", [{"id": 1, "t": "abcxyz"}, {"id": 3, "t": "abc123"}, {"id": 4, "t": "new"}],
+           ["id"])
+    _write(corpus, "w_prefix", "UPSERT", [{"id": 5, "t": "q"}, {"id": 6, "t": "xyz!"}], ["t"])
+    _write(corpus, "w_myisam", "INSERT", [{"id": 2, "v": 2}, {"id": 1, "v": 1}, {"id": 3, "v": 3, "u": "a"},
+                                          {"id": 4, "v": 4}, {"id": 5, "v": None}, {"id": 6, "v": 6}])
+    _write(corpus, "w_myisam", "INSERT", [{"id": 7, "v": 7}, {"id": 8, "v": "x"}], allOrNone=True)
+    _write(corpus, "w_myisam", "UPSERT", [{"id": 2, "v": 20}, {"id": 9, "v": None}, {"id": 10, "v": 10, "u": "a"}],
+           ["id"])
+    _write(corpus, "w_myisam", "UPDATE", [{"id": 1, "u": "a"}, {"id": 2, "u": "b"}], ["id"], allOrNone=True)
+    _write(corpus, "w_myisam", "DELETE", [{"id": 3}, {"id": 3}, {"id": 77}], ["id"])
+    _write(corpus, "w_aon", "INSERT", [{"id": 2, "v": 2}, {"id": 3, "v": 3, "u": "a"}, {"id": 4, "v": 4}],
+           allOrNone=True)
+    _write(corpus, "w_aon", "INSERT", [{"id": 5, "v": 5}, {"id": 6, "v": "x"}], allOrNone=True)
+    _write(corpus, "w_aon", "INSERT", [{"id": 7, "v": 7}, {"id": 8, "v": 8, "g": "POINT(a b)"}], allOrNone=True)
+    _write(corpus, "w_aon", "INSERT", [{"id": 9, "v": 9}, {"id": 10, "v": 10, "g": "POINT(1)"}, "not json"],
+           allOrNone=True)
+    _write(corpus, "w_aon", "UPDATE", [{"id": 1, "v": 5}, {"id": 77, "v": 1}], ["id"], allOrNone=True)
+    _write(corpus, "w_aon", "UPSERT", [{"id": 1, "v": 6}, {"id": 20, "v": 20, "u": "a"}], ["id"], allOrNone=True)
+    _write(corpus, "w_aon", "DELETE", [{"id": 1}, {"id": 1}], ["id"], allOrNone=True)
+    _write(corpus, "w_aon", "INSERT", [{"id": 11, "v": 11, "g": "SRID=4326;POINT(1 2)"},
+                                       {"id": 12, "v": 1, "g": "POINT(1 2)"}], allOrNone=True)
+    _write(corpus, "w_gen", "INSERT", [{"id": 1, "a": 1}, {"id": 2, "a": 2, "twice": 4}, {"id": 3, "a": 1}])
+    _write(corpus, "w_gen", "UPDATE", [{"twice": 2, "a": 5}], ["twice"])
+    _write(corpus, "w_gen", "UPSERT", [{"twice": 10, "a": 5}, {"twice": 12, "id": 6, "a": 6}], ["twice"])
+    _write(corpus, "w_gen", "DELETE", [{"twice": 10}], ["twice"])
+
+
+# --- the response budget ---------------------------------------------------------------------------------------
+# A response carries about 5.5 MB of JSON (connector/limits.py RESPONSE_BUDGET_BYTES). The rows are made of
+# characters that JSON escapes twice (in the record, then in the response), so that little stored fills it: a
+# stored byte CHAR(1) is 7 bytes of response, '"' 4, a tab 3, 'é' (2 bytes) 6. About 6 MB stored in all.
+
+_WIDE = 820_000  # CHAR(1) x 820,000: 0.8 MB stored, 5.7 MB of response: one row more than a response carries
+_BUDGET_TABLES = [
+    "CREATE TABLE big_rows (id INT PRIMARY KEY, t LONGTEXT)",
+    f"INSERT INTO big_rows VALUES (1, REPEAT(CHAR(1), {_WIDE})), (2, REPEAT('é', 250000)), (3, 'small'), "
+    "(4, REPEAT('\"', 500000)), (5, REPEAT('x', 200000)), (6, REPEAT('\\\\', 10)), (7, REPEAT(CHAR(9), 700000))",
+    "CREATE TABLE big_kl (n INT, t LONGTEXT)",
+    f"INSERT INTO big_kl VALUES (5, 'small'), (1, REPEAT(CHAR(1), {_WIDE})), (2, REPEAT('\"', 300000)), (3, 'x')",
+    "CREATE TABLE mid_rows (id INT PRIMARY KEY, t TEXT)",
+    "INSERT INTO mid_rows VALUES " + ", ".join(
+        f"({i}, REPEAT(CHAR(1), 5000))" if i % 5 == 0 else f"({i}, REPEAT('\"', {8000 + i}))" for i in range(1, 181)),
+    "CREATE TABLE mid_kl (t MEDIUMTEXT)",
+    "INSERT INTO mid_kl VALUES " + ", ".join(f"(REPEAT(CHAR(1), {21000 + n}))" for n in range(40)),
+]
+
+
+def _budget_part(corpus: Corpus) -> None:
+    """Rows too wide for any response (keyed and keyless), pages that stop at the size budget and go on with a
+    nextToken, RetrieveData over the budget."""
+    corpus.setup += _BUDGET_TABLES
+    corpus.tables += ["big_rows", "big_kl", "mid_rows", "mid_kl"]
+    for table in ("big_rows", "big_kl"):
+        corpus.query(table)
+        corpus.query(table, 3)
+        corpus.query(table, 1000, selectedFieldNames=["n" if table == "big_kl" else "id"])
+    corpus.query("big_rows", 1000, filterExpression="id != 1")
+    corpus.query("big_rows", 2, filterExpression="id > 1")
+    corpus.query("big_kl", 1000, filterExpression="n != 1")
+    corpus.query("big_rows", 1000, filterExpression="id in (3, 5, 6, 1)")
+    for size in (1000, 100):
+        corpus.query("mid_rows", size)
+        corpus.query("mid_kl", size)
+    corpus.query("mid_rows", 1000, filterExpression="id > 30")
+    corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.mid_rows", idFieldName="id",
+               ids=[str(i) for i in range(1, 181, 2)])
+    for ids in (["1"], ["2", "4", "7"], ["2", "4"], ["3", "5", "6"], ["1", "3"]):
+        corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.big_rows", idFieldName="id", ids=ids)
+    corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.big_kl", idFieldName="n", ids=["1"])
+    corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.big_kl", idFieldName="n", ids=["2", "3", "5"])
+
+
+# --- a part under other server settings ---------------------------------------------------------------------------
+
+# Global variables devkit.differential sets before this part's run on each side (and puts back after it).
+SERVER_SETTINGS = {
+    "max_allowed_packet": "65536",
+    "sql_mode": "CONCAT(@@GLOBAL.sql_mode, ',NO_BACKSLASH_ESCAPES,NO_AUTO_VALUE_ON_ZERO')",
+    "auto_increment_increment": "3",
+}
+
+
+def _server_variant() -> Corpus:
+    """Writes and reads with max_allowed_packet 64 KiB (records too big for a packet, batches split by bytes, a
+    stored row bigger than a packet), NO_BACKSLASH_ESCAPES (quoting) and NO_AUTO_VALUE_ON_ZERO with
+    auto_increment_increment 3 (ids)."""
+    corpus = Corpus(setup=[STRICT, "CREATE TABLE c_text (id INT PRIMARY KEY, t MEDIUMTEXT, b MEDIUMBLOB)",
+                           "INSERT INTO c_text VALUES (500, REPEAT('w', 100000), NULL)",
+                           "CREATE TABLE c_auto (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(40))",
+                           "CREATE TABLE c_keys (k VARCHAR(20) PRIMARY KEY, v VARCHAR(20))"],
+                    tables=["c_text", "c_auto", "c_keys"], server_settings=dict(SERVER_SETTINGS))
+    for table in corpus.tables:
+        corpus.add("DescribeEntityRequest", entityIdentifier=f"{DB}.{table}")
+    small = {"selectedFieldNames": ["id"]}
+    _write(corpus, "c_text", "INSERT", [{"id": i, "t": "x" * n} for i, n in enumerate(
+        [10, 70_000, 30_000, 30_000, 30_000, 59_000, 62_000, 100, 65_000])], readback=small)
+    _write(corpus, "c_text", "INSERT", [{"id": 100 + i, "b": base64.b64encode(b"\x00'\\" * n).decode()}
+                                        for i, n in enumerate([5, 12_000, 20_000, 25_000])], readback=small)
+    _write(corpus, "c_text", "INSERT", [{"id": 200, "t": "ok"}, {"id": 201, "t": "y" * 80_000}], allOrNone=True,
+           readback=small)
+    _write(corpus, "c_text", "UPSERT", [{"id": 1, "t": "z" * 70_000}, {"id": 300, "t": "it's a \\ \"q\" \n"}], ["id"],
+           readback=small)
+    _write(corpus, "c_text", "UPDATE", [{"id": 0, "t": "back\\slash 'quote' \u0000 nul"}], ["id"],
+           readback={"filterExpression": "id < 500"})
+    corpus.query("c_text", 3, filterExpression="id < 500")
+    corpus.query("c_text", 1000)
+    corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.c_text", idFieldName="id", ids=["500"])
+    corpus.query("c_text", 1000, filterExpression="t contains '\\\\'")
+    corpus.query("c_text", 1000, filterExpression="t = 'it\\'s a \\\\ \"q\" \n'")
+    _write(corpus, "c_auto", "INSERT", [{"v": "a"}, {"v": "b"}, {"id": None, "v": "c"}, {"id": 0, "v": "zero"},
+                                        {"id": "0", "v": "zero2"}, {"v": "d"}, {"v": "e"}])
+    _write(corpus, "c_auto", "INSERT", [{"v": "f"}, {"v": "g"}, {"v": "h"}])
+    _write(corpus, "c_auto", "UPSERT", [{"id": 0, "v": "up0"}, {"id": 1, "v": "up1"}, {"id": 4, "v": "up4"}], ["id"])
+    _write(corpus, "c_keys", "INSERT", [{"k": "a'b", "v": "1"}, {"k": "c\\d", "v": "2"}, {"k": "e\"f", "v": "3"},
+                                        {"k": "%_\\%", "v": "4"}])
+    _write(corpus, "c_keys", "UPDATE", [{"k": "a'b", "v": "x"}, {"k": "c\\d", "v": "y"}], ["k"])
+    corpus.query("c_keys", 1)
+    corpus.query("c_keys", 5, filterExpression="k contains '\\\\' or k = 'a\\'b'")
+    corpus.add("RetrieveDataRequest", entityIdentifier=f"{DB}.c_keys", idFieldName="k", ids=["a'b", "c\\d", "%_\\%"])
+    return corpus
 
 
 # --- generated records -----------------------------------------------------------------------------------------
@@ -727,15 +1134,23 @@ def _write_part(corpus: Corpus, rng: random.Random, batches: int, mariadb: bool,
 
 
 def build_corpus(seed: int = 23, *, peer_tables: int | None = None, write_batches: int = 1000,
-                 read_tables: bool = True, write_tables: list[str] | None = None, mariadb: bool = True) -> Corpus:
+                 read_tables: bool = True, write_tables: list[str] | None = None, mariadb: bool = True,
+                 targeted: bool = True, server_variant: bool = True) -> Corpus:
     """The setup SQL and events. ``peer_tables`` keeps the first n of the matrix (None: all, and the non-strict
-    ones); ``write_tables`` only those of the generated records' tables (None: all)."""
+    ones); ``write_tables`` only those of the generated records' tables (None: all); ``targeted`` adds the key
+    tables, the write paths and the response budget; ``server_variant`` the part under other server settings."""
     rng = random.Random(seed)  # noqa: S311 (reproducible test data, not secrets)
     corpus = Corpus(setup=[STRICT])
     if read_tables:
         corpus.setup += _READ_TABLES
         corpus.tables += _READ_TABLE_NAMES
         _read_events(corpus)
+    if targeted:
+        _key_part(corpus, mariadb)
+        _write_paths(corpus)
+        _budget_part(corpus)
+    if server_variant:
+        corpus.variants.append(_server_variant())
     _peer_tables(corpus, rng, peer_tables, mariadb)
     _write_part(corpus, rng, write_batches, mariadb, write_tables)
     return corpus

@@ -7,12 +7,16 @@ runs against need not have this file.
 
     python -c "$(cat devkit/differential_runner.py)" CONFIG.json    # cwd and PYTHONPATH: the tree
 
-CONFIG.json holds ``events`` (a JSON-lines file), ``responses`` (where to write them), ``secretArn`` and
-``database``. Each event is an AppFlow event without its ``connectorContext``; the runner adds one for the profile
-secret, with the event's ``_settings`` as its runtime settings, replaces ``@DB@`` in every string with the
-database name, and, when the event says ``_follow``, asks again with each answer's ``nextToken`` until there is
-none. Each answer becomes one line ``{"event": i, "page": n, "response": ...}``; an exception that escapes
-``lambda_handler`` becomes ``{"raised": "Type: message"}`` in its place.
+CONFIG.json holds ``events`` (a JSON-lines file), ``responses`` (where to write them), ``secretArn`` (the
+profile's secret), ``secrets`` (more secrets by name: a wrong password, a closed port, ...) and ``database``. The
+runner replaces ``@DB@`` in every string with the database name and ``@SECRET:name@`` with that secret's ARN. An
+event of a type that carries a ``connectorContext`` (the five data and metadata calls) is written without one: the
+runner adds it, for the secret the event's ``_secret`` names (default: the profile's), with the event's
+``_settings`` as its runtime settings. Other events (ValidateCredentials with its own ``credentials``,
+DiagnoseRequest with its ``secretArn``, ...) are sent as they are. When the event says ``_follow``, the runner asks
+again with each answer's ``nextToken`` until there is none. Each answer becomes one line
+``{"event": i, "page": n, "response": ...}``; an exception that escapes ``lambda_handler`` becomes
+``{"raised": "Type: message"}`` in its place.
 """
 
 from __future__ import annotations
@@ -26,15 +30,21 @@ from typing import Any
 
 PLACEHOLDER = "@DB@"
 MAX_PAGES = 500
+WITH_CONTEXT = ("ListEntitiesRequest", "DescribeEntityRequest", "QueryDataRequest", "RetrieveDataRequest",
+                "WriteDataRequest")
 
 
-def _substitute(value: Any, database: str) -> Any:
+def _substitute(value: Any, database: str, secrets: dict[str, str]) -> Any:
     if isinstance(value, str):
-        return value.replace(PLACEHOLDER, database)
+        value = value.replace(PLACEHOLDER, database)
+        if "@SECRET:" in value:
+            for name, arn in secrets.items():
+                value = value.replace(f"@SECRET:{name}@", arn)
+        return value
     if isinstance(value, list):
-        return [_substitute(item, database) for item in value]
+        return [_substitute(item, database, secrets) for item in value]
     if isinstance(value, dict):
-        return {key: _substitute(item, database) for key, item in value.items()}
+        return {key: _substitute(item, database, secrets) for key, item in value.items()}
     return value
 
 
@@ -55,17 +65,19 @@ def main(config_path: str) -> int:
     tree = Path.cwd().resolve()
     lambda_handler = _check_tree(tree)
     database = config["database"]
-    context = {"apiVersion": "v1", "credentials": {"secretArn": config["secretArn"],
-                                                   "authenticationType": "CustomAuth"}}
+    secrets = {**config.get("secrets", {}), "": config["secretArn"]}
     started = time.monotonic()
     answered = 0
     with open(config["events"], encoding="utf-8") as events, \
             open(config["responses"], "w", encoding="utf-8") as out:
         for index, line in enumerate(events):
-            event = _substitute(json.loads(line), database)
+            event = _substitute(json.loads(line), database, secrets)
             settings = event.pop("_settings", {})
             follow = event.pop("_follow", False)
-            event["connectorContext"] = {**context, "connectorRuntimeSettings": settings}
+            secret = secrets[event.pop("_secret", "")]
+            if event.get("type") in WITH_CONTEXT:
+                event["connectorContext"] = {"apiVersion": "v1", "connectorRuntimeSettings": settings,
+                                             "credentials": {"secretArn": secret, "authenticationType": "CustomAuth"}}
             for page in range(MAX_PAGES):
                 try:
                     response: Any = lambda_handler(event, None)
