@@ -64,6 +64,23 @@ def _row_code(forms: tuple[WireForm, ...]) -> CodeType:
     return compile("\n".join(lines), f"<row reader of {len(forms)} fields>", "exec")
 
 
+def row_function(forms: Sequence[WireForm], prefixes: Sequence[bytes],
+                 value: Callable[[int, bytes], bytes]) -> Callable[[bytes], str]:
+    """A function from one row packet to its record: field i of form ``forms[i]`` after ``prefixes[i]``
+    ('{"name":' or ',"name":'), ``value(i, raw)`` the JSON of a field outside its form's sure case.
+
+    It runs for every row, so each field's form is decided here, once, and the
+    function is straight-line code. Its source holds only field numbers and fixed snippets (compiled once per
+    sequence of forms); names, prefixes and helpers reach it as values in its namespace, never as source text.
+    """
+    namespace: dict[str, Any] = {"_long": long_field, "_escape": _NEEDS_ESCAPE.search, "_dumps": orjson.dumps,
+                                 "_value": value}
+    for i, prefix in enumerate(prefixes):
+        namespace[f"P{i}"], namespace[f"N{i}"], namespace[f"Q{i}"] = prefix, prefix + b"null", prefix + b'"'
+    exec(_row_code(tuple(forms)), namespace)  # noqa: S102
+    return namespace["row"]  # type: ignore[no-any-return]
+
+
 class RowReader:
     """The rows of the unbuffered result ``conn`` is reading, as JSON records of the first ``names`` fields.
 
@@ -118,20 +135,8 @@ class RowReader:
     # --- one row -----------------------------------------------------------------------
 
     def _row_parser(self) -> Callable[[bytes], str]:
-        """A function from one row packet to its record, compiled for this result's fields.
-
-        It runs for every row, so each field's form is decided here, once, and the
-        function is straight-line code: a fifth faster than a loop that looks up the form
-        per field. Its source holds only field numbers and fixed snippets (compiled once per
-        sequence of forms); names, prefixes and helpers reach it as values in its namespace,
-        never as source text.
-        """
-        namespace: dict[str, Any] = {"_long": long_field, "_escape": _NEEDS_ESCAPE.search, "_dumps": orjson.dumps,
-                                     "_value": self._value}
-        for i, prefix in enumerate(self._prefixes):
-            namespace[f"P{i}"], namespace[f"N{i}"], namespace[f"Q{i}"] = prefix, prefix + b"null", prefix + b'"'
-        exec(_row_code(tuple(self._forms[:len(self._prefixes)])), namespace)  # noqa: S102
-        return namespace["row"]  # type: ignore[no-any-return]
+        """A function from one row packet to its record, made for this result's fields."""
+        return row_function(self._forms[:len(self._prefixes)], self._prefixes, self._value)
 
     def _value(self, i: int, raw: bytes) -> bytes:
         """One field's JSON as PyMySQL's decoder and the column's fix-up make it: the reference form."""
