@@ -46,7 +46,7 @@ from pymysql.protocol import MysqlPacket
 from connector.deadline import Deadline
 from connector.errors import RETRY_AFTER_SECONDS, RequestTimeoutError
 
-__all__ = ["PYMYSQL_VERSION", "READ_FIELD", "RowPackets", "SlowRowError", "abandon_result", "bound_reads",
+__all__ = ["PYMYSQL_VERSION", "RowPackets", "SlowRowError", "abandon_result", "bound_reads",
            "field_bytes", "long_field", "next_packet", "prefer_tls", "tls_is_up"]
 
 PYMYSQL_VERSION = "1.2.4"
@@ -59,23 +59,6 @@ _EOF = 0xFE
 _ERROR = 0xFF
 # The shortest wait for a piece of a long row: a socket timeout of 0 would make the socket non-blocking.
 _SHORTEST_PIECE_WAIT = 0.05
-
-# Source lines that read the length-encoded field at ``p`` of ``data`` into ``raw`` (``p`` then past it), for the
-# row functions rows.py compiles: after them, a NULL field runs the lines indented 8 under ``if n == 251:``, any
-# other the lines indented 8 after ``else:`` (``_long`` is ``long_field`` in the function's namespace).
-READ_FIELD = (
-    "    n = data[p]",
-    "    p += 1",
-    "    if n == 251:",
-    "        {on_null}",
-    "    else:",
-    "        if n < 251:",
-    "            raw = data[p:p + n]",
-    "            p += n",
-    "        else:",
-    "            raw, p = _long(data, p, n)",
-)
-
 
 def long_field(data: bytes, p: int, first: int) -> tuple[bytes, int]:
     """A field of 251 bytes or more (its length in the next 2, 3 or 8 bytes), and the position after it."""

@@ -24,7 +24,7 @@ from connector import rows
 from connector.types import WireForm
 from connector.wire import field_bytes
 
-IMPLEMENTATIONS: dict[str, Callable[..., Callable[[bytes], str]]] = {"connector": rows.row_function, **VARIANTS}
+IMPLEMENTATIONS: dict[str, Callable[..., Callable[[bytes], str]]] = {**VARIANTS, "connector": rows.row_function}
 
 
 def lenenc(value: bytes | None) -> bytes:
@@ -148,7 +148,7 @@ def test_random_tables_and_rows_give_the_reference_record(seed: int) -> None:
     _check(forms, names, packets)
 
 
-@pytest.mark.parametrize("form", list(WireForm))
+@pytest.mark.parametrize("form", list(WireForm), ids=lambda form: form.name)
 @pytest.mark.parametrize("length", [0, 1, 250, 251, 252, 65535, 65536, 70000, 1 << 24])
 def test_every_length_prefix_of_every_form(form: WireForm, length: int) -> None:
     """A field of each length around the prefixes' bounds (1, 3, 4 and 9 bytes), between two others."""
