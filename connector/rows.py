@@ -26,7 +26,7 @@ from connector.errors import InvalidArgumentError
 from connector.types import Fixup, UnreadableValueError, WireForm, wire_form
 from connector.wire import RowPackets, field_bytes, long_field
 
-__all__ = ["RowReader"]
+__all__ = ["RowReader", "row_function"]
 
 # A text value is quoted as it is unless it holds a byte JSON escapes (orjson escapes exactly '"', '\' and
 # the controls below 0x20; DEL is listed only to be safe: orjson leaves it, so the result is the same).
@@ -45,10 +45,10 @@ def row_function(forms: Sequence[WireForm], prefixes: Sequence[bytes],
 
     It runs for every row: what each field needs besides its bytes (its form, prefix, quoted prefix,
     prefix with null) is worked out here, once, into a tuple the row's loop walks. The usual length
-    (under 251 bytes) is tested first, then the forms in order of how common they are. A generated
-    function (straight-line source per sequence of forms, run with ``exec``) was 9% faster alone and
-    0-5% end to end: not enough to pay for generated code (bench/row_function_bench.py,
-    docs/performance.md).
+    (under 251 bytes) is tested first, then the forms, integers and text first. A generated
+    function (straight-line source per sequence of forms, run with ``exec``) was 9-10% faster alone
+    and 0-5% end to end: not enough to pay for generated code (bench/row_function_bench.py;
+    docs/performance.md, "No generated code in the row reader").
     """
     plan = tuple((int(form), prefix, prefix + b'"', prefix + b"null", i)
                  for i, (form, prefix) in enumerate(zip(forms, prefixes, strict=True)))
