@@ -20,7 +20,10 @@ a real server, so that a PyMySQL upgrade that breaks one fails there. The privat
 ``Connection._sock``, ``Connection._current_timeout``
     the socket, and the timeout PyMySQL last set on it (it sets it again only when ``_read_timeout`` differs).
 ``Connection._read_timeout``, ``Connection._write_timeout``
-    what PyMySQL sets the socket's timeout to before each read and write (no public setter).
+    what PyMySQL sets the socket's timeout to before each read and write (no public setter or getter).
+``Connection._execute_command``
+    not used here: tests/test_session_bound_attacks.py wraps it to count the commands a warm page sends (every
+    command goes through it); tests/test_wire_contract.py pins that.
 ``Connection._ssl_required``
     whether a server without TLS is refused (PyMySQL sets it from ``ssl``; PREFERRED clears it).
 ``Connection._secure``
@@ -55,8 +58,8 @@ from connector.deadline import Deadline
 from connector.errors import RETRY_AFTER_SECONDS, RequestTimeoutError
 
 __all__ = ["PYMYSQL_VERSION", "READ_FIELD", "GreetingHook", "RowPackets", "SlowRowError", "abandon_result",
-           "bound_reads", "field_bytes", "long_field", "next_packet", "prefer_tls", "scramble_caching_sha2",
-           "tls_cipher", "tls_is_up"]
+           "bound_reads", "field_bytes", "long_field", "next_packet", "prefer_tls", "read_timeout",
+           "scramble_caching_sha2", "tls_cipher", "tls_is_up"]
 
 PYMYSQL_VERSION = "1.2.4"
 
@@ -117,6 +120,11 @@ class SlowRowError(RequestTimeoutError):
 def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
     """Hold the socket's reads and writes to the call's deadline (PyMySQL reads these before each exchange)."""
     conn._read_timeout = conn._write_timeout = deadline.socket_timeout()
+
+
+def read_timeout(conn: pymysql.connections.Connection) -> float | None:
+    """What the connection's next socket read may wait (set by ``bound_reads``; None: no limit)."""
+    return conn._read_timeout  # type: ignore[no-any-return]
 
 
 def prefer_tls(conn: pymysql.connections.Connection) -> None:
