@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # build, deploy, lint-template, build-ConnectorFunction (sam build), the SAM CLI tool venv.
 include mk/deploy.mk
 
-.PHONY: demo test lint invoke bench check-server clean local-db
+.PHONY: demo test lint invoke bench check-server clean local-db differential
 
 # Stop at once, with the fix, when no server binary can run the throwaway database.
 check-server:
@@ -59,6 +59,15 @@ bench: check-server $(STAMP)
 	$(BIN)/python -m bench.read_bench --chart bench/read-throughput.png $(BENCH_ARGS)
 	$(BIN)/python -m bench.write_bench $(WRITE_BENCH_ARGS)
 	$(BIN)/python -m bench.memory_bench $(MEMORY_BENCH_ARGS)
+
+# Old vs. new code on the same AppFlow events (the peers' value matrix, generated WriteData records), answer by
+# answer: make differential OLD=HEAD~5 [NEW=rev-or-path] (NEW: this working tree). docs/testing.md.
+OLD ?=
+NEW ?=
+DIFF_ARGS ?=
+differential: check-server $(STAMP)
+	@if [ -z "$(OLD)" ]; then echo "usage: make differential OLD=<git rev or tree> [NEW=<git rev or tree>]" >&2; exit 2; fi
+	$(BIN)/python -m devkit.differential $(OLD) $(NEW) $(DIFF_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -21,7 +21,8 @@ from typing import Any, Literal, Protocol
 
 from custom_connector_sdk.connector.fields import FieldDataType
 
-from connector.types import ARROW_BY_FIELD_TYPE, decimal_shape
+from connector.types import ARROW_BY_FIELD_TYPE
+from connector.value_rules import decimal_shape
 
 __all__ = ["FORMATS", "INCOMPLETE_MARKER", "WRITE_FAILURES_FILE", "Format", "PageSink", "check_writable",
            "decode_record"]

@@ -279,8 +279,8 @@ def connector_reader_pass(setup: Setup, tls: bool = False) -> tuple[int, float]:
     """The connector's row reader over one query: the handler's per-row work only."""
     from connector.catalog import load_entity
     from connector.deadline import Deadline
+    from connector.read_codecs import decoders
     from connector.rows import RowReader
-    from connector.types import decoders
 
     conn = raw_connect(setup, tls, conv=decoders("UTC"))
     try:

@@ -49,8 +49,8 @@ import orjson
 import pymysql
 import pymysql.cursors
 
+from connector.read_codecs import WireForm
 from connector.rows import _NEEDS_ESCAPE, row_function
-from connector.types import WireForm
 from connector.wire import long_field
 
 Value = Callable[[int, bytes], bytes]
@@ -500,8 +500,8 @@ def capture(rows: int) -> tuple[list[bytes], list[str], list[WireForm], list[byt
     from bench.read_bench import DATABASE, SQL_ALL, TABLE, build_table
     from connector.catalog import load_entity
     from connector.deadline import Deadline
+    from connector.read_codecs import decoders
     from connector.rows import RowReader
-    from connector.types import decoders
     from devkit.mariadb import MySQLServer
 
     with MySQLServer(buffer_pool="256M") as address:

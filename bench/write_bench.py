@@ -49,7 +49,7 @@ import pymysql
 
 from appflow_mysql.context import LocalLambdaContext
 from bench.read_bench import DATABASE, Setup, bench_profile, machine, raw_connect, silence_handler_logs
-from connector.writer import BATCH_ROWS
+from connector.write_statements import BATCH_ROWS
 from devkit.mariadb import MySQLServer
 
 TABLE = "writes"

@@ -77,7 +77,7 @@ class Column:
         terms = [term.format(quoted) for term in self.type.order]
         # past max_sort_length the server compares nothing: a digest decides
         if self.type.order_hash and (self.octet_length is None or self.octet_length > self.sorted_prefix):
-            terms.append(self.type.order_hash.format(quoted))
+            terms.append(self.type.order_hash(quoted))
         return terms
 
     @cached_property

@@ -49,9 +49,9 @@ from connector.login_guard import (
     UnsupportedPlugin,
     reveals_credentials_to,
 )
+from connector.read_codecs import decoders
 from connector.settings import ProfileSettings
 from connector.sql import quote_table
-from connector.types import decoders
 from connector.wire import bound_reads, prefer_tls, tls_is_up
 
 __all__ = ["WARM", "WarmConnections", "bound_reads", "bounded", "check_select", "connect", "discard", "hold_session_to",
@@ -114,6 +114,13 @@ def connect(
     _check_host_name(login.host)
     context = _tls_context(settings.tls_mode, settings.tls_ca_bundle)
     conn = _unopened(login, settings, context, deadline, conv, read_only)
+    _log_in(conn, login, settings, target)
+    _set_up_session(conn, target, deadline, read_only)
+    return conn
+
+
+def _log_in(conn: GuardedConnection, login: DbLogin, settings: ProfileSettings, target: MySQLTarget) -> None:
+    """Connect, TLS and the login; every way it fails leaves as a ConnectorError that names what answered."""
     try:
         conn.connect()
     except CredentialWithheld as exc:
@@ -124,16 +131,7 @@ def connect(
         raise _not_mysql(target, f"it answered the login with {exc.detail}; a proxy that rewrites logins would "
                          "too") from None
     except pymysql.err.OperationalError as exc:
-        if _handshake_failed(conn, exc):
-            raise _tls_handshake_failure(target, exc) from exc
-        if no_greeting(exc) and not getattr(conn, "server_version", None):
-            raise _not_mysql(target, server_message(exc)) from exc
-        if no_greeting(exc):  # it greeted as MySQL, then went silent or closed during the login
-            msg = (f"MySQL at {target.where} greeted the connector, then stopped answering during the login "
-                   f"({server_message(exc)}): an overloaded or stalled server (slow reverse DNS without "
-                   "skip-name-resolve, a thread limit), or a killed login. Retry; check the server's health.")
-            raise ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS) from exc
-        raise classify_mysql_error(exc, target) from exc
+        raise _login_broke(conn, target, exc) from exc
     except pymysql.err.InternalError as exc:  # "Packet sequence number wrong": another protocol answered
         raise _not_mysql(target, str(exc)) from exc
     except pymysql.err.MySQLError as exc:
@@ -144,6 +142,27 @@ def connect(
         raise InvalidArgumentError(msg) from None
     except (IndexError, ValueError, struct.error) as exc:  # a greeting PyMySQL cannot parse (UnicodeError too)
         raise _not_mysql(target, f"{type(exc).__name__} in its greeting or login packets") from None
+
+
+def _login_broke(conn: GuardedConnection, target: MySQLTarget, exc: pymysql.err.OperationalError) -> ConnectorError:
+    """The connection broke or went silent during connect, TLS or the login: which of them, and what answered."""
+    if _handshake_failed(conn, exc):
+        return _tls_handshake_failure(target, exc)
+    if no_greeting(exc) and not getattr(conn, "server_version", None):
+        return _not_mysql(target, server_message(exc))
+    if no_greeting(exc):  # it greeted as MySQL, then went silent or closed during the login
+        msg = (f"MySQL at {target.where} greeted the connector, then stopped answering during the login "
+               f"({server_message(exc)}): an overloaded or stalled server (slow reverse DNS without "
+               "skip-name-resolve, a thread limit), or a killed login. Retry; check the server's health.")
+        return ServiceUnavailableError(msg, retry_after_seconds=RETRY_AFTER_SECONDS)
+    return classify_mysql_error(exc, target)
+
+
+def _set_up_session(conn: GuardedConnection, target: MySQLTarget, deadline: Deadline, read_only: bool) -> None:
+    """The session's first statements: UTC and the call's bounds, then read-only (sources) or strict (writers).
+
+    A failure closes the connection (it was never handed out) and leaves as a ConnectorError.
+    """
     try:
         with conn.cursor() as cur:
             _first_settings(cur, conn, deadline)
@@ -160,7 +179,6 @@ def connect(
             raise
         conn.close()
         raise _local_file_request(target) from None
-    return conn
 
 
 def _asked_for_a_local_file(exc: BaseException) -> bool:
@@ -372,7 +390,7 @@ def session(
     """A connection for one call; driver errors inside the block are classified.
 
     Every exchange with the server is bounded by ``deadline`` (by default, as long as a data call may take).
-    ``rows_for_appflow`` decodes rows straight to AppFlow's JSON forms (``types.decoders``).
+    ``rows_for_appflow`` decodes rows straight to AppFlow's JSON forms (``read_codecs.decoders``).
     With ``reuse`` a healthy connection of an earlier call with the same login and session
     kind is taken again, and kept after a clean exit; a failed block closes it. Checks that
     must prove a fresh login (ValidateCredentials) pass ``reuse=False``.

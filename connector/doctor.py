@@ -143,6 +143,145 @@ def _tcp(host: str, port: int, timeout: float, refused_fix: str, silent_fix: str
     return f"{host}:{port} accepts connections ({(time.monotonic() - started) * 1000:.0f} ms)"
 
 
+@dataclass(frozen=True)
+class _Advice:
+    """What an address's kind means and what to fix when a link to it breaks, worded for where the checks run."""
+
+    meaning: dict[str, str]
+    dns_fix: str
+    refused_fix: str
+    silent_fix: str
+
+
+def _secrets_manager_advice(region: str, endpoint: str, port: int, host: str, here: bool) -> _Advice:
+    route_fix = (f"Give the function's subnets a route to Secrets Manager: an interface VPC endpoint "
+                 f"com.amazonaws.{region}.secretsmanager with private DNS enabled (the VPC needs 'DNS hostnames' "
+                 f"and 'DNS resolution' on), or a NAT gateway.")
+    meaning = {"private": "an interface VPC endpoint with private DNS answers",
+               "public": "from a VPC this needs a NAT gateway, or an interface endpoint with private DNS",
+               "loopback": "a stand-in beside the function, such as moto; not AWS"}
+    refused = f"The endpoint's security group must allow inbound TCP {port} from the function's security group."
+    silent = (route_fix + f" Check the endpoint's security group admits TCP {port} from the function's "
+              "security group, and the function's security group allows that egress.")
+    if here:
+        route_fix = (f"Check that this machine reaches {endpoint} (its network, proxy and firewall; "
+                     "AWS_ENDPOINT_URL_SECRETS_MANAGER, when set, names the endpoint). The function needs its own "
+                     f"route: an interface VPC endpoint com.amazonaws.{region}.secretsmanager with private DNS "
+                     "enabled, or a NAT gateway; appflow-mysql doctor --function-name checks from there.")
+        meaning = {"private": "a private address, reached through this machine's VPC, VPN or peering",
+                   "public": "reached over the internet from here; the function, in a VPC, needs a NAT gateway "
+                             "or an interface endpoint with private DNS",
+                   "loopback": "a local stand-in on this machine, such as moto; not AWS"}
+        refused = (f"Nothing accepts TCP {port} at {host} from this machine: check the endpoint URL; an "
+                   f"interface endpoint's security group must allow inbound TCP {port} from this machine.")
+        silent = route_fix + f" A VPC endpoint's security group must admit TCP {port} from this machine."
+    return _Advice(meaning, route_fix + " Without VPC DNS resolution no name resolves at all.", refused, silent)
+
+
+def _database_advice(host: str, port: int, here: bool) -> _Advice:
+    sg_rule = (f"Add an inbound rule to the database's security group: TCP {port} from the function's "
+               "security group (and allow that egress in the function's security group).")
+    dns_fix = ("Check the host in the connection profile (the cluster endpoint) and that the VPC has DNS resolution "
+               "and DNS hostnames enabled.")
+    silent_fix = (f"{sg_rule} Also check that the function's subnets route to the database's subnets and the "
+                  "network ACLs.")
+    meaning = {"loopback": "beside the function"}
+    if here:
+        meaning = {"loopback": "this machine"}
+        sg_rule = (f"Add an inbound rule to the database's security group: TCP {port} from this machine's address "
+                   "(on a bastion: from its security group). The function needs one from its own security group.")
+        dns_fix = ("Check the host in the connection profile (the cluster endpoint), and that this machine can "
+                   "resolve it: a private hosted zone answers only inside the VPC (use a bastion, a VPN, or "
+                   "appflow-mysql doctor --function-name); the VPC needs DNS resolution and DNS hostnames enabled.")
+        silent_fix = (f"{sg_rule} Also check that this machine has a route to the database (VPN, bastion, "
+                      "peering) and the network ACLs.")
+    refused = (f"Nothing listens on {host}:{port}, or it rejects us: check the port and that the database runs. "
+               f"{sg_rule}")
+    return _Advice(meaning, dns_fix, refused, silent_fix)
+
+
+class _Links:
+    """The links that are not plain DNS or TCP, one method each, in the checklist's order.
+
+    Each returns what it saw or raises what broke; what a link learns (the settings, the
+    secret's endpoint, the secret, the login, the connection) is kept for the links after it.
+    """
+
+    def __init__(self, secret_arn: str, authentication_type: str, runtime_settings: Mapping[str, Any] | None,
+                 store: SecretStore) -> None:
+        self.secret_arn, self.authentication_type = secret_arn, authentication_type
+        self.runtime_settings, self.store = runtime_settings, store
+        self.settings: ProfileSettings | None = None
+        self.region, self.endpoint = "?", "?"
+        self.secret: dict[str, Any] | None = None
+        self.login: DbLogin | None = None
+        self.conn: Any = None
+
+    def runtime_settings_link(self) -> str:
+        self.settings = parse_settings(self.runtime_settings)
+        return "runtime settings are valid"
+
+    def secret_arn_link(self) -> str:
+        self.region, self.endpoint = self.store.endpoint_for(self.secret_arn)
+        return f"secret in {self.region}; Secrets Manager endpoint {self.endpoint}"
+
+    def get_secret_value_link(self) -> str:
+        secret = self.store.read_profile(self.secret_arn, refresh=True)
+        self.secret = secret
+        nested = secret.get("credentialsMap")
+        fields = sorted(str(key) for key in (nested if isinstance(nested, dict) else secret))  # names, never values
+        return f"read {self.secret_arn} (fields: {', '.join(str(f) for f in fields)})"
+
+    def secret_content_link(self) -> str:
+        settings = self.settings
+        assert settings is not None and self.secret is not None  # the links before passed
+        self.login = self.store.complete(
+            login_from_secret(self.secret, self.authentication_type, settings, self.secret_arn), settings, fresh=True)
+        login = self.login
+        return f"user '{login.user}' at {login.host}:{login.port}, database {login.database or '(none)'}"
+
+    def tls_and_login_link(self, settings: ProfileSettings) -> str:
+        try:
+            return self._session(settings)
+        except PasswordWithheldError as exc:
+            detail = "login refused: the server asked for the password itself"
+            raise _Broken(detail, exc.message) from None
+        except InvalidArgumentError as exc:
+            if "TLS" in exc.message:
+                detail = "TLS handshake failed"
+                raise _Broken(detail, exc.message) from None
+            raise
+
+    def _session(self, settings: ProfileSettings) -> str:
+        """Connect and log in; the client socket's own cipher decides "TLS in use" (a proxy's session
+        variables may say nothing)."""
+        assert self.login is not None
+        conn = connect(self.login, settings, read_timeout=settings.connect_timeout)
+        self.conn = conn
+        cipher = conn.tls_cipher() if isinstance(conn, GuardedConnection) else None
+        checked = {"VERIFY_IDENTITY": "certificate and host name verified", "VERIFY_CA": "certificate verified",
+                   }.get(settings.tls_mode, "certificate not checked")
+        if cipher:
+            return f"TLS in use ({cipher}; tlsMode {settings.tls_mode}: {checked})"
+        return f"no TLS (tlsMode {settings.tls_mode}; the server offers none)"
+
+    def select_privilege_link(self, settings: ProfileSettings) -> str:
+        login = self.login
+        assert login is not None
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT 1", ())
+                if login.database:
+                    check_select(cur, login)
+        except pymysql.err.MySQLError as exc:
+            raise classify_mysql_error(exc, login.target(settings)) from exc
+        return f"SELECT works in {login.database}" if login.database else "SELECT 1 works (no database configured)"
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
 def diagnose(
     secret_arn: str,
     authentication_type: str = "CustomAuth",
@@ -155,134 +294,29 @@ def diagnose(
 
     ``where`` the checks run decides the wording of meanings and fixes (default: ``where_this_runs()``).
     """
-    store = store or SecretStore()
+    links = _Links(secret_arn, authentication_type, runtime_settings, store or SecretStore())
     here = (where or where_this_runs()) == "here"
     run = _Run()
-    state: dict[str, Any] = {}
-
-    def settings_probe() -> str:
-        state["settings"] = parse_settings(runtime_settings)
-        return "runtime settings are valid"
-
-    run.check("Runtime settings", settings_probe)
-    region, endpoint = "?", "?"
-
-    def arn_probe() -> str:
-        nonlocal region, endpoint
-        region, endpoint = store.endpoint_for(secret_arn)
-        return f"secret in {region}; Secrets Manager endpoint {endpoint}"
-
-    run.check("Secret ARN", arn_probe)
-    parsed = urlparse(endpoint)
-    sm_host, sm_port = parsed.hostname or endpoint, parsed.port or (443 if parsed.scheme == "https" else 80)
-    route_fix = (f"Give the function's subnets a route to Secrets Manager: an interface VPC endpoint "
-                 f"com.amazonaws.{region}.secretsmanager with private DNS enabled (the VPC needs 'DNS hostnames' "
-                 f"and 'DNS resolution' on), or a NAT gateway.")
-    sm_meaning = {"private": "an interface VPC endpoint with private DNS answers",
-                  "public": "from a VPC this needs a NAT gateway, or an interface endpoint with private DNS",
-                  "loopback": "a stand-in beside the function, such as moto; not AWS"}
-    sm_refused = f"The endpoint's security group must allow inbound TCP {sm_port} from the function's security group."
-    sm_silent = (route_fix + f" Check the endpoint's security group admits TCP {sm_port} from the function's "
-                 "security group, and the function's security group allows that egress.")
-    if here:
-        route_fix = (f"Check that this machine reaches {endpoint} (its network, proxy and firewall; "
-                     "AWS_ENDPOINT_URL_SECRETS_MANAGER, when set, names the endpoint). The function needs its own "
-                     f"route: an interface VPC endpoint com.amazonaws.{region}.secretsmanager with private DNS "
-                     "enabled, or a NAT gateway; appflow-mysql doctor --function-name checks from there.")
-        sm_meaning = {"private": "a private address, reached through this machine's VPC, VPN or peering",
-                      "public": "reached over the internet from here; the function, in a VPC, needs a NAT gateway "
-                                "or an interface endpoint with private DNS",
-                      "loopback": "a local stand-in on this machine, such as moto; not AWS"}
-        sm_refused = (f"Nothing accepts TCP {sm_port} at {sm_host} from this machine: check the endpoint URL; an "
-                      f"interface endpoint's security group must allow inbound TCP {sm_port} from this machine.")
-        sm_silent = route_fix + f" A VPC endpoint's security group must admit TCP {sm_port} from this machine."
-    run.check("Secrets Manager DNS", lambda: _resolve(
-        sm_host, sm_port, "endpoint", route_fix + " Without VPC DNS resolution no name resolves at all.", sm_meaning))
-    run.check(f"Secrets Manager TCP {sm_port}", lambda: _tcp(sm_host, sm_port, _TCP_TIMEOUT, sm_refused, sm_silent))
-
-    def secret_probe() -> str:
-        secret = store.read_profile(secret_arn, refresh=True)
-        state["secret"] = secret
-        nested = secret.get("credentialsMap")
-        fields = sorted(str(key) for key in (nested if isinstance(nested, dict) else secret))  # names, never values
-        return f"read {secret_arn} (fields: {', '.join(str(f) for f in fields)})"
-
-    run.check("GetSecretValue", secret_probe)
-
-    def login_probe() -> str:
-        settings: ProfileSettings = state["settings"]
-        state["login"] = store.complete(login_from_secret(state["secret"], authentication_type, settings, secret_arn),
-                                        settings, fresh=True)
-        login = state["login"]
-        return f"user '{login.user}' at {login.host}:{login.port}, database {login.database or '(none)'}"
-
-    run.check("Secret content", login_probe)
-    login: DbLogin | None = state.get("login")
-    host = login.host if login else "?"
-    port = login.port if login else 3306
-    sg_rule = (f"Add an inbound rule to the database's security group: TCP {port} from the function's "
-               "security group (and allow that egress in the function's security group).")
-    dns_fix = ("Check the host in the connection profile (the cluster endpoint) and that the VPC has DNS resolution "
-               "and DNS hostnames enabled.")
-    silent_fix = (f"{sg_rule} Also check that the function's subnets route to the database's subnets and the "
-                  "network ACLs.")
-    db_meaning = {"loopback": "beside the function"}
-    if here:
-        db_meaning = {"loopback": "this machine"}
-        sg_rule = (f"Add an inbound rule to the database's security group: TCP {port} from this machine's address "
-                   "(on a bastion: from its security group). The function needs one from its own security group.")
-        dns_fix = ("Check the host in the connection profile (the cluster endpoint), and that this machine can "
-                   "resolve it: a private hosted zone answers only inside the VPC (use a bastion, a VPN, or "
-                   "appflow-mysql doctor --function-name); the VPC needs DNS resolution and DNS hostnames enabled.")
-        silent_fix = (f"{sg_rule} Also check that this machine has a route to the database (VPN, bastion, "
-                      "peering) and the network ACLs.")
-    run.check("Database DNS", lambda: _resolve(host, port, "database host", dns_fix, db_meaning))
-    settings = state.get("settings") or ProfileSettings()
-    run.check(f"Database TCP {port}", lambda: _tcp(
-        host, port, settings.connect_timeout,
-        f"Nothing listens on {host}:{port}, or it rejects us: check the port and that the database runs. {sg_rule}",
-        silent_fix))
-
-    def session_probe() -> str:
-        assert login is not None
-        conn = connect(login, settings, read_timeout=settings.connect_timeout)
-        state["conn"] = conn
-        cipher = conn.tls_cipher() if isinstance(conn, GuardedConnection) else None
-        checked = {"VERIFY_IDENTITY": "certificate and host name verified", "VERIFY_CA": "certificate verified",
-                   }.get(settings.tls_mode, "certificate not checked")
-        if cipher:
-            return f"TLS in use ({cipher}; tlsMode {settings.tls_mode}: {checked})"
-        return f"no TLS (tlsMode {settings.tls_mode}; the server offers none)"
-
-    def tls_and_login() -> str:
-        try:
-            return session_probe()
-        except PasswordWithheldError as exc:
-            detail = "login refused: the server asked for the password itself"
-            raise _Broken(detail, exc.message) from None
-        except InvalidArgumentError as exc:
-            if "TLS" in exc.message:
-                detail = "TLS handshake failed"
-                raise _Broken(detail, exc.message) from None
-            raise
-
-    run.check("TLS and login", tls_and_login)
-
-    def select_probe() -> str:
-        assert login is not None
-        conn = state["conn"]
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT 1", ())
-                if login.database:
-                    check_select(cur, login)
-        except pymysql.err.MySQLError as exc:
-            raise classify_mysql_error(exc, login.target(settings)) from exc
-        return f"SELECT works in {login.database}" if login.database else "SELECT 1 works (no database configured)"
-
+    run.check("Runtime settings", links.runtime_settings_link)
+    run.check("Secret ARN", links.secret_arn_link)
+    parsed = urlparse(links.endpoint)
+    sm_host, sm_port = parsed.hostname or links.endpoint, parsed.port or (443 if parsed.scheme == "https" else 80)
+    sm = _secrets_manager_advice(links.region, links.endpoint, sm_port, sm_host, here)
+    run.check("Secrets Manager DNS", lambda: _resolve(sm_host, sm_port, "endpoint", sm.dns_fix, sm.meaning))
+    run.check(f"Secrets Manager TCP {sm_port}", lambda: _tcp(sm_host, sm_port, _TCP_TIMEOUT, sm.refused_fix,
+                                                              sm.silent_fix))
+    run.check("GetSecretValue", links.get_secret_value_link)
+    run.check("Secret content", links.secret_content_link)
+    host = links.login.host if links.login else "?"
+    port = links.login.port if links.login else 3306
+    db = _database_advice(host, port, here)
+    run.check("Database DNS", lambda: _resolve(host, port, "database host", db.dns_fix, db.meaning))
+    settings = links.settings or ProfileSettings()
+    run.check(f"Database TCP {port}", lambda: _tcp(host, port, settings.connect_timeout, db.refused_fix,
+                                                   db.silent_fix))
+    run.check("TLS and login", lambda: links.tls_and_login_link(settings))
     try:
-        run.check("SELECT privilege", select_probe)
+        run.check("SELECT privilege", lambda: links.select_privilege_link(settings))
     finally:
-        if "conn" in state:
-            state["conn"].close()
+        links.close()
     return Diagnosis(run.checks, run.broken)

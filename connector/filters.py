@@ -57,10 +57,12 @@ from custom_connector_sdk.connector.configuration import ConnectorOperator
 from custom_connector_sdk.connector.fields import FieldDataType
 
 from connector.catalog import Column
+from connector.dates import wall_clock
 from connector.errors import InvalidArgumentError
 from connector.limits import MAX_FILTER_CHARS, MAX_FILTER_CONDITIONS, MAX_FILTER_DEPTH, MAX_FILTER_TOKENS
 from connector.sql import quote
-from connector.types import FilterKind, decimal_problem, filter_kind, integer_range, number_text, wall_clock
+from connector.types import FilterKind, filter_kind, integer_range
+from connector.value_rules import decimal_problem, number_text
 
 __all__ = ["CompiledFilter", "FilterColumn", "compile_filter", "operators_for", "supported_operators"]
 

@@ -16,25 +16,21 @@ A greeting that would make PyMySQL put the password in its very first
 packet (``sha256_password`` over TLS) is answered with a scramble instead; a server that really
 needs the password then switches plugins and is refused.
 
-Written against PyMySQL 1.2.4. Private names the login relies on (connector/wire.py keeps the list of all others):
-``Connection._get_server_information`` (extended to read the greeting's plugin),
-``Connection._auth_plugin_name`` (the greeting's plugin, read before the first answer),
-``Connection._secure`` (TLS is up), ``Connection._sock`` (the TLS cipher), and
-``pymysql._auth.scramble_caching_sha2`` (the fast-path proof, not written again here); the login's next
-packet is read through ``wire.next_packet``.
-tests/test_login_guard.py pins each of them.
+What the login needs of PyMySQL's insides (the greeting's plugin, TLS state, the next packet, the fast-path
+scramble) it takes from connector/wire.py, which lists every private name it uses.
+tests/test_login_guard.py pins each of them; tests/test_wire_contract.py pins what the guard assumes of
+PyMySQL's authentication loop (a greeting's follow-ups and plugin switches go to ``auth_plugin_map``: on
+PyMySQL's 2026-08 GitHub main they did not, and the password went out).
 """
 
 from __future__ import annotations
 
 import functools
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import pymysql
-from pymysql._auth import scramble_caching_sha2
 from pymysql.constants.CR import CR_AUTH_PLUGIN_ERR
 
 from connector import wire
@@ -100,10 +96,10 @@ class _Plugin:
 
     def _revealing_allowed(self) -> bool:
         # belt and braces: a verifying mode cannot reach the login without TLS, but say so here too
-        return self.may_reveal and bool(self.conn._secure)  # noqa: SLF001 - TLS is up (no public flag)
+        return self.may_reveal and wire.tls_is_up(self.conn)
 
     def _withhold(self, how: str) -> CredentialWithheld:
-        return CredentialWithheld(self.name, how, over_tls=bool(self.conn._secure))  # noqa: SLF001
+        return CredentialWithheld(self.name, how, over_tls=wire.tls_is_up(self.conn))
 
     def _send(self, data: bytes) -> Any:
         self.conn.write_packet(data)
@@ -160,7 +156,7 @@ class _CachingSha2(_Plugin):
             self.conn.salt = salt[:-1] if salt.endswith(b"\0") else salt
             if not self.conn.password:
                 return self._send(b"")
-            packet = self._send(scramble_caching_sha2(self.conn.password, self.conn.salt))
+            packet = self._send(wire.scramble_caching_sha2(self.conn.password, self.conn.salt))
         if not packet.is_extra_auth_data():
             return packet  # OK (or an error PyMySQL raises next): nothing more is asked of us
         step = packet.read_all()[1:2]
@@ -232,7 +228,7 @@ class SessionBounds:
     seconds: float
 
 
-class GuardedConnection(pymysql.connections.Connection):
+class GuardedConnection(wire.GreetingHook):
     """A PyMySQL connection whose first answer never reveals the password to an unproved server.
 
     It also carries ``session_bounds`` (kept by ``database.bounded``) and when it was opened, so that a warm
@@ -250,15 +246,12 @@ class GuardedConnection(pymysql.connections.Connection):
     def tls_cipher(self) -> str | None:
         """The cipher of this connection's own TLS (None without TLS): what the client saw, which a proxy's
         ``Ssl_cipher`` status variable does not show (RDS Proxy leaves it unset)."""
-        sock = self._sock
-        cipher = sock.cipher() if isinstance(sock, ssl.SSLSocket) else None
-        return cipher[0] if cipher else None
+        return wire.tls_cipher(self)
 
-    def _get_server_information(self) -> None:
-        super()._get_server_information()
-        greeted: str = self._auth_plugin_name  # type: ignore[has-type]  # PyMySQL sets it, untyped
+    def first_answer_plugin(self, greeted: str) -> str:
         self.greeting_plugin = greeted
         if not self.may_reveal and greeted not in CHALLENGE_RESPONSE_PLUGINS:
             # PyMySQL answers a sha256_password greeting over TLS with the password: answer with the scramble
             # whose follow-ups (full authentication) the guard handles
-            self._auth_plugin_name = _SAFE_FIRST_ANSWER
+            return _SAFE_FIRST_ANSWER
+        return greeted

@@ -4,7 +4,7 @@ PyMySQL turns each row packet into Python values (two buffered reads per packet,
 decode and a converter per field), which a record then encodes back into JSON: over half
 of a page's time. Here the row packets of an unbuffered result are parsed where they lie
 in the socket's read buffer, and each field's wire text becomes its part of the record's
-bytes by the form the type table gives it (``types.wire_form``): integers and DECIMAL as
+bytes by the form the type table gives it (``read_codecs.wire_form``): integers and DECIMAL as
 they are, text quoted (escaped by orjson only when it holds a character JSON escapes),
 dates rearranged. Other fields, and values outside a form's sure case, go through the
 decoders and fix-ups PyMySQL's row would have had, so a record is byte for byte what
@@ -23,7 +23,7 @@ import pymysql
 
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError
-from connector.types import Fixup, UnreadableValueError, WireForm, wire_form
+from connector.read_codecs import Fixup, UnreadableValueError, WireForm, wire_form
 from connector.wire import RowPackets, field_bytes, long_field
 
 __all__ = ["RowReader", "row_function"]
@@ -82,7 +82,7 @@ def row_function(forms: Sequence[WireForm], prefixes: Sequence[bytes],
                     add(raw)
                     add(b'"')
             elif form == _DATETIME_UTC or form == _DATE:  # noqa: SIM109  (`in` would build a tuple per field)
-                # a date part every calendar has (as ``types._plainly_valid``, on the wire's bytes): else the decoder
+                # a date part every calendar has (as ``dates.plainly_valid``, on the wire's bytes): else the decoder
                 if raw[:4] != b"0000" and raw[5:7] != b"00" and b"01" <= raw[8:10] <= b"28":
                     add(quoted)
                     if form == _DATE:

@@ -1,9 +1,8 @@
 """PyMySQL's internals and the MySQL packet format, behind one small adapter.
 
-Written against PyMySQL 1.2.4 (pinned in pyproject.toml). Besides connector/login_guard.py (which keeps
-its own list for the login), this is the only module that uses PyMySQL's private names or reads MySQL
-packets itself; tests/test_wire_contract.py pins every assumption below against a real server, so that
-a PyMySQL upgrade that breaks one fails there. The private names:
+Written against PyMySQL 1.2.4 (pinned in pyproject.toml). This is the only module that uses PyMySQL's
+private names or reads MySQL packets itself; tests/test_wire_contract.py pins every assumption below against
+a real server, so that a PyMySQL upgrade that breaks one fails there. The private names:
 
 ``Connection._result``
     the result being read (its column definitions read, its rows not), and its attributes
@@ -21,11 +20,21 @@ a PyMySQL upgrade that breaks one fails there. The private names:
 ``Connection._sock``, ``Connection._current_timeout``
     the socket, and the timeout PyMySQL last set on it (it sets it again only when ``_read_timeout`` differs).
 ``Connection._read_timeout``, ``Connection._write_timeout``
-    what PyMySQL sets the socket's timeout to before each read and write (no public setter).
+    what PyMySQL sets the socket's timeout to before each read and write (no public setter or getter).
+``Connection._execute_command``
+    not used here: tests/test_session_bound_attacks.py wraps it to count the commands a warm page sends (every
+    command goes through it); tests/test_wire_contract.py pins that.
 ``Connection._ssl_required``
     whether a server without TLS is refused (PyMySQL sets it from ``ssl``; PREFERRED clears it).
 ``Connection._secure``
     TLS is up on the socket.
+``Connection._get_server_information``, ``Connection._auth_plugin_name``
+    reads the greeting; the plugin it named, which PyMySQL's first answer uses (``GreetingHook`` may change it
+    in between: connector/login_guard.py answers a revealing plugin's greeting with a scramble).
+``pymysql._auth.scramble_caching_sha2``
+    caching_sha2_password's fast-path proof (login_guard answers that plugin itself).
+PyMySQL's authentication loop hands a greeting's follow-up packets and every plugin switch to the handler
+``auth_plugin_map`` gives for the plugin (login_guard's handlers decide there what may be sent).
 
 The packet format read here (MySQL's client/server protocol, text resultset): a 4-byte header (3-byte
 little-endian payload length, 1-byte sequence number); a payload of 0xFFFFFF bytes continues in the next
@@ -36,18 +45,21 @@ length-encoded strings (0xFB is NULL; 0xFC, 0xFD, 0xFE: the length in the next 2
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pymysql
+from pymysql._auth import scramble_caching_sha2
 from pymysql.constants import CLIENT, CR
 from pymysql.protocol import MysqlPacket
 
 from connector.deadline import Deadline
 from connector.errors import RETRY_AFTER_SECONDS, RequestTimeoutError
 
-__all__ = ["PYMYSQL_VERSION", "RowPackets", "SlowRowError", "abandon_result", "bound_reads",
-           "field_bytes", "long_field", "next_packet", "prefer_tls", "tls_is_up"]
+__all__ = ["PYMYSQL_VERSION", "GreetingHook", "RowPackets", "SlowRowError", "abandon_result", "bound_reads",
+           "field_bytes", "long_field", "next_packet", "prefer_tls", "read_timeout", "scramble_caching_sha2",
+           "tls_cipher", "tls_is_up"]
 
 PYMYSQL_VERSION = "1.2.4"
 
@@ -93,6 +105,11 @@ def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> Non
     conn._read_timeout = conn._write_timeout = deadline.socket_timeout()
 
 
+def read_timeout(conn: pymysql.connections.Connection) -> float | None:
+    """What the connection's next socket read may wait (set by ``bound_reads``; None: no limit)."""
+    return conn._read_timeout  # type: ignore[no-any-return]
+
+
 def prefer_tls(conn: pymysql.connections.Connection) -> None:
     """PyMySQL's own PREFERRED on an unconnected connection made with an SSL context: TLS when the server offers
     it, clear text when it does not (the context is kept: PyMySQL would make one anew, ~30 ms)."""
@@ -102,6 +119,26 @@ def prefer_tls(conn: pymysql.connections.Connection) -> None:
 def tls_is_up(conn: pymysql.connections.Connection) -> bool:
     """Whether TLS is up on the connection's socket (no public flag)."""
     return bool(conn._secure)
+
+
+def tls_cipher(conn: pymysql.connections.Connection) -> str | None:
+    """The cipher of the connection's own TLS (None without TLS)."""
+    sock = conn._sock
+    cipher = sock.cipher() if isinstance(sock, ssl.SSLSocket) else None
+    return cipher[0] if cipher else None
+
+
+class GreetingHook(pymysql.connections.Connection):
+    """A connection that may change which plugin its first answer uses, after the greeting named one."""
+
+    def first_answer_plugin(self, greeted: str) -> str:
+        """The plugin to answer the greeting with (``greeted``: the one it named); the greeting's by default."""
+        return greeted
+
+    def _get_server_information(self) -> None:
+        super()._get_server_information()
+        greeted: str = self._auth_plugin_name  # type: ignore[has-type]  # PyMySQL sets it, untyped
+        self._auth_plugin_name = self.first_answer_plugin(greeted)
 
 
 def next_packet(conn: pymysql.connections.Connection) -> Any:

@@ -17,7 +17,7 @@ import pytest
 
 from connector import catalog
 from connector.catalog import load_entity
-from connector.types import decoders
+from connector.read_codecs import decoders
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, profile_caller, scratch_database, sql
 

@@ -426,3 +426,14 @@ def test_the_readers_on_a_sample(tmp_path: Path) -> None:
 def test_makefile_rules_are_read() -> None:
     assert {"demo", "test", "lint", "invoke", "bench", "build", "deploy", "delete"} <= make_targets()
     assert not {"STAMP", "PHONY", "BIN", "VENV"} & make_targets()
+
+
+def test_the_architecture_page_names_every_connector_module() -> None:
+    """docs/architecture.md's table is kept next to the code: a module added, renamed or removed fails here."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = page.split("## What each module owns", 1)[1].split("\n## ", 1)[0]
+    named = {name for row in re.findall(r"^\| ([^|]+) \|", table, flags=re.MULTILINE)
+             for name in re.findall(r"`(\w+)`", row)}
+    modules = {path.stem for path in (ROOT / "connector").glob("*.py") if path.stem != "__init__"}
+    assert modules - named == set(), "add these modules to docs/architecture.md"
+    assert named - modules - {"module"} == set(), "docs/architecture.md names modules that are gone"

@@ -35,6 +35,16 @@ def test_the_import_check_can_fail() -> None:
     assert import_graph.ALLOWED["connector"] == set() and "devkit" not in import_graph.ALLOWED["appflow_mysql"]
 
 
+def test_the_layer_check_can_fail() -> None:
+    """A module importing one of a layer above, and a module in no layer, are both reported."""
+    layers = {"low": frozenset({"a"}), "high": frozenset({"b"})}
+    graph = {"connector.a": {"connector.b"}, "connector.b": {"connector.a"}, "connector.c": set()}
+    assert import_graph.layer_problems(graph, layers) == [
+        "connector.a (low) imports connector.b (high), a layer above",
+        "connector.c is in no layer of devkit/import_graph.py's LAYERS"]
+    assert import_graph.layer_problems({"connector.b": {"connector.a"}, "connector.a": set()}, layers) == []
+
+
 def test_the_wheel_ships_no_rig_and_no_generic_top_level_names(tmp_path: Path) -> None:
     source = tmp_path / "src"  # a clean copy: a stale build/ in the work tree would leak into the wheel
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv*", ".git", "build", "out", "*.egg-info",

@@ -10,14 +10,12 @@ that names the plugin and the fix.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pymysql
 import pytest
 
 from connector import login_guard
@@ -199,25 +197,6 @@ def test_the_refusal_leaves_no_password_in_the_logs(reach: Callable[..., dict[st
         response = reach(link, server, password)
     assert response["isSuccess"] is False
     assert server.logins and not any(password in line for line in LEAKS.lines[before:])
-
-
-# --- the private PyMySQL names the guard relies on (an upgrade that moves them fails here) -----------------
-
-def test_pymysql_still_has_what_the_guard_uses() -> None:
-    conn = pymysql.connections.Connection
-    for name in ("_get_server_information", "_read_packet", "_request_authentication"):
-        assert callable(getattr(conn, name, None)), name
-    assert hasattr(conn, "_auth_plugin_name") and conn._auth_plugin_name == ""  # noqa: SLF001
-    assert importlib.metadata.version("pymysql") == "1.2.4", "re-read login_guard.py's private names for it"
-    guarded = login_guard.GuardedConnection(host="127.0.0.1", user="u", password=b"p", defer_connect=True,
-                                            may_reveal=False)
-    assert guarded._secure is False  # noqa: SLF001 - TLS is not up before connect()
-    assert guarded._sock is None and guarded.tls_cipher() is None  # noqa: SLF001 - no socket before connect()
-    plugins = guarded._auth_plugin_map  # noqa: SLF001 - PyMySQL keeps the map it was given and calls .get on it
-    assert set(plugins) == {b"mysql_clear_password", b"dialog", b"sha256_password", b"caching_sha2_password",
-                            b"mysql_old_password"}
-    assert plugins.get(b"mysql_native_password") is None and plugins.get("client_ed25519") is None
-    assert plugins.get(b"\xff\xfe") is not None and plugins.get("anything") is not None  # refused, by name
 
 
 @pytest.mark.parametrize(("mode", "expected"), [

@@ -15,7 +15,7 @@ import pytest
 from connector.catalog import Column
 from connector.errors import InvalidArgumentError
 from connector.filters import FilterColumn, compile_filter
-from connector.query import key_param
+from connector.page_statement import key_param
 from connector.types import KeyKind, column_type, integer_range
 
 # (DATA_TYPE, MySQL 8's COLUMN_TYPE, MariaDB's, the AppFlow type, the values it holds)

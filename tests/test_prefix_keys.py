@@ -22,7 +22,7 @@ import pytest
 from connector import catalog
 from connector.errors import MySQLTarget
 from connector.types import column_type
-from connector.writer import _Writer
+from connector.write_statements import StatementWriter as _Writer
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, pages, sql
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from connector.writer import _object_of, _parsed, _RecordFailed
+from connector.record_decoding import _object_of, _parsed
+from connector.write_cells import RecordFailed as _RecordFailed
 
 # (a huge exponent is read here, as a Decimal; the column's codec judges it)
 FAST = ['{"a": 1.50, "b": "x", "c": null, "d": [1, {"e": true}]}', "{}", '{"a":1e400}', '{"a": "\\u00e9"}',

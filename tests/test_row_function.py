@@ -21,7 +21,7 @@ import pytest
 
 from bench.row_function_bench import VARIANTS
 from connector import rows
-from connector.types import WireForm
+from connector.read_codecs import WireForm
 from connector.wire import field_bytes
 
 IMPLEMENTATIONS: dict[str, Callable[..., Callable[[bytes], str]]] = {**VARIANTS, "connector": rows.row_function}

@@ -21,8 +21,8 @@ import pymysql
 import pytest
 
 from connector.catalog import load_entity
+from connector.read_codecs import decoders
 from connector.sql import quote
-from connector.types import decoders
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, pages, profile_caller, scratch_database, sql
 from tests.peer_values import PEER_VALUES, PEER_VALUES_NONSTRICT

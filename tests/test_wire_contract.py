@@ -19,8 +19,9 @@ import pymysql.cursors
 import pytest
 from pymysql.constants import CLIENT, CR
 
-from connector import wire
+from connector import login_guard, wire
 from connector.deadline import Deadline
+from devkit.fake_mysql import FakeLoginServer
 from devkit.mariadb import ServerAddress
 
 # Rows 1..n as one unbuffered result, on MariaDB and MySQL alike.
@@ -207,3 +208,121 @@ def test_a_row_longer_than_the_buffer_is_read_whole(conn: pymysql.connections.Co
     got = [record for batch, _ in packets.batches(_record, _not_text, Deadline.after(20)) for record in batch]
     assert got == [repr([b"1", b"y" * 300000]), repr([b"2", b"z"])]
     conn.query("SELECT 1")
+
+
+# --- the login: what connector/login_guard.py assumes of PyMySQL's authentication loop -------------------------
+# Tried on PyMySQL's GitHub main of 2026-08 (version 1.2.0 plus 12 commits, older than 1.2.4's socket-timeout
+# change): there a caching_sha2_password greeting's full authentication goes to PyMySQL's own code, not to
+# auth_plugin_map, and the password went to an unverified server. These tests make such a release fail here.
+
+
+class _Recording:
+    """An auth_plugin_map handler that records the packet it is handed and answers nothing."""
+
+    seen: list[tuple[str, bytes]] = []
+
+    def __init__(self, conn: pymysql.connections.Connection) -> None:
+        self.conn = conn
+
+    def authenticate(self, packet: Any) -> Any:
+        _Recording.seen.append((type(self).__name__, packet.get_all_data()))
+        raise pymysql.err.OperationalError(CR.CR_AUTH_PLUGIN_ERR, "recorded, not answered")
+
+
+class _RecordingSha2(_Recording):
+    pass
+
+
+class _RecordingClear(_Recording):
+    pass
+
+
+def _login_to(server: FakeLoginServer, plugins: dict[bytes, type[_Recording]]) -> pymysql.err.OperationalError:
+    _Recording.seen = []
+    with pytest.raises(pymysql.err.OperationalError) as caught:
+        pymysql.connect(host="127.0.0.1", port=server.port, user="app", password="contract-secret",
+                        connect_timeout=5, ssl_disabled=True, auth_plugin_map=plugins)
+    return caught.value
+
+
+def test_the_greeting_plugins_follow_up_goes_to_the_auth_plugin_map() -> None:
+    """caching_sha2_password's "perform full authentication" after the greeting's scramble reaches the map's
+    handler for that plugin (login_guard refuses it there), never PyMySQL's own ``caching_sha2_password_auth``."""
+    with FakeLoginServer(None, greet="caching_sha2_password", ask="full_auth") as server:
+        _login_to(server, {b"caching_sha2_password": _RecordingSha2})
+        (login,) = server.logins
+    assert [name for name, _ in _Recording.seen] == ["_RecordingSha2"]
+    assert _Recording.seen[0][1][:1] == b"\x01"  # the extra-auth-data packet, handed over unread
+    assert not login.revealed("contract-secret") and login.decrypted == []
+
+
+def test_a_plugin_switch_goes_to_the_auth_plugin_map() -> None:
+    """An auth switch request reaches the map's handler for the new plugin (looked up by its bytes name)."""
+    with FakeLoginServer(None, greet="mysql_native_password", ask="mysql_clear_password") as server:
+        _login_to(server, {b"mysql_clear_password": _RecordingClear})
+        (login,) = server.logins
+    assert [name for name, _ in _Recording.seen] == ["_RecordingClear"]
+    assert not login.revealed("contract-secret")
+
+
+def test_the_greeting_plugin_is_read_before_the_first_answer() -> None:
+    """``_get_server_information`` sets ``_auth_plugin_name`` from the greeting, and the first answer is built
+    from it afterwards (login_guard rewrites it in between)."""
+    seen: list[str] = []
+
+    class Watching(pymysql.connections.Connection):
+        def _get_server_information(self) -> None:
+            super()._get_server_information()
+            seen.append(self._auth_plugin_name)
+            self._auth_plugin_name = "mysql_native_password"
+
+    with FakeLoginServer(None, greet="sha256_password", ask="ok") as server:
+        Watching(host="127.0.0.1", port=server.port, user="app", password="contract-secret", connect_timeout=5,
+                 ssl_disabled=True).close()
+        (login,) = server.logins
+    assert seen == ["sha256_password"]
+    assert login.greeting_plugin == "mysql_native_password"
+    assert not login.revealed("contract-secret")
+
+
+def test_pymysql_still_has_what_the_guard_uses() -> None:
+    conn = pymysql.connections.Connection
+    for name in ("_get_server_information", "_read_packet", "_request_authentication"):
+        assert callable(getattr(conn, name, None)), name
+    assert hasattr(conn, "_auth_plugin_name") and conn._auth_plugin_name == ""
+    assert importlib.metadata.version("pymysql") == "1.2.4", "re-read wire.py's private names for it"
+    guarded = login_guard.GuardedConnection(host="127.0.0.1", user="u", password=b"p", defer_connect=True,
+                                            may_reveal=False)
+    assert guarded._secure is False  # TLS is not up before connect()
+    assert guarded._sock is None and guarded.tls_cipher() is None  # no socket before connect()
+    plugins = guarded._auth_plugin_map  # PyMySQL keeps the map it was given and calls .get on it
+    assert set(plugins) == {b"mysql_clear_password", b"dialog", b"sha256_password", b"caching_sha2_password",
+                            b"mysql_old_password"}
+    assert plugins.get(b"mysql_native_password") is None and plugins.get("client_ed25519") is None
+    assert plugins.get(b"\xff\xfe") is not None and plugins.get("anything") is not None  # refused, by name
+
+
+def test_every_command_goes_through_execute_command(conn: pymysql.connections.Connection,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """What tests/test_session_bound_attacks.py counts on: queries, USE, COMMIT, ping all pass ``_execute_command``."""
+    seen: list[int] = []
+    original = pymysql.connections.Connection._execute_command
+
+    def spy(self: Any, command: int, sql: Any) -> Any:
+        seen.append(command)
+        return original(self, command, sql)
+
+    monkeypatch.setattr(pymysql.connections.Connection, "_execute_command", spy)
+    conn.query("SELECT 1")
+    conn.select_db(conn.db.decode() if isinstance(conn.db, bytes) else conn.db or "mysql")
+    conn.commit()
+    conn.ping(reconnect=False)
+    assert seen == [3, 2, 3, 14]
+
+
+def test_read_timeout_reads_what_bound_reads_set(conn: pymysql.connections.Connection) -> None:
+    deadline = Deadline.after(7.0)
+    wire.bound_reads(conn, deadline)
+    assert wire.read_timeout(conn) == pytest.approx(deadline.socket_timeout(), abs=0.5)
+    wire.bound_reads(conn, Deadline.after(30.0))
+    assert (wire.read_timeout(conn) or 0) > 29.0

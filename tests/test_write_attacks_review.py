@@ -21,7 +21,8 @@ import pytest
 from connector.catalog import load_entity
 from connector.credentials import DATABASE_SECRETS_ENV
 from connector.errors import MySQLTarget
-from connector.writer import _LIMITS, write_records
+from connector.server_limits import _LIMITS
+from connector.writer import write_records
 from devkit.mariadb import ServerAddress
 from handlers.app import lambda_handler
 from tests.conftest import ACCOUNT, Caller, identifier, new_password, put_secret, sql

@@ -24,8 +24,8 @@ from pymysql.converters import escape_date, escape_datetime
 
 from connector.catalog import Entity, load_entity
 from connector.errors import MySQLTarget
-from connector.types import WRITE_CODECS
-from connector.writer import _iso_date, _iso_datetime, _Writer
+from connector.write_cells import _iso_date, _iso_datetime
+from connector.write_statements import StatementWriter as _Writer
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, sql
 
@@ -147,7 +147,7 @@ def _bound_insert(entity: Entity, record: dict[str, Any], zone: zoneinfo.ZoneInf
         if value is None:
             cells.append("NULL" if column.nullable else "DEFAULT")
             continue
-        bound = WRITE_CODECS[column.type.write](value, column.data_type, column.column_type, zone)
+        bound = column.type.write.decode(value, column.data_type, column.column_type, zone)
         cells.append(column.type.write_sql)
         params.extend(bound if isinstance(bound, tuple) else (bound,))
     names = ", ".join(f"`{name}`" for name in record)
@@ -240,7 +240,7 @@ def test_batches_and_oversized_records_count_utf8_bytes_not_characters(
 def test_server_limits_are_read_once_per_connection(mysql_server: ServerAddress) -> None:
     """A warm connection's limits need no round trip (its max_allowed_packet is fixed when it connects);
     a new connection reads its own, the global of its connect time."""
-    from connector.writer import server_limits
+    from connector.server_limits import server_limits
 
     admin = mysql_server.connect()
     first = mysql_server.connect()

@@ -23,7 +23,10 @@ from pymysql.converters import escape_string
 
 from connector.catalog import load_entity
 from connector.errors import MySQLTarget
-from connector.writer import _DECODER, _SHORTCUTS, _backslash_quoted, _doubled_quoted, _RecordFailed, _Writer
+from connector.record_decoding import _DECODER
+from connector.write_cells import _SHORTCUTS, _backslash_quoted, _doubled_quoted
+from connector.write_cells import RecordFailed as _RecordFailed
+from connector.write_statements import StatementWriter as _Writer
 from devkit.mariadb import ServerAddress
 from tests.conftest import sql
 

@@ -11,7 +11,7 @@ with the peers' values of tests/peer_values.py) is written into every relevant c
   These are the connector's stricter rules (``refusal``), each asserted for every value it covers:
 
   - NUMBERS: a string in a numeric column must be ASCII digits with an optional sign, fraction and exponent
-    (``connector.types.number_text``). MariaDB refuses '1_000', '١٢' and '１２' itself, but Python's int(),
+    (``connector.value_rules.number_text``). MariaDB refuses '1_000', '١٢' and '１２' itself, but Python's int(),
     Decimal() and float() read them as 1000 and 12; MySQL reads ' 12 ' and '1.' as numbers too, which no JSON
     number is. An integer column takes only whole numbers (MySQL rounds '2.5' to 3).
   - FRACTIONS: a digit past the column's precision that is not 0 fails (DECIMAL(p,s), FLOAT(M,D), TIME(n),
@@ -45,7 +45,7 @@ from custom_connector_sdk.connector.fields import FieldDataType as T
 
 from connector.errors import InvalidArgumentError
 from connector.filters import FilterColumn, compile_filter
-from connector.writer import _DECODER
+from connector.record_decoding import _DECODER
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, sql
 from tests.peer_values import PEER_VALUES

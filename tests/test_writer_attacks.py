@@ -14,7 +14,7 @@ import pytest
 
 from connector.catalog import load_entity
 from connector.errors import MySQLTarget
-from connector.writer import _Writer
+from connector.write_statements import StatementWriter as _Writer
 from devkit.mariadb import ServerAddress
 from tests.conftest import Caller, identifier, sql
 
