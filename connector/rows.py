@@ -55,6 +55,7 @@ def row_function(forms: Sequence[WireForm], prefixes: Sequence[bytes],
     escape, dumps = _NEEDS_ESCAPE.search, orjson.dumps
 
     def row(data: bytes) -> str:
+        # one piece: it runs per field of every row, and a call per field (closures) cost 10% end to end
         parts: list[bytes] = []
         add = parts.append
         p = 0

@@ -148,12 +148,15 @@ def test_random_tables_and_rows_give_the_reference_record(seed: int) -> None:
     _check(forms, names, packets)
 
 
-@pytest.mark.parametrize("form", list(WireForm), ids=lambda form: form.name)
-@pytest.mark.parametrize("length", [0, 1, 250, 251, 252, 65535, 65536, 70000, 1 << 24])
+_LENGTHS = [0, 1, 250, 251, 252, 65535, 65536, 70000, 1 << 24]
+# every form at every length around the prefixes' bounds, but no date shorter than a date
+_FORM_LENGTHS = [(form, length) for form in WireForm for length in _LENGTHS
+                 if not (form in (WireForm.DATE, WireForm.DATETIME_UTC) and length < 10)]
+
+
+@pytest.mark.parametrize(("form", "length"), _FORM_LENGTHS, ids=[f"{f.name}-{n}" for f, n in _FORM_LENGTHS])
 def test_every_length_prefix_of_every_form(form: WireForm, length: int) -> None:
     """A field of each length around the prefixes' bounds (1, 3, 4 and 9 bytes), between two others."""
-    if form in (WireForm.DATE, WireForm.DATETIME_UTC) and length < 10:
-        pytest.skip("no date is that short")
     filler = {WireForm.AS_IS: b"1", WireForm.BOOLEAN: b"1"}.get(form, b"x")
     head = {WireForm.DATE: b"2024-01-02", WireForm.DATETIME_UTC: b"2024-01-02 "}.get(form, b"")
     wide = (head + filler * length)[:length] if length >= len(head) else filler * length
