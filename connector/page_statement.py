@@ -1,4 +1,4 @@
-"""The SELECT of a QueryData page or of RetrieveData's ids; imports no database, wire, rows or query module.
+"""The SELECT of a QueryData page or of RetrieveData's ids; imports no database, wire, rows or query module directly.
 
 A page is ``SELECT <fields>, <key copies> FROM t WHERE (<filter>) AND (<after last key>)
 ORDER BY <key> LIMIT n``; a table without a usable key (or a view) is ordered by every

@@ -1,4 +1,4 @@
-"""The errors a read answers with when it cannot give its rows, worded for a person; imports no database or wire.
+"""The errors a read answers with when it cannot give its rows, in words; imports no database or wire directly.
 
 Each names the table, what happened and what to do: a row wider than a response, a metadata
 lock, a statement too slow for the call's time, a server that stopped answering.

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
-from types import CodeType
 from typing import Any
 
 import orjson
@@ -26,42 +24,87 @@ import pymysql
 from connector.deadline import Deadline
 from connector.errors import InvalidArgumentError
 from connector.read_codecs import Fixup, UnreadableValueError, WireForm, wire_form
-from connector.wire import READ_FIELD, RowPackets, field_bytes, long_field
+from connector.wire import RowPackets, field_bytes, long_field
 
-__all__ = ["RowReader"]
+__all__ = ["RowReader", "row_function"]
 
 # A text value is quoted as it is unless it holds a byte JSON escapes (orjson escapes exactly '"', '\' and
 # the controls below 0x20; DEL is listed only to be safe: orjson leaves it, so the result is the same).
 _NEEDS_ESCAPE = re.compile(rb'["\\\x00-\x1f\x7f]')
 
 
-# The row function's source, field by field: read the length-encoded field at p into `raw` (wire.READ_FIELD;
-# NULL ends the field), then add its JSON after the field's prefix P{i} ('{"name":' or ',"name":'; Q{i} adds the
-# opening quote).
-# A date part every calendar has (as ``dates.plainly_valid``, on the wire's bytes): else the decoder decides.
-_PLAIN_DATE = "        if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':"
-_BY_DECODER = ("        else:", "            add(P{i} + _value({i}, raw))")
-_EMIT: dict[WireForm, tuple[str, ...]] = {
-    WireForm.VALUE: ("        add(P{i} + _value({i}, raw))",),
-    WireForm.AS_IS: ("        add(P{i})", "        add(raw)"),
-    WireForm.TEXT: ("        if _escape(raw):", "            add(P{i} + _dumps(raw.decode()))", "        else:",
-                    "            add(Q{i})", "            add(raw)", "            add(b'\"')"),
-    WireForm.DATE: (_PLAIN_DATE, "            add(Q{i})", "            add(raw)", "            add(b'\"')",
-                    *_BY_DECODER),
-    WireForm.DATETIME_UTC: (_PLAIN_DATE, "            add(Q{i})", "            add(raw[:10])", "            add(b'T')",
-                            "            add(raw[11:])", "            add(b'Z\"')", *_BY_DECODER),
-    WireForm.BOOLEAN: ("        add(P{i})", "        add(b'false' if raw == b'0' else b'true')"),
-}
+# The forms as the row function compares them: plain ints (the interpreter's fast comparison is for exact ints).
+_AS_IS, _TEXT, _DATE, _DATETIME_UTC, _BOOLEAN = map(int, (WireForm.AS_IS, WireForm.TEXT, WireForm.DATE,
+                                                         WireForm.DATETIME_UTC, WireForm.BOOLEAN))
 
 
-@lru_cache(maxsize=256)
-def _row_code(forms: tuple[WireForm, ...]) -> CodeType:
-    """The compiled source of a row function for fields of these forms (compiling takes a millisecond)."""
-    lines = ["def row(data):", "    parts = []", "    add = parts.append", "    p = 0"]
-    for i, form in enumerate(forms):
-        lines += [line.format(i=i, on_null=f"add(N{i})") for line in (*READ_FIELD, *_EMIT[form])]
-    lines += ["    add(b'}')", "    return b''.join(parts).decode()  # not UTF-8 raises, as PyMySQL's decode"]
-    return compile("\n".join(lines), f"<row reader of {len(forms)} fields>", "exec")
+def row_function(forms: Sequence[WireForm], prefixes: Sequence[bytes],
+                 value: Callable[[int, bytes], bytes]) -> Callable[[bytes], str]:
+    """A function from one row packet to its record: field i of form ``forms[i]`` after ``prefixes[i]``
+    ('{"name":' or ',"name":'), ``value(i, raw)`` the JSON of a field outside its form's sure case.
+
+    It runs for every row: what each field needs besides its bytes (its form, prefix, quoted prefix,
+    prefix with null) is worked out here, once, into a tuple the row's loop walks. The usual length
+    (under 251 bytes) is tested first, then the forms, integers and text first. A generated
+    function (straight-line source per sequence of forms, run with ``exec``) was 9-10% faster alone
+    and 0-5% end to end: not enough to pay for generated code (bench/row_function_bench.py;
+    docs/performance.md, "No generated code in the row reader").
+    """
+    plan = tuple((int(form), prefix, prefix + b'"', prefix + b"null", i)
+                 for i, (form, prefix) in enumerate(zip(forms, prefixes, strict=True)))
+    escape, dumps = _NEEDS_ESCAPE.search, orjson.dumps
+
+    def row(data: bytes) -> str:
+        # one piece: it runs per field of every row, and a call per field (closures) cost 10% end to end
+        parts: list[bytes] = []
+        add = parts.append
+        p = 0
+        for form, prefix, quoted, null, i in plan:
+            # the length-encoded field at p (wire.py's module docstring): its bytes, p past it
+            n = data[p]
+            p += 1
+            if n < 251:
+                raw = data[p:p + n]
+                p += n
+            elif n == 251:
+                add(null)
+                continue
+            else:
+                raw, p = long_field(data, p, n)
+            # its JSON after the prefix
+            if form == _AS_IS:
+                add(prefix)
+                add(raw)
+            elif form == _TEXT:
+                if escape(raw):
+                    add(prefix + dumps(raw.decode()))
+                else:
+                    add(quoted)
+                    add(raw)
+                    add(b'"')
+            elif form == _DATETIME_UTC or form == _DATE:  # noqa: SIM109  (`in` would build a tuple per field)
+                # a date part every calendar has (as ``dates.plainly_valid``, on the wire's bytes): else the decoder
+                if raw[:4] != b"0000" and raw[5:7] != b"00" and b"01" <= raw[8:10] <= b"28":
+                    add(quoted)
+                    if form == _DATE:
+                        add(raw)
+                        add(b'"')
+                    else:
+                        add(raw[:10])
+                        add(b"T")
+                        add(raw[11:])
+                        add(b'Z"')
+                else:
+                    add(prefix + value(i, raw))
+            elif form == _BOOLEAN:
+                add(prefix)
+                add(b"false" if raw == b"0" else b"true")
+            else:  # VALUE
+                add(prefix + value(i, raw))
+        add(b"}")
+        return b"".join(parts).decode()  # not UTF-8 raises, as PyMySQL's decode
+
+    return row
 
 
 class RowReader:
@@ -118,20 +161,8 @@ class RowReader:
     # --- one row -----------------------------------------------------------------------
 
     def _row_parser(self) -> Callable[[bytes], str]:
-        """A function from one row packet to its record, compiled for this result's fields.
-
-        It runs for every row, so each field's form is decided here, once, and the
-        function is straight-line code: a fifth faster than a loop that looks up the form
-        per field. Its source holds only field numbers and fixed snippets (compiled once per
-        sequence of forms); names, prefixes and helpers reach it as values in its namespace,
-        never as source text.
-        """
-        namespace: dict[str, Any] = {"_long": long_field, "_escape": _NEEDS_ESCAPE.search, "_dumps": orjson.dumps,
-                                     "_value": self._value}
-        for i, prefix in enumerate(self._prefixes):
-            namespace[f"P{i}"], namespace[f"N{i}"], namespace[f"Q{i}"] = prefix, prefix + b"null", prefix + b'"'
-        exec(_row_code(tuple(self._forms[:len(self._prefixes)])), namespace)  # noqa: S102
-        return namespace["row"]  # type: ignore[no-any-return]
+        """A function from one row packet to its record, made for this result's fields."""
+        return row_function(self._forms[:len(self._prefixes)], self._prefixes, self._value)
 
     def _value(self, i: int, raw: bytes) -> bytes:
         """One field's JSON as PyMySQL's decoder and the column's fix-up make it: the reference form."""

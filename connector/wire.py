@@ -20,7 +20,10 @@ a real server, so that a PyMySQL upgrade that breaks one fails there. The privat
 ``Connection._sock``, ``Connection._current_timeout``
     the socket, and the timeout PyMySQL last set on it (it sets it again only when ``_read_timeout`` differs).
 ``Connection._read_timeout``, ``Connection._write_timeout``
-    what PyMySQL sets the socket's timeout to before each read and write (no public setter).
+    what PyMySQL sets the socket's timeout to before each read and write (no public setter or getter).
+``Connection._execute_command``
+    not used here: tests/test_session_bound_attacks.py wraps it to count the commands a warm page sends (every
+    command goes through it); tests/test_wire_contract.py pins that.
 ``Connection._ssl_required``
     whether a server without TLS is refused (PyMySQL sets it from ``ssl``; PREFERRED clears it).
 ``Connection._secure``
@@ -54,8 +57,8 @@ from pymysql.protocol import MysqlPacket
 from connector.deadline import Deadline
 from connector.errors import RETRY_AFTER_SECONDS, RequestTimeoutError
 
-__all__ = ["PYMYSQL_VERSION", "READ_FIELD", "GreetingHook", "RowPackets", "SlowRowError", "abandon_result",
-           "bound_reads", "field_bytes", "long_field", "next_packet", "prefer_tls", "scramble_caching_sha2",
+__all__ = ["PYMYSQL_VERSION", "GreetingHook", "RowPackets", "SlowRowError", "abandon_result", "bound_reads",
+           "field_bytes", "long_field", "next_packet", "prefer_tls", "read_timeout", "scramble_caching_sha2",
            "tls_cipher", "tls_is_up"]
 
 PYMYSQL_VERSION = "1.2.4"
@@ -68,23 +71,6 @@ _EOF = 0xFE
 _ERROR = 0xFF
 # The shortest wait for a piece of a long row: a socket timeout of 0 would make the socket non-blocking.
 _SHORTEST_PIECE_WAIT = 0.05
-
-# Source lines that read the length-encoded field at ``p`` of ``data`` into ``raw`` (``p`` then past it), for the
-# row functions rows.py compiles: after them, a NULL field runs the lines indented 8 under ``if n == 251:``, any
-# other the lines indented 8 after ``else:`` (``_long`` is ``long_field`` in the function's namespace).
-READ_FIELD = (
-    "    n = data[p]",
-    "    p += 1",
-    "    if n == 251:",
-    "        {on_null}",
-    "    else:",
-    "        if n < 251:",
-    "            raw = data[p:p + n]",
-    "            p += n",
-    "        else:",
-    "            raw, p = _long(data, p, n)",
-)
-
 
 def long_field(data: bytes, p: int, first: int) -> tuple[bytes, int]:
     """A field of 251 bytes or more (its length in the next 2, 3 or 8 bytes), and the position after it."""
@@ -117,6 +103,11 @@ class SlowRowError(RequestTimeoutError):
 def bound_reads(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
     """Hold the socket's reads and writes to the call's deadline (PyMySQL reads these before each exchange)."""
     conn._read_timeout = conn._write_timeout = deadline.socket_timeout()
+
+
+def read_timeout(conn: pymysql.connections.Connection) -> float | None:
+    """What the connection's next socket read may wait (set by ``bound_reads``; None: no limit)."""
+    return conn._read_timeout  # type: ignore[no-any-return]
 
 
 def prefer_tls(conn: pymysql.connections.Connection) -> None:

@@ -3,7 +3,9 @@
 * ``connector`` imports nothing of the project but itself;
 * ``handlers`` imports only ``connector`` (and itself);
 * the command (``appflow_mysql``) imports ``connector``, ``handlers`` and itself, never ``devkit``;
-* no package imports another in a circle, and no module imports one of its own package in a circle.
+* no package imports another in a circle, and no module imports one of its own package in a circle;
+* inside ``connector``, a module imports only modules of its own layer or of a lower one (``LAYERS``, bottom
+  first; docs/architecture.md explains them), and every connector module is in exactly one layer.
 
     python -m devkit.import_graph   # exit status 1 and one line per broken rule
 """
@@ -15,12 +17,21 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["ALLOWED", "module_imports", "problems"]
+__all__ = ["ALLOWED", "LAYERS", "layer_problems", "module_imports", "problems"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ("connector", "handlers", "appflow_mysql", "devkit", "tests", "bench")
 # What each shipped package may import of the project (beyond itself).
 ALLOWED = {"connector": set(), "handlers": {"connector"}, "appflow_mysql": {"connector", "handlers"}}
+# connector's layers, bottom first (docs/architecture.md): what each may import is its own layer and those below.
+LAYERS: dict[str, frozenset[str]] = {
+    "foundation": frozenset({"limits", "deadline", "errors", "sql", "dates", "value_rules"}),
+    "values": frozenset({"read_codecs", "write_codecs", "types"}),
+    "session": frozenset({"wire", "settings", "credentials", "iam_auth", "login_guard", "database", "failover"}),
+    "pieces": frozenset({"catalog", "filters", "paging", "page_statement", "page_collector", "rows", "read_errors",
+                         "server_limits", "write_cells", "record_decoding", "write_statements", "write_outcomes"}),
+    "operations": frozenset({"query", "writer", "metadata", "configuration", "doctor"}),
+}
 
 
 def _modules() -> Iterator[tuple[str, Path]]:
@@ -91,6 +102,24 @@ def problems() -> list[str]:
     out += [f"packages import in a circle: {' -> '.join(c)}" for c in _cycles(packages)]
     out += [f"modules import in a circle: {' -> '.join(c)}" for c in _cycles(graph)
             if all(m.split(".")[0] in ALLOWED for m in c)]
+    out += layer_problems(graph)
+    return out
+
+
+def layer_problems(graph: dict[str, set[str]], layers: dict[str, frozenset[str]] = LAYERS) -> list[str]:
+    """One line per connector module outside the layers, or importing a module of a layer above its own."""
+    rank = {name: i for i, names in enumerate(layers.values()) for name in names}
+    label = list(layers)
+    out: list[str] = []
+    for module in sorted(m for m in graph if m.startswith("connector.") and m != "connector"):
+        name = module.split(".")[1]
+        if name not in rank:
+            out.append(f"{module} is in no layer of devkit/import_graph.py's LAYERS")
+            continue
+        for target in sorted(graph[module]):
+            other = target.split(".")[1] if target.startswith("connector.") else None
+            if other in rank and rank[other] > rank[name]:
+                out.append(f"{module} ({label[rank[name]]}) imports {target} ({label[rank[other]]}), a layer above")
     return out
 
 

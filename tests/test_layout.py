@@ -35,6 +35,16 @@ def test_the_import_check_can_fail() -> None:
     assert import_graph.ALLOWED["connector"] == set() and "devkit" not in import_graph.ALLOWED["appflow_mysql"]
 
 
+def test_the_layer_check_can_fail() -> None:
+    """A module importing one of a layer above, and a module in no layer, are both reported."""
+    layers = {"low": frozenset({"a"}), "high": frozenset({"b"})}
+    graph = {"connector.a": {"connector.b"}, "connector.b": {"connector.a"}, "connector.c": set()}
+    assert import_graph.layer_problems(graph, layers) == [
+        "connector.a (low) imports connector.b (high), a layer above",
+        "connector.c is in no layer of devkit/import_graph.py's LAYERS"]
+    assert import_graph.layer_problems({"connector.b": {"connector.a"}, "connector.a": set()}, layers) == []
+
+
 def test_the_wheel_ships_no_rig_and_no_generic_top_level_names(tmp_path: Path) -> None:
     source = tmp_path / "src"  # a clean copy: a stale build/ in the work tree would leak into the wheel
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv*", ".git", "build", "out", "*.egg-info",
@@ -92,3 +102,44 @@ def test_the_grep_level_checks_can_fail(tmp_path: Path, source: str) -> None:
     path = tmp_path / "module.py"
     path.write_text(source)
     assert _error_number_uses(path)
+
+
+_LONGEST_LINES = 60
+_ONE_PIECE = "one piece"  # the comment a longer function must carry, saying why it cannot be split
+
+
+def _long_functions(path: Path) -> list[str]:
+    """Functions of more than _LONGEST_LINES lines whose body has no comment saying why they are one piece."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            body = "\n".join(lines[node.lineno - 1:node.end_lineno])
+            if length > _LONGEST_LINES and f"# {_ONE_PIECE}" not in body:
+                found.append(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{node.lineno} "
+                             f"{node.name} ({length} lines)")
+    return found
+
+
+def test_no_connector_function_is_long_without_saying_why() -> None:
+    assert [f for path in _sources(("connector",)) for f in _long_functions(path)] == []
+
+
+def test_no_connector_module_generates_source() -> None:
+    """Row and cell functions are closures or loops, never text run with exec/eval/compile."""
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in _sources(("connector",))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+             and node.func.id in ("exec", "eval", "compile")]
+    assert found == []
+
+
+def test_the_length_check_can_fail(tmp_path: Path) -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(_LONGEST_LINES))
+    path = tmp_path / "long.py"
+    path.write_text(f"def long():\n{body}")
+    assert _long_functions(path) == [f"long.py:1 long ({_LONGEST_LINES + 1} lines)"]
+    path.write_text(f"def long():\n    # {_ONE_PIECE}: the steps share one transaction\n{body}")
+    assert _long_functions(path) == []

@@ -19,6 +19,7 @@ from typing import Any
 import pymysql
 import pytest
 
+from connector import wire
 from connector.credentials import DbLogin
 from connector.database import bounded, connect, session
 from connector.deadline import Deadline
@@ -117,7 +118,7 @@ def test_inside_session_a_warm_connection_reads_with_the_calls_socket_timeout(re
         pass
     with session(login, settings, deadline=Deadline.after(20.0)) as second:
         assert second is first
-        assert second._read_timeout > 19.0, second._read_timeout  # noqa: SLF001 - what the next read may take
+        assert (wire.read_timeout(second) or 0) > 19.0, wire.read_timeout(second)  # what the next read may take
 
 
 # --- 2. round trips: what a warm QueryData page sends ---------------------------------------------------------------
@@ -126,7 +127,7 @@ def test_inside_session_a_warm_connection_reads_with_the_calls_socket_timeout(re
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
     """Every command PyMySQL sends (COM_QUERY 3, COM_INIT_DB 2), with its text."""
     seen: list[tuple[int, str]] = []
-    original = pymysql.connections.Connection._execute_command  # noqa: SLF001
+    original = pymysql.connections.Connection._execute_command  # noqa: SLF001 - pinned in test_wire_contract
 
     def spy(self: Any, command: int, text: Any) -> Any:
         seen.append((command, text if isinstance(text, str) else bytes(text).decode("utf-8", "replace")))
@@ -167,7 +168,7 @@ def test_mysql_branch_a_write_lock_wait_ends_before_the_socket_gives_up() -> Non
         try:
             with conn.cursor() as cur:
                 cur.execute(bounded(conn, "UPDATE t SET v = 1 WHERE id = 1", Deadline.after(0.3)))
-            socket_timeout = conn._read_timeout  # noqa: SLF001
+            socket_timeout = wire.read_timeout(conn) or 0.0
         finally:
             conn.close()
         setting = next(s for s in reversed(server.statements) if "innodb_lock_wait_timeout" in s)

@@ -300,3 +300,29 @@ def test_pymysql_still_has_what_the_guard_uses() -> None:
                             b"mysql_old_password"}
     assert plugins.get(b"mysql_native_password") is None and plugins.get("client_ed25519") is None
     assert plugins.get(b"\xff\xfe") is not None and plugins.get("anything") is not None  # refused, by name
+
+
+def test_every_command_goes_through_execute_command(conn: pymysql.connections.Connection,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """What tests/test_session_bound_attacks.py counts on: queries, USE, COMMIT, ping all pass ``_execute_command``."""
+    seen: list[int] = []
+    original = pymysql.connections.Connection._execute_command
+
+    def spy(self: Any, command: int, sql: Any) -> Any:
+        seen.append(command)
+        return original(self, command, sql)
+
+    monkeypatch.setattr(pymysql.connections.Connection, "_execute_command", spy)
+    conn.query("SELECT 1")
+    conn.select_db(conn.db.decode() if isinstance(conn.db, bytes) else conn.db or "mysql")
+    conn.commit()
+    conn.ping(reconnect=False)
+    assert seen == [3, 2, 3, 14]
+
+
+def test_read_timeout_reads_what_bound_reads_set(conn: pymysql.connections.Connection) -> None:
+    deadline = Deadline.after(7.0)
+    wire.bound_reads(conn, deadline)
+    assert wire.read_timeout(conn) == pytest.approx(deadline.socket_timeout(), abs=0.5)
+    wire.bound_reads(conn, Deadline.after(30.0))
+    assert (wire.read_timeout(conn) or 0) > 29.0
