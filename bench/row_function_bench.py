@@ -50,7 +50,7 @@ import pymysql
 import pymysql.cursors
 
 from connector.read_codecs import WireForm
-from connector.rows import _NEEDS_ESCAPE, row_function
+from connector.rows import _LATE_DAYS, _NEEDS_ESCAPE, row_function
 from connector.wire import long_field
 
 Value = Callable[[int, bytes], bytes]
@@ -79,7 +79,8 @@ _READ_FIELD = (
     "        else:",
     "            raw, p = _long(data, p, n)",
 )
-_PLAIN_DATE = "        if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':"
+_PLAIN_DATE = ("        if raw[:4] != b'0000' and raw[5:7] != b'00' and "
+               "(b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS):")
 _BY_DECODER = ("        else:", "            add(P{i} + _value({i}, raw))")
 _EMIT: dict[WireForm, tuple[str, ...]] = {
     WireForm.VALUE: ("        add(P{i} + _value({i}, raw))",),
@@ -106,7 +107,7 @@ def _row_code(forms: tuple[WireForm, ...]) -> CodeType:
 def exec_row(forms: Sequence[WireForm], prefixes: Sequence[bytes], value: Value) -> Row:
     """The generated row function (straight-line source per sequence of forms, run with ``exec``)."""
     namespace: dict[str, Any] = {"_long": long_field, "_escape": _NEEDS_ESCAPE.search, "_dumps": orjson.dumps,
-                                 "_value": value}
+                                 "_LATE_DAYS": _LATE_DAYS, "_value": value}
     for i, prefix in enumerate(prefixes):
         namespace[f"P{i}"], namespace[f"N{i}"], namespace[f"Q{i}"] = prefix, prefix + b"null", prefix + b'"'
     exec(_row_code(tuple(forms)), namespace)
@@ -164,7 +165,8 @@ def _field(form: WireForm, i: int, prefix: bytes, value: Value) -> Callable[[byt
                 p += n
             else:
                 raw, p = long_field(data, p, n)
-            if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+            if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                    and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                 add(quoted)
                 add(raw)
                 add(b'"')
@@ -183,7 +185,8 @@ def _field(form: WireForm, i: int, prefix: bytes, value: Value) -> Callable[[byt
                 p += n
             else:
                 raw, p = long_field(data, p, n)
-            if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+            if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                    and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                 add(quoted)
                 add(raw[:10])
                 add(b'T')
@@ -272,7 +275,8 @@ def loop_row(forms: Sequence[WireForm], prefixes: Sequence[bytes], value: Value)
                     add(raw)
                     add(b'"')
             elif form == 4:  # DATETIME_UTC
-                if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+                if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                        and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                     add(quoted)
                     add(raw[:10])
                     add(b'T')
@@ -281,7 +285,8 @@ def loop_row(forms: Sequence[WireForm], prefixes: Sequence[bytes], value: Value)
                 else:
                     add(prefix + value(i, raw))
             elif form == 3:  # DATE
-                if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+                if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                        and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                     add(quoted)
                     add(raw)
                     add(b'"')
@@ -318,7 +323,8 @@ def _converter(form: WireForm, i: int, prefix: bytes, value: Value) -> Callable[
         fmt = template.__mod__
 
         def date(raw: bytes) -> bytes:
-            if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+            if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                    and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                 return fmt(raw)
             return prefix + value(i, raw)
         return date
@@ -327,7 +333,8 @@ def _converter(form: WireForm, i: int, prefix: bytes, value: Value) -> Callable[
         fmt = template.__mod__
 
         def moment(raw: bytes) -> bytes:
-            if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+            if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                    and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                 return fmt((raw[:10], raw[11:]))
             return prefix + value(i, raw)
         return moment
@@ -394,7 +401,8 @@ def loop2_row(forms: Sequence[WireForm], prefixes: Sequence[bytes], value: Value
                     add(raw)
                     add(b'"')
             elif form == 4 or form == 3:  # DATETIME_UTC, DATE
-                if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+                if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                        and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                     add(quoted)
                     if form == 3:
                         add(raw)
@@ -433,7 +441,8 @@ def hybrid_row(forms: Sequence[WireForm], prefixes: Sequence[bytes], value: Valu
                     add(b'"')
         elif form is DATE:
             def emit(raw, add):
-                if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+                if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                        and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                     add(quoted)
                     add(raw)
                     add(b'"')
@@ -441,7 +450,8 @@ def hybrid_row(forms: Sequence[WireForm], prefixes: Sequence[bytes], value: Valu
                     add(prefix + value(i, raw))
         elif form is DATETIME_UTC:
             def emit(raw, add):
-                if raw[:4] != b'0000' and raw[5:7] != b'00' and b'01' <= raw[8:10] <= b'28':
+                if (raw[:4] != b'0000' and raw[5:7] != b'00'
+                        and (b'01' <= raw[8:10] <= b'28' or raw[5:10] in _LATE_DAYS)):
                     add(quoted)
                     add(raw[:10])
                     add(b'T')

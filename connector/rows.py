@@ -33,6 +33,10 @@ __all__ = ["RowReader", "row_function"]
 _NEEDS_ESCAPE = re.compile(rb'["\\\x00-\x1f\x7f]')
 
 
+# 'MM-DD' of the days past the 28th that every year has (February 29th is left to the decoder).
+_LATE_DAYS = frozenset(f"{month:02d}-{day}".encode() for month in range(1, 13) for day in (29, 30, 31)
+                       if month != 2 and (day < 31 or month in (1, 3, 5, 7, 8, 10, 12)))
+
 # The forms as the row function compares them: plain ints (the interpreter's fast comparison is for exact ints).
 _AS_IS, _TEXT, _DATE, _DATETIME_UTC, _BOOLEAN = map(int, (WireForm.AS_IS, WireForm.TEXT, WireForm.DATE,
                                                          WireForm.DATETIME_UTC, WireForm.BOOLEAN))
@@ -83,8 +87,10 @@ def row_function(forms: Sequence[WireForm], prefixes: Sequence[bytes],
                     add(raw)
                     add(b'"')
             elif form == _DATETIME_UTC or form == _DATE:  # noqa: SIM109  (`in` would build a tuple per field)
-                # a date part every calendar has (as ``dates.plainly_valid``, on the wire's bytes): else the decoder
-                if raw[:4] != b"0000" and raw[5:7] != b"00" and b"01" <= raw[8:10] <= b"28":
+                # a real day of a year past 0 (``dates.plainly_valid``, or a 29th-31st the month has, on the wire's
+                # bytes); else the decoder (zero parts, year 0, February 29th, ALLOW_INVALID_DATES' days)
+                if raw[:4] != b"0000" and raw[5:7] != b"00" and (b"01" <= raw[8:10] <= b"28"
+                                                                  or raw[5:10] in _LATE_DAYS):
                     add(quoted)
                     if form == _DATE:
                         add(raw)

@@ -12,6 +12,7 @@ and the record written by ``orjson.dumps`` (``orjson.Fragment`` for JSON a form 
 
 from __future__ import annotations
 
+import calendar
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -47,7 +48,9 @@ def decoded(i: int, raw: bytes) -> bytes:
 
 
 def _plain_date(raw: bytes) -> bool:
-    return int(raw[:4]) > 0 and int(raw[5:7]) > 0 and 1 <= int(raw[8:10]) <= 28
+    """A day every year after 0 has (February 29th is not one): the row function writes it without the decoder."""
+    month = int(raw[5:7])
+    return int(raw[:4]) > 0 and 1 <= month <= 12 and 1 <= int(raw[8:10]) <= calendar.monthrange(2001, month)[1]
 
 
 def reference(forms: Sequence[WireForm], names: Sequence[str], packet: bytes) -> str:

@@ -144,7 +144,10 @@ _EDGE_ROWS = [
 _ODD_DATES = [(7, "0000-00-00", "0000-00-00 00:00:00", "0000-00-00 00:00:00"),
               (8, "2023-02-30", "2023-02-30 10:00:00", None),
               (9, "2022-11-00", "2022-00-01 00:00:00", None),
-              (10, "0000-11-30", "0000-11-30 10:20:30.125", None)]
+              (10, "0000-11-30", "0000-11-30 10:20:30.125", None),
+              # a 31st or 29th the month lacks, and February 29th of a leap year (the decoder's, not a shortcut's)
+              (11, "2023-04-31", "2023-02-29 00:00:00", None),
+              (12, "2024-02-29", "2023-11-31 23:59:59", None)]
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +179,8 @@ def test_fast_form_edges_are_byte_identical(call: Caller, reader_db: dict[str, A
     rows = {r["id"]: r for r in map(json.loads, expected)}
     assert rows[1]["zf"] == 42 and rows[1]["zd"] == 1.5 and rows[1]["e"] == 'a"b' and rows[2]["t"] == _CONTROLS
     assert rows[7]["dt"] is None and rows[8]["dtm"] is None and rows[10]["dt"] == "0000-11-30"
+    assert rows[11]["dt"] is None and rows[11]["dtm"] is None and rows[12]["dtm"] is None
+    assert rows[12]["dt"] == "2024-02-29"
 
 
 @pytest.mark.needs_local_server("MariaDB's INET6 and UUID types and JSON numbers past a double")
