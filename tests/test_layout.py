@@ -143,3 +143,17 @@ def test_the_length_check_can_fail(tmp_path: Path) -> None:
     assert _long_functions(path) == [f"long.py:1 long ({_LONGEST_LINES + 1} lines)"]
     path.write_text(f"def long():\n    # {_ONE_PIECE}: the steps share one transaction\n{body}")
     assert _long_functions(path) == []
+
+
+# The modules the split of issue 23 made: each says, in its docstring's first line, what it owns and what it must
+# not import (what a maintainer needs before adding an import).
+_SPLIT_MODULES = ("dates", "value_rules", "read_codecs", "write_codecs", "page_statement", "page_collector",
+                  "read_errors", "record_decoding", "write_cells", "write_statements", "write_outcomes",
+                  "server_limits")
+
+
+@pytest.mark.parametrize("name", _SPLIT_MODULES)
+def test_each_split_module_says_what_it_owns_and_must_not_import(name: str) -> None:
+    docstring = ast.get_docstring(ast.parse((ROOT / "connector" / f"{name}.py").read_text(encoding="utf-8")))
+    first = (docstring or "").splitlines()[0] if docstring else ""
+    assert "import" in first and len(first.split(";")[0]) > 20, first
