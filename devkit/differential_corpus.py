@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devkit.read_tables import ODD_TABLE, READ_TABLE_NAMES, READ_TABLES
+
 __all__ = ["CLOSED_PORT", "SECRET_VARIANTS", "SERVER_SETTINGS", "Corpus", "build_corpus"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,53 +173,20 @@ def _q(name: str) -> str:
 # MariaDB 10.11's default sql_mode, which the tests' values are written for (MySQL 8's adds NO_ZERO_DATE and more).
 STRICT = "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"
 
-# Tables of tests/conftest.py's read_db (copied: they are built inside a fixture), and of test_values_exact.py.
-ODD_TABLE = "order.items ü `x` 100%"
+# The tests' read_db tables (devkit.read_tables), and more of test_values_exact.py's and the reader tests'.
 _READ_TABLES = [
-    """CREATE TABLE all_types (
-        id INT PRIMARY KEY,
-        b TINYINT(1), ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED,
-        bi BIGINT, bu BIGINT UNSIGNED, d DECIMAL(65,30), d2 DECIMAL(12,2), f FLOAT, db DOUBLE,
-        bit1 BIT(1), bit12 BIT(12), dt DATE, dtm DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(6), yr YEAR,
-        c CHAR(3), vc VARCHAR(50), tx TEXT, en ENUM('a','b'), st SET('x','y','z'), js JSON,
-        bin BINARY(4), vb VARBINARY(300), bl BLOB, geo POINT
-    ) COMMENT 'every type'""",
-    "SET SESSION sql_mode = ''",
-    f"""INSERT INTO all_types VALUES
-        (1, 1, -128, 255, -32768, -8388608, -2147483648, 4294967295, -9223372036854775808,
-         18446744073709551615, '12345678901234567890123456789012345.123456789012345678901234567890', 9.99,
-         1.5, 0.1, b'1', b'111111111111', '2024-02-29', '2024-01-02 03:04:05.123456', '2024-06-01 12:00:00.500',
-         '-838:59:59.000000', 2024, 'abc', 'héllo 🎉 "q" \\\\ ', 'multi\\nline', 'b', 'x,z',
-         '{{"k": "ünï", "n": [1, 2.5, null], "e": "🎉"}}', 0x00FF10AB, 0x{''.join(f'{i:02x}' for i in range(256))},
-         'blob', ST_GeomFromText('POINT(1 2)')),
-        (2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b'0', b'000000000000', '0000-00-00', '0000-00-00 00:00:00',
-         NULL, '25:00:00', 1901, '', '', '', 'a', '', 'null', 0x00000000, '', '', NULL),
-        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)""",
+    *READ_TABLES,  # in a non-strict session, as read_db builds them
     "CREATE TABLE year0 (id INT PRIMARY KEY, d DATE, dt DATETIME(3))",
     "INSERT INTO year0 VALUES (1, '0000-11-30', '0000-11-30 10:20:30.125'), (2, '0000-00-00', '0000-00-00 00:00:00'), "
     "(3, '2022-11-00', '2022-00-01 00:00:00'), (4, '0000-01-01', '0000-12-31 23:59:59')",
-    "CREATE TABLE seq (id INT PRIMARY KEY, grp INT NOT NULL, v VARCHAR(20), dt DATETIME NOT NULL)",
-    "INSERT INTO seq VALUES " + ", ".join(
-        f"({i}, {i % 3}, 'v{i}', '{'2024-01-01 00:00:00' if i % 2 else '2024-03-01 10:00:00'}')"
-        for i in range(1, 151)),
-    "CREATE VIEW seq_view AS SELECT id, v FROM seq WHERE grp = 1",
-    "CREATE TABLE keyless (a INT, b VARCHAR(10))",
-    "INSERT INTO keyless VALUES (1,'x'),(1,'x'),(1,'x'),(2,NULL),(NULL,'y'),(2,NULL),(3,'z')",
-    "CREATE TABLE composite (k1 VARCHAR(10) NOT NULL, k2 BIGINT UNSIGNED NOT NULL, v INT, PRIMARY KEY (k1, k2))",
-    "INSERT INTO composite VALUES " + ", ".join(
-        f"('{k1}', {k2}, {k2 * 10})" for k1 in ("a", "B", "c", "ü") for k2 in (1, 2, 18446744073709551615)),
-    STRICT,  # read_db builds the tables above in a non-strict session: v is clipped
-    f"CREATE TABLE {_q(ODD_TABLE)} (`select` INT PRIMARY KEY, `col.with dot` VARCHAR(10), `ünï 列` INT)",
-    f"INSERT INTO {_q(ODD_TABLE)} VALUES (1, 'a', 10), (2, 'b', 20)",
+    STRICT,
     "CREATE TABLE bin_labels (e ENUM('a','b','Ab') CHARACTER SET binary, s SET('x','y') CHARACTER SET binary, n INT)",
     "INSERT INTO bin_labels VALUES ('a', 'x,y', 1), ('Ab', '', 2), ('b', 'y', 3), (NULL, NULL, 4), ('a', 'x,y', 5)",
     "CREATE TABLE widths (id INT(5) ZEROFILL PRIMARY KEY, t TINYINT(2), s SMALLINT(3) UNSIGNED ZEROFILL, "
     "d DECIMAL(8,3) ZEROFILL, f FLOAT(7,3) ZEROFILL)",
     "INSERT INTO widths VALUES (1, 5, 7, 1.5, 2.25), (42, -99, 65535, 12345.678, 1234.5), (99999, NULL, 0, 0, 0)",
 ]
-_READ_TABLE_NAMES = ["all_types", "year0", "seq", "seq_view", "keyless", "composite", ODD_TABLE, "bin_labels",
-                     "widths"]
+_READ_TABLE_NAMES = [*READ_TABLE_NAMES, "year0", "bin_labels", "widths"]
 
 
 def _read_events(corpus: Corpus) -> None:

@@ -25,6 +25,7 @@ import pytest
 from appflow_mysql.local_secrets import local_secrets_manager, put_secret
 from connector.database import _tls_context
 from devkit.mariadb import MySQLServer, ServerAddress
+from devkit.read_tables import READ_TABLES
 
 ACCOUNT = "123456789012"
 # An existing server the suite runs against instead of its own throwaway one (see devkit.mariadb).
@@ -34,7 +35,6 @@ TEST_URL_VARIABLE = "MYSQL_TEST_URL"
 # CHARACTER SET utf8mb4 (scratch databases), and its --collation-server (read_db).
 SCRATCH_COLLATION = "utf8mb4_general_ci"
 READ_DB_COLLATION = "utf8mb4_unicode_ci"
-ODD_TABLE = "order.items ü `x` 100%"
 # Every password a test creates is registered here; no log line may contain one.
 KNOWN_PASSWORDS: set[str] = set()
 
@@ -210,50 +210,16 @@ def read_db(mysql_server: ServerAddress) -> Iterator[dict[str, Any]]:
     name = f"readdb_{uuid.uuid4().hex[:6]}"
     password = new_password("read")
     admin = mysql_server.connect()
-    statements = [
-        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {READ_DB_COLLATION}",
-        f"""CREATE TABLE `{name}`.all_types (
-            id INT PRIMARY KEY,
-            b TINYINT(1), ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, mi MEDIUMINT, i INT, iu INT UNSIGNED,
-            bi BIGINT, bu BIGINT UNSIGNED, d DECIMAL(65,30), d2 DECIMAL(12,2), f FLOAT, db DOUBLE,
-            bit1 BIT(1), bit12 BIT(12), dt DATE, dtm DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(6), yr YEAR,
-            c CHAR(3), vc VARCHAR(50), tx TEXT, en ENUM('a','b'), st SET('x','y','z'), js JSON,
-            bin BINARY(4), vb VARBINARY(300), bl BLOB, geo POINT
-        ) COMMENT 'every type'""",
-        "SET SESSION sql_mode = ''",
-        f"""INSERT INTO `{name}`.all_types VALUES
-            (1, 1, -128, 255, -32768, -8388608, -2147483648, 4294967295, -9223372036854775808,
-             18446744073709551615, '12345678901234567890123456789012345.123456789012345678901234567890', 9.99,
-             1.5, 0.1, b'1', b'111111111111', '2024-02-29', '2024-01-02 03:04:05.123456', '2024-06-01 12:00:00.500',
-             '-838:59:59.000000', 2024, 'abc', 'héllo 🎉 "q" \\\\ ', 'multi\\nline', 'b', 'x,z',
-             '{{"k": "ünï", "n": [1, 2.5, null], "e": "🎉"}}', 0x00FF10AB, 0x{''.join(f'{i:02x}' for i in range(256))},
-             'blob', ST_GeomFromText('POINT(1 2)')),
-            (2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b'0', b'000000000000', '0000-00-00', '0000-00-00 00:00:00',
-             NULL, '25:00:00', 1901, '', '', '', 'a', '', 'null', 0x00000000, '', '', NULL),
-            (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-             NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)""",
-        f"CREATE TABLE `{name}`.seq (id INT PRIMARY KEY, grp INT NOT NULL, v VARCHAR(20), dt DATETIME NOT NULL)",
-        f"CREATE VIEW `{name}`.seq_view AS SELECT id, v FROM `{name}`.seq WHERE grp = 1",
-        f"CREATE TABLE `{name}`.keyless (a INT, b VARCHAR(10))",
-        f"INSERT INTO `{name}`.keyless VALUES (1,'x'),(1,'x'),(1,'x'),(2,NULL),(NULL,'y'),(2,NULL),(3,'z')",
-        f"CREATE TABLE `{name}`.composite (k1 VARCHAR(10) NOT NULL, k2 BIGINT UNSIGNED NOT NULL, v INT, "
-        f"PRIMARY KEY (k1, k2))",
-        f"CREATE TABLE `{name}`.`{ODD_TABLE.replace('`', '``')}` (`select` INT PRIMARY KEY, "
-        f"`col.with dot` VARCHAR(10), `ünï 列` INT)",
-        f"INSERT INTO `{name}`.`{ODD_TABLE.replace('`', '``')}` VALUES (1, 'a', 10), (2, 'b', 20)",
-        f"CREATE TABLE `{name}`.wide (id INT PRIMARY KEY, payload LONGTEXT)",
-        f"CREATE USER 'read_{name}'@'%%' IDENTIFIED BY %s",
-        f"GRANT SELECT ON `{name}`.* TO 'read_{name}'@'%'",
-    ]
     with admin.cursor() as cur:
-        for statement in statements:
-            cur.execute(statement, (password,) if "%s" in statement else None)
-        cur.executemany(f"INSERT INTO `{name}`.seq VALUES (%s, %s, %s, %s)",
-                        [(i, i % 3, f"v{i}", "2024-01-01 00:00:00" if i % 2 else "2024-03-01 10:00:00")
-                         for i in range(1, 151)])
-        cur.executemany(f"INSERT INTO `{name}`.composite VALUES (%s, %s, %s)",
-                        [(k1, k2, k2 * 10) for k1 in ("a", "B", "c", "ü") for k2 in (1, 2, 18446744073709551615)])
-        cur.executemany(f"INSERT INTO `{name}`.wide VALUES (%s, %s)", [(i, "x" * 1_000_000) for i in range(12)])
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE {READ_DB_COLLATION}")
+    with mysql_server.connect(name) as tables, tables.cursor() as cur:  # its own session: the sql_mode it leaves
+        for statement in READ_TABLES:
+            cur.execute(statement)
+        cur.execute("CREATE TABLE wide (id INT PRIMARY KEY, payload LONGTEXT)")
+        cur.executemany("INSERT INTO wide VALUES (%s, %s)", [(i, "x" * 1_000_000) for i in range(12)])
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE USER 'read_{name}'@'%%' IDENTIFIED BY %s", (password,))
+        cur.execute(f"GRANT SELECT ON `{name}`.* TO 'read_{name}'@'%'")
     try:
         yield {"host": mysql_server.host, "port": mysql_server.port, "database": name,
                "username": f"read_{name}", "password": password, "admin": admin}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ODD_TABLE
+from devkit.read_tables import ODD_TABLE
 
 
 def entity(read_db: dict[str, Any], table: str) -> str:
